@@ -1,0 +1,54 @@
+# Two commands: `make run` (set up, migrate, load the demo, serve on http://127.0.0.1:5000) and
+# `make test` (lint and the whole test suite). Both install whatever is missing and are re-runnable.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+# WeasyPrint's system libraries and a Chinese font (PDFs must never show boxes).
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+# For the tests: a browser for the end-to-end tests, poppler's pdffonts/pdftotext for PDF checks.
+TEST_DEBS := chromium poppler-utils
+
+.PHONY: run test lint format setup system-deps test-system-deps translations bench clean
+
+run: setup system-deps
+	$(FLASK) db upgrade
+	$(FLASK) registry demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup system-deps test-system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	@if ls registry/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -q -d registry/translations; fi
+
+system-deps:
+	@./.ci/apt-ensure $(RUNTIME_DEBS)
+
+test-system-deps:
+	@./.ci/apt-ensure $(TEST_DEBS)
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup system-deps
+	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""生态环境保护责任清单与牵头部门登记系统."""
+
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from registry.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config_class: object | str = "config.Config") -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "registry" / "translations")
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+
+    _import_models()
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from registry.cli import registry_cli
+
+    app.cli.add_command(registry_cli)
+    return app
+
+
+def _import_models() -> None:
+    # Every model module, so that metadata (and Alembic) sees the whole schema.
+    import registry.auth.models  # noqa: F401
+    import registry.core.audit  # noqa: F401
+    import registry.jurisdictions.models  # noqa: F401
+    import registry.lists.models  # noqa: F401
+    import registry.reports.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from registry.auth.views import bp as auth_bp
+    from registry.jurisdictions.views import bp as jurisdictions_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(jurisdictions_bp)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: "请求有误。",
+        403: "您没有权限执行此操作。",
+        404: "页面不存在。",
+        405: "不支持该请求方式。",
+        413: "上传的文件过大。",
+        500: "服务器内部错误，请稍后再试。",
+    }
+
+    def render_error(code: int, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"status": code, "message": message}}), code
+        return render_template("errors.html", code=code, message=message), code
+
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda e, c=code, m=message: render_error(c, _(m)))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, _("表单已过期或缺少安全令牌，请刷新页面后重试。"))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from registry.core.permissions import ROLE_LABELS, can
+
+    @app.context_processor
+    def helpers():
+        from flask_babel import get_locale
+
+        return {"can": can, "role_labels": ROLE_LABELS, "current_locale": str(get_locale())}
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from registry.auth.models import User
+
+        return db.session.get(User, int(user_id))

@@ -1,0 +1,58 @@
+"""Users, their role and their scope (a jurisdiction, and a department for department roles)."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from registry.core.db import utcnow
+from registry.core.permissions import DEPARTMENT_ROLES, Role
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+
+_ROLE_LIST = ", ".join(f"'{r.value}'" for r in Role)
+_DEPT_ROLE_LIST = ", ".join(f"'{r.value}'" for r in DEPARTMENT_ROLES)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
+        CheckConstraint(
+            f"(role IN ({_DEPT_ROLE_LIST})) = (department_id IS NOT NULL)",
+            name="department_iff_department_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    department: Mapped["Department | None"] = relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now

@@ -1,0 +1,26 @@
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from registry.core.permissions import public
+from registry.jurisdictions import queries
+
+bp = Blueprint("jurisdictions", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    return render_template("jurisdictions/home.html", tree=queries.tree())
+
+
+@bp.route("/lang/<code>")
+@public
+def set_language(code: str):
+    from flask import current_app
+
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("jurisdictions.home")
+    return redirect(target)

@@ -1,0 +1,444 @@
+"""The working responsibility list of a jurisdiction and its frozen published versions.
+
+Working list: departments (with units and duties), matters with lead / cooperating assignments,
+policy documents cited by matters and duties, and the decisions that settled matters' leads.
+Published versions copy everything the public sees into version_* tables that are never changed.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.core.db import utcnow
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+
+
+class MatterStatus(StrEnum):
+    ASSIGNED = "assigned"
+    PENDING = "pending"
+    DELEGATED = "delegated"
+
+
+class Role(StrEnum):
+    LEAD = "lead"
+    COOPERATING = "cooperating"
+
+
+STATUS_LABELS = {"assigned": "已明确", "pending": "待明确牵头部门", "delegated": "已交由下级研究明确"}
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "name"),
+        UniqueConstraint("jurisdiction_id", "short_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(100))
+    sector: Mapped[str] = mapped_column(String(50), index=True)
+    website: Mapped[str] = mapped_column(String(300), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    units: Mapped[list["Unit"]] = relationship(back_populates="department", order_by="Unit.name")
+    duties: Mapped[list["Duty"]] = relationship(back_populates="department", order_by="Duty.seq")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name}>"
+
+    def audit_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "short_name": self.short_name,
+            "sector": self.sector,
+            "website": self.website,
+            "sort_order": self.sort_order,
+            "active": self.active,
+        }
+
+
+class Unit(db.Model):
+    """内设机构 / 直属单位 of a department, to which it decomposes its matters (§8)."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        UniqueConstraint("department_id", "name"),
+        CheckConstraint("kind IN ('internal', 'affiliated')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="internal")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    department: Mapped[Department] = relationship(back_populates="units")
+
+    def audit_data(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "active": self.active}
+
+
+class Duty(db.Model):
+    """One ecological-protection duty of a department (a line of its 责任清单)."""
+
+    __tablename__ = "duties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Department] = relationship(back_populates="duties")
+    citations: Mapped[list["Citation"]] = relationship(
+        back_populates="duty", cascade="all, delete-orphan", order_by="Citation.id"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def audit_data(self) -> dict[str, Any]:
+        return {"seq": self.seq, "text": self.text, "active": self.active}
+
+
+class Matter(db.Model):
+    """A specific matter (具体事项) of one jurisdiction's list."""
+
+    __tablename__ = "matters"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "title"),
+        CheckConstraint("status IN ('assigned', 'pending', 'delegated')", name="status_known"),
+        CheckConstraint("(status = 'delegated') = (delegated_to_id IS NOT NULL)", name="delegated_iff_target"),
+        # Matter ids are the identity that versions and diffs follow: never reuse one.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str] = mapped_column(String(50), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=MatterStatus.PENDING, index=True)
+    delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    # The upper-level matter this one was delegated from (§5: settled by the lower level).
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
+    lock_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship(foreign_keys=[jurisdiction_id])
+    delegated_to: Mapped[Jurisdiction | None] = relationship(foreign_keys=[delegated_to_id])
+    delegated_from: Mapped["Matter | None"] = relationship(remote_side=[id])
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="matter", cascade="all, delete-orphan", order_by="Assignment.position"
+    )
+    citations: Mapped[list["Citation"]] = relationship(
+        back_populates="matter", cascade="all, delete-orphan", order_by="Citation.id"
+    )
+    decisions: Mapped[list["LeadDecision"]] = relationship(
+        back_populates="matter", cascade="all, delete-orphan", order_by="LeadDecision.decided_at"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def __repr__(self) -> str:
+        return f"<Matter {self.id} {self.title}>"
+
+    @property
+    def lead(self) -> "Department | None":
+        return next((a.department for a in self.assignments if a.role == Role.LEAD), None)
+
+    @property
+    def cooperating(self) -> list[Department]:
+        return [a.department for a in self.assignments if a.role == Role.COOPERATING]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def audit_data(self) -> dict[str, Any]:
+        lead = self.lead
+        return {
+            "seq": self.seq,
+            "category": self.category,
+            "title": self.title,
+            "description": self.description,
+            "status": self.status,
+            "delegated_to": self.delegated_to.code if self.delegated_to else None,
+            "lead": lead.name if lead else None,
+            "cooperating": [d.name for d in self.cooperating],
+            "basis": [c.label for c in self.citations],
+        }
+
+
+class Assignment(db.Model):
+    """A department's role on a matter. One lead at most (partial unique index), and a department
+    holds one role only (unique matter/department pair)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("matter_id", "department_id"),
+        CheckConstraint("role IN ('lead', 'cooperating')", name="role_known"),
+        Index(
+            "uq_assignments_one_lead_per_matter",
+            "matter_id",
+            unique=True,
+            sqlite_where=text("role = 'lead'"),
+            postgresql_where=text("role = 'lead'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(default=0)
+
+    matter: Mapped[Matter] = relationship(back_populates="assignments")
+    department: Mapped[Department] = relationship()
+
+
+class PolicyDocument(db.Model):
+    """A law, regulation or policy document (法律法规及政策依据) that matters and duties cite."""
+
+    __tablename__ = "policy_documents"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "title", "doc_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    doc_number: Mapped[str] = mapped_column(String(100), default="")
+    issuer: Mapped[str] = mapped_column(String(200), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def label(self) -> str:
+        return f"{self.title}（{self.doc_number}）" if self.doc_number else self.title
+
+    def audit_data(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "doc_number": self.doc_number,
+            "issuer": self.issuer,
+            "issued_on": self.issued_on.isoformat() if self.issued_on else None,
+        }
+
+
+class Citation(db.Model):
+    """A matter or a duty citing a policy document, with an article reference (第X条)."""
+
+    __tablename__ = "citations"
+    __table_args__ = (CheckConstraint("(matter_id IS NULL) <> (duty_id IS NULL)", name="cites_for_one_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("policy_documents.id"), index=True)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    duty_id: Mapped[int | None] = mapped_column(ForeignKey("duties.id", ondelete="CASCADE"), index=True)
+    article: Mapped[str] = mapped_column(String(100), default="")
+
+    document: Mapped[PolicyDocument] = relationship()
+    matter: Mapped[Matter | None] = relationship(back_populates="citations")
+    duty: Mapped[Duty | None] = relationship(back_populates="citations")
+
+    @property
+    def label(self) -> str:
+        return f"《{self.document.title}》{self.article}" + (
+            f"（{self.document.doc_number}）" if self.document.doc_number else ""
+        )
+
+    def plain(self) -> dict[str, str]:
+        return {
+            "title": self.document.title,
+            "doc_number": self.document.doc_number,
+            "issuer": self.document.issuer,
+            "article": self.article,
+        }
+
+
+class LeadDecision(db.Model):
+    """How a pending matter was settled (§5): a lead decided, or delegated to a lower level."""
+
+    __tablename__ = "lead_decisions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('assign', 'delegate')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'assign' AND department_id IS NOT NULL AND to_jurisdiction_id IS NULL)"
+            " OR (kind = 'delegate' AND department_id IS NULL AND to_jurisdiction_id IS NOT NULL)",
+            name="target_matches_kind",
+        ),
+        CheckConstraint("basis_kind IN ('meeting', 'document')", name="basis_kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    to_jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
+    basis_kind: Mapped[str] = mapped_column(String(16))
+    basis_doc_number: Mapped[str] = mapped_column(String(100), default="")
+    basis_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    matter: Mapped[Matter] = relationship(back_populates="decisions")
+    department: Mapped[Department | None] = relationship()
+    to_jurisdiction: Mapped[Jurisdiction | None] = relationship()
+    decided_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class ListVersion(db.Model):
+    """A published, frozen version of a jurisdiction's list. Never modified; may be withdrawn."""
+
+    __tablename__ = "list_versions"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "label"),
+        UniqueConstraint("jurisdiction_id", "seq"),
+        Index("ix_list_versions_jurisdiction_effective", "jurisdiction_id", "effective_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    seq: Mapped[int]
+    label: Mapped[str] = mapped_column(String(100))
+    doc_number: Mapped[str] = mapped_column(String(100))
+    effective_date: Mapped[date] = mapped_column(Date)
+    publisher: Mapped[str] = mapped_column(String(200))
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checksum: Mapped[str] = mapped_column(String(64))
+    matter_count: Mapped[int] = mapped_column(default=0)
+    # Withdrawal is the only change a version ever sees, and it is recorded in its own row.
+    withdrawal: Mapped["VersionWithdrawal | None"] = relationship(back_populates="version")
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    matters: Mapped[list["VersionMatter"]] = relationship(back_populates="version", order_by="VersionMatter.seq")
+    departments: Mapped[list["VersionDepartment"]] = relationship(
+        back_populates="version", order_by="VersionDepartment.sort_order"
+    )
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawal is not None
+
+
+class VersionWithdrawal(db.Model):
+    """Marks a published version withdrawn (superseded); the version itself stays untouched."""
+
+    __tablename__ = "version_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[ListVersion] = relationship(back_populates="withdrawal")
+
+
+class VersionDepartment(db.Model):
+    __tablename__ = "version_departments"
+    __table_args__ = (UniqueConstraint("version_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(100))
+    sector: Mapped[str] = mapped_column(String(50))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    version: Mapped[ListVersion] = relationship(back_populates="departments")
+
+
+class VersionDuty(db.Model):
+    __tablename__ = "version_duties"
+    __table_args__ = (Index("ix_version_duties_version_department", "version_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    duty_id: Mapped[int]
+    seq: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    basis: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class VersionMatter(db.Model):
+    __tablename__ = "version_matters"
+    __table_args__ = (
+        UniqueConstraint("version_id", "matter_id"),
+        Index("ix_version_matters_version_seq", "version_id", "seq"),
+        Index("ix_version_matters_version_category", "version_id", "category"),
+        Index("ix_version_matters_version_lead", "version_id", "lead_department_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    # The working matter's id; a plain number because working matters may later be deleted.
+    matter_id: Mapped[int] = mapped_column(index=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    delegated_to_code: Mapped[str | None] = mapped_column(String(6))
+    delegated_to_name: Mapped[str | None] = mapped_column(String(100))
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    basis: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+    version: Mapped[ListVersion] = relationship(back_populates="matters")
+    assignments: Mapped[list["VersionAssignment"]] = relationship(
+        back_populates="version_matter", order_by="VersionAssignment.position"
+    )
+
+
+class VersionAssignment(db.Model):
+    __tablename__ = "version_assignments"
+    __table_args__ = (
+        UniqueConstraint("version_matter_id", "department_id"),
+        CheckConstraint("role IN ('lead', 'cooperating')", name="role_known"),
+        Index("ix_version_assignments_department_version", "department_id", "version_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_matter_id: Mapped[int] = mapped_column(ForeignKey("version_matters.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    department_name: Mapped[str] = mapped_column(String(200))
+    department_short_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(default=0)
+
+    version_matter: Mapped[VersionMatter] = relationship(back_populates="assignments")
+
+
+_FROZEN = (ListVersion, VersionDepartment, VersionDuty, VersionMatter, VersionAssignment)
+
+
+class PublishedDataImmutable(Exception):
+    """Raised when code tries to change or delete a published version."""
+
+
+def _refuse_change(mapper, connection, target):
+    raise PublishedDataImmutable(f"{type(target).__name__} {target.id} 已发布，不可修改或删除")
+
+
+for _model in _FROZEN:
+    event.listen(_model, "before_update", _refuse_change)
+    event.listen(_model, "before_delete", _refuse_change)

@@ -1,0 +1,224 @@
+"""Reporting cycles and departments' annual special reports (年度专题报告, §10–§11)."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from registry.core.db import utcnow
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import Department, ListVersion
+
+
+class ReportState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+    PUBLISHED = "published"
+
+
+STATE_LABELS = {
+    "not_started": "未开始",
+    "draft": "起草中",
+    "submitted": "已报送",
+    "returned": "退回修改",
+    "accepted": "审核通过",
+    "published": "已公开",
+}
+
+
+class ReportingCycle(db.Model):
+    __tablename__ = "reporting_cycles"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    year: Mapped[int]
+    deadline: Mapped[date] = mapped_column(Date)
+    # The list version in force for the reporting year: the drafts are generated from it.
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    version: Mapped[ListVersion] = relationship()
+    reports: Mapped[list["AnnualReport"]] = relationship(back_populates="cycle")
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return self.jurisdiction
+
+
+class AnnualReport(db.Model):
+    __tablename__ = "annual_reports"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "department_id"),
+        CheckConstraint("state IN ('draft', 'submitted', 'returned', 'accepted', 'published')", name="state_known"),
+        CheckConstraint("(state = 'published') = (pdf_sha256 IS NOT NULL)", name="published_has_pdf"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16), default=ReportState.DRAFT, index=True)
+    started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    pdf_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_size: Mapped[int | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    cycle: Mapped[ReportingCycle] = relationship(back_populates="reports")
+    department: Mapped[Department] = relationship()
+    sections: Mapped[list["ReportSection"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportSection.position"
+    )
+    attachments: Mapped[list["ReportAttachment"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportAttachment.id"
+    )
+    events: Mapped[list["ReportEvent"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportEvent.at"
+    )
+    recipients: Mapped[list["ReportRecipient"]] = relationship(back_populates="report", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return self.cycle.jurisdiction
+
+    @property
+    def scope_department(self) -> Department:
+        return self.department
+
+    @property
+    def display_state(self) -> str:
+        return "not_started" if self.state == ReportState.DRAFT and self.started_at is None else self.state
+
+
+class ReportSection(db.Model):
+    __tablename__ = "report_sections"
+    __table_args__ = (CheckConstraint("kind IN ('led_matter', 'cooperating', 'duties', 'free')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    version_matter_id: Mapped[int | None] = mapped_column(ForeignKey("version_matters.id"))
+    # Sanitized HTML (a safe subset); led-matter sections use the four fields, others use body.
+    progress: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[str] = mapped_column(Text, default="")
+    plans: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    report: Mapped[AnnualReport] = relationship(back_populates="sections")
+    indicators: Mapped[list["Indicator"]] = relationship(
+        back_populates="section", cascade="all, delete-orphan", order_by="Indicator.position"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def audit_data(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "progress": self.progress,
+            "measures": self.measures,
+            "problems": self.problems,
+            "plans": self.plans,
+            "body": self.body,
+            "indicators": [i.plain() for i in self.indicators],
+        }
+
+
+class Indicator(db.Model):
+    """A quantitative indicator row of a led-matter section (e.g. PM2.5 年均浓度, μg/m³, 28)."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("report_sections.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    target: Mapped[str] = mapped_column(String(50), default="")
+    actual: Mapped[str] = mapped_column(String(50), default="")
+    met: Mapped[bool | None]
+
+    section: Mapped[ReportSection] = relationship(back_populates="indicators")
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "target": self.target,
+            "actual": self.actual,
+            "met": self.met,
+        }
+
+
+class ReportAttachment(db.Model):
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[AnnualReport] = relationship(back_populates="attachments")
+
+
+class ReportEvent(db.Model):
+    """One step of a report's workflow, shown as its timeline."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    report: Mapped[AnnualReport] = relationship(back_populates="events")
+
+
+class ReportRecipient(db.Model):
+    """Where a submitted report goes: to the office (the same-level government), cc the upper-level
+    competent department and the same-level ecology-environment department."""
+
+    __tablename__ = "report_recipients"
+    __table_args__ = (
+        CheckConstraint("recipient_role IN ('to', 'cc')", name="recipient_role_known"),
+        CheckConstraint("(jurisdiction_id IS NULL) <> (department_id IS NULL)", name="office_or_department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
+    recipient_role: Mapped[str] = mapped_column(String(4))
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[AnnualReport] = relationship(back_populates="recipients")
+    jurisdiction: Mapped[Jurisdiction | None] = relationship()
+    department: Mapped[Department | None] = relationship()

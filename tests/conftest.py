@@ -1,0 +1,127 @@
+"""Test setup: the real migrations build the schema once; every test runs in a transaction that is
+rolled back afterwards (views' commits only release a savepoint). Set TEST_DATABASE_URL to run on
+PostgreSQL; the default is a throw-away SQLite file."""
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.extensions import db
+
+_tmp = tempfile.mkdtemp(prefix="registry-tests-")
+if not os.environ.get("TEST_DATABASE_URL"):
+    os.environ["TEST_DATABASE_URL"] = f"sqlite:///{Path(_tmp) / 'test.db'}"
+os.environ.setdefault("REGISTRY_INSTANCE", _tmp)
+
+import config  # noqa: E402  (reads the environment set above)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    url = os.environ["TEST_DATABASE_URL"]
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    app = create_app(config.TestConfig)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _ConnectionBoundSession(Session):
+    """Flask-SQLAlchemy picks an engine per table; a test session must use the test's connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run the test inside one outer transaction and roll it back at the end."""
+    if "browser" in request.keywords:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionBoundSession}
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "demo-2025"):
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": csrf_token(self.client)}
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def demo(app):
+    """The demo data set, loaded into the test's transaction."""
+    from registry.demo import load_demo
+
+    load_demo()
+    db.session.flush()
+    return db.session
