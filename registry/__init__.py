@@ -10,6 +10,15 @@ from registry.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The main navigation: (endpoint, label, needs login). Endpoints take no arguments.
+NAV_ENTRIES = [
+    ("public.jurisdictions", "责任清单", False),
+    ("public.search", "谁负责？", False),
+    ("lists.workbench", "清单工作台", True),
+    ("reports.home", "年度报告", True),
+    ("reports.inbox", "收件箱", True),
+]
+
 
 def select_locale() -> str:
     from flask import current_app
@@ -96,7 +105,13 @@ def _register_template_helpers(app: Flask) -> None:
     def helpers():
         from flask_babel import get_locale
 
-        return {"can": can, "role_labels": ROLE_LABELS, "current_locale": str(get_locale())}
+        return {
+            "can": can,
+            "role_labels": ROLE_LABELS,
+            "current_locale": str(get_locale()),
+            "nav_entries": NAV_ENTRIES,
+            "has_endpoint": lambda name: name in app.view_functions,
+        }
 
     @login_manager.user_loader
     def load_user(user_id: str):
