@@ -64,6 +64,7 @@ def _import_models() -> None:
     import registry.core.audit  # noqa: F401
     import registry.jurisdictions.models  # noqa: F401
     import registry.lists.models  # noqa: F401
+    import registry.public.models  # noqa: F401
     import registry.reports.models  # noqa: F401
 
 

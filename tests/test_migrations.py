@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 import config
 from registry import create_app
 from registry.extensions import db
+from registry.public.models import include_name
 
 
 def _scratch_url(tmp_path):
@@ -37,7 +38,10 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+                diff = compare_metadata(
+                    MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                    db.metadata,
+                )
             assert diff == [], f"models and migrations drift apart: {diff}"
             downgrade(revision="base")
             with db.engine.connect() as conn:
