@@ -1,0 +1,383 @@
+"""Read-only look-ups of the working list for the offices' pages."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from itertools import combinations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from registry.core.audit import AuditEntry
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import (
+    Assignment,
+    Citation,
+    Department,
+    LeadDecision,
+    Matter,
+    MatterStatus,
+    PolicyDocument,
+    Role,
+)
+
+
+def jurisdiction_by_code(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+def below(jurisdiction: Jurisdiction) -> list[tuple[Jurisdiction, int]]:
+    """The jurisdictions under this one with their depth (1 = direct child), parents first."""
+    result: list[tuple[Jurisdiction, int]] = []
+
+    def walk(node: Jurisdiction, depth: int) -> None:
+        for child in node.children:
+            result.append((child, depth))
+            walk(child, depth + 1)
+
+    walk(jurisdiction, 1)
+    return result
+
+
+def counts(jurisdiction: Jurisdiction) -> dict[str, int]:
+    """Figures for the workbench: departments and matters by status."""
+    by_status = dict(
+        db.session.execute(
+            select(Matter.status, func.count()).where(Matter.jurisdiction_id == jurisdiction.id).group_by(Matter.status)
+        ).all()
+    )
+    return {
+        "departments": db.session.scalar(
+            select(func.count())
+            .select_from(Department)
+            .where(Department.jurisdiction_id == jurisdiction.id, Department.active.is_(True))
+        )
+        or 0,
+        "matters": sum(by_status.values()),
+        "assigned": by_status.get(MatterStatus.ASSIGNED, 0),
+        "pending": by_status.get(MatterStatus.PENDING, 0),
+        "delegated": by_status.get(MatterStatus.DELEGATED, 0),
+        "from_above": db.session.scalar(
+            select(func.count())
+            .select_from(Matter)
+            .where(
+                Matter.jurisdiction_id == jurisdiction.id,
+                Matter.status == MatterStatus.PENDING,
+                Matter.delegated_from_id.is_not(None),
+            )
+        )
+        or 0,
+        "documents": db.session.scalar(
+            select(func.count()).select_from(PolicyDocument).where(PolicyDocument.jurisdiction_id == jurisdiction.id)
+        )
+        or 0,
+    }
+
+
+def departments(jurisdiction: Jurisdiction, *, include_retired: bool = False) -> list[Department]:
+    stmt = select(Department).where(Department.jurisdiction_id == jurisdiction.id)
+    if not include_retired:
+        stmt = stmt.where(Department.active.is_(True))
+    return list(db.session.scalars(stmt.order_by(Department.active.desc(), Department.sort_order, Department.id)))
+
+
+def assignment_counts(jurisdiction: Jurisdiction) -> dict[tuple[int, str], int]:
+    """(department id, role) → number of matters."""
+    rows = db.session.execute(
+        select(Assignment.department_id, Assignment.role, func.count())
+        .join(Department)
+        .where(Department.jurisdiction_id == jurisdiction.id)
+        .group_by(Assignment.department_id, Assignment.role)
+    ).all()
+    return {(d, r): n for d, r, n in rows}
+
+
+def categories(jurisdiction: Jurisdiction) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Matter.category)
+            .where(Matter.jurisdiction_id == jurisdiction.id)
+            .distinct()
+            .order_by(Matter.category)
+        )
+    )
+
+
+def _with_details(stmt: Select) -> Select:
+    return stmt.options(
+        selectinload(Matter.assignments).selectinload(Assignment.department),
+        selectinload(Matter.delegated_to),
+    )
+
+
+def matters(
+    jurisdiction: Jurisdiction,
+    *,
+    category: str = "",
+    department_id: int | None = None,
+    role: str = "",
+    status: str = "",
+    text: str = "",
+) -> Select:
+    """The jurisdiction's matters filtered as the list page asks, in list order."""
+    stmt = select(Matter).where(Matter.jurisdiction_id == jurisdiction.id)
+    if category:
+        stmt = stmt.where(Matter.category == category)
+    if status:
+        stmt = stmt.where(Matter.status == status)
+    if text:
+        stmt = stmt.where(Matter.title.contains(text, autoescape=True))
+    if department_id:
+        holding = select(Assignment.matter_id).where(Assignment.department_id == department_id)
+        if role in (Role.LEAD, Role.COOPERATING):
+            holding = holding.where(Assignment.role == role)
+        stmt = stmt.where(Matter.id.in_(holding))
+    return _with_details(stmt.order_by(Matter.seq, Matter.id))
+
+
+def department_matters(department: Department, role: str) -> list[Matter]:
+    return list(
+        db.session.scalars(
+            _with_details(
+                select(Matter)
+                .join(Assignment)
+                .where(Assignment.department_id == department.id, Assignment.role == role)
+                .order_by(Matter.seq, Matter.id)
+            )
+        )
+    )
+
+
+@dataclass
+class Queue:
+    own: list[Matter]  # pending matters of this level
+    from_above: list[Matter]  # pending matters an upper level handed down
+    handed_down: list[Matter]  # matters this level delegated, with where they stand below
+
+
+def queue(jurisdiction: Jurisdiction) -> Queue:
+    """§5: what the office still has to settle, and what it handed down."""
+    pending = db.session.scalars(
+        _with_details(
+            select(Matter)
+            .where(Matter.jurisdiction_id == jurisdiction.id, Matter.status == MatterStatus.PENDING)
+            .options(selectinload(Matter.delegated_from).selectinload(Matter.jurisdiction))
+            .order_by(Matter.seq, Matter.id)
+        )
+    ).all()
+    handed_down = db.session.scalars(
+        _with_details(
+            select(Matter)
+            .where(Matter.jurisdiction_id == jurisdiction.id, Matter.status == MatterStatus.DELEGATED)
+            .order_by(Matter.seq, Matter.id)
+        )
+    ).all()
+    return Queue(
+        own=[m for m in pending if m.delegated_from_id is None],
+        from_above=[m for m in pending if m.delegated_from_id is not None],
+        handed_down=list(handed_down),
+    )
+
+
+def lower_matters(matter: Matter) -> list[Matter]:
+    """The matters created in lower jurisdictions when this one was delegated."""
+    return list(
+        db.session.scalars(
+            _with_details(select(Matter).where(Matter.delegated_from_id == matter.id).order_by(Matter.id))
+        )
+    )
+
+
+@dataclass
+class HistoryItem:
+    matter: Matter
+    decision: LeadDecision
+
+
+def decision_history(matter: Matter) -> list[HistoryItem]:
+    """Every lead decision on this matter, on the upper matters it was delegated from and on the lower
+    matters it was delegated to, oldest first."""
+    chain: list[Matter] = []
+    node = matter.delegated_from
+    while node is not None:
+        chain.append(node)
+        node = node.delegated_from
+    chain.reverse()
+    chain.append(matter)
+    frontier = [matter]
+    while frontier:
+        nxt = []
+        for m in frontier:
+            nxt.extend(lower_matters(m))
+        chain.extend(nxt)
+        frontier = nxt
+    items = [HistoryItem(m, d) for m in chain for d in m.decisions]
+    return sorted(items, key=lambda i: (i.decision.decided_at, i.decision.id))
+
+
+def documents(jurisdiction: Jurisdiction, text: str = "") -> Select:
+    stmt = select(PolicyDocument).where(PolicyDocument.jurisdiction_id == jurisdiction.id)
+    if text:
+        stmt = stmt.where(
+            PolicyDocument.title.contains(text, autoescape=True)
+            | PolicyDocument.doc_number.contains(text, autoescape=True)
+        )
+    return stmt.order_by(PolicyDocument.title, PolicyDocument.id)
+
+
+def document_choices(jurisdiction: Jurisdiction) -> list[PolicyDocument]:
+    return list(db.session.scalars(documents(jurisdiction)))
+
+
+def citation_counts(document_ids: list[int]) -> dict[int, int]:
+    if not document_ids:
+        return {}
+    rows = db.session.execute(
+        select(Citation.document_id, func.count())
+        .where(Citation.document_id.in_(document_ids))
+        .group_by(Citation.document_id)
+    ).all()
+    return dict(rows)
+
+
+# -- list health -----------------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[\W_]+")
+DUPLICATE_RATIO = 0.8
+
+
+def normalise_title(title: str) -> str:
+    """A title reduced to what matters for comparing: width-folded, lower case, no spaces or punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", title).lower())
+
+
+def looks_duplicate(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) >= 4 and shorter in longer:
+        return True
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= DUPLICATE_RATIO
+        and matcher.quick_ratio() >= DUPLICATE_RATIO
+        and matcher.ratio() >= DUPLICATE_RATIO
+    )
+
+
+def duplicate_pairs(items: list[Matter]) -> list[tuple[Matter, Matter]]:
+    """Pairs of matters of the same category whose titles look alike (quadratic only per category)."""
+    by_category: dict[str, list[tuple[Matter, str]]] = {}
+    for m in items:
+        by_category.setdefault(m.category, []).append((m, normalise_title(m.title)))
+    pairs = []
+    for group in by_category.values():
+        for (m1, t1), (m2, t2) in combinations(group, 2):
+            if looks_duplicate(t1, t2):
+                pairs.append((m1, m2))
+    return pairs
+
+
+@dataclass
+class Health:
+    pending: list[Matter]
+    delegated: list[Matter]
+    idle_departments: list[Department]
+    duplicates: list[tuple[Matter, Matter]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        return len(self.pending) + len(self.idle_departments) + len(self.duplicates)
+
+
+def health(jurisdiction: Jurisdiction) -> Health:
+    """What in the working list needs the office's attention."""
+    everything = list(
+        db.session.scalars(
+            _with_details(
+                select(Matter).where(Matter.jurisdiction_id == jurisdiction.id).order_by(Matter.seq, Matter.id)
+            )
+        )
+    )
+    leading = select(Assignment.department_id).where(Assignment.role == Role.LEAD)
+    idle = db.session.scalars(
+        select(Department)
+        .where(
+            Department.jurisdiction_id == jurisdiction.id,
+            Department.active.is_(True),
+            Department.id.not_in(leading),
+        )
+        .order_by(Department.sort_order, Department.id)
+    ).all()
+    return Health(
+        pending=[m for m in everything if m.status == MatterStatus.PENDING],
+        delegated=[m for m in everything if m.status == MatterStatus.DELEGATED],
+        idle_departments=list(idle),
+        duplicates=duplicate_pairs(everything),
+    )
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+ENTITY_LABELS = {
+    "departments": "部门",
+    "units": "内设机构/直属单位",
+    "duties": "职责",
+    "matters": "具体事项",
+    "policy_documents": "政策文件",
+    "list_versions": "清单版本",
+    "jurisdictions": "行政区划",
+}
+
+FIELD_LABELS = {
+    "name": "名称",
+    "short_name": "简称",
+    "sector": "所属系统",
+    "website": "网站",
+    "sort_order": "排序",
+    "active": "有效",
+    "kind": "类型",
+    "seq": "序号",
+    "text": "内容",
+    "category": "事项类别",
+    "title": "名称",
+    "description": "责任内容",
+    "status": "状态",
+    "delegated_to": "交由下级",
+    "lead": "牵头部门",
+    "cooperating": "配合部门",
+    "basis": "依据",
+    "doc_number": "文号",
+    "issuer": "发文机关",
+    "issued_on": "发文日期",
+}
+
+
+def audit_entries(jurisdiction: Jurisdiction, entity_type: str = "") -> Select:
+    stmt = select(AuditEntry).where(AuditEntry.jurisdiction_id == jurisdiction.id)
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_entity_types(jurisdiction: Jurisdiction) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry.entity_type)
+            .where(AuditEntry.jurisdiction_id == jurisdiction.id)
+            .distinct()
+            .order_by(AuditEntry.entity_type)
+        )
+    )
+
+
+def matter_audit(matter_id: int) -> Select:
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "matters", AuditEntry.entity_id == matter_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
