@@ -335,6 +335,9 @@ def publish_version(
     db.session.add(version)
     db.session.flush()
     _write_snapshot(version, content)
+    from registry.public.search import reindex_jurisdiction  # the public search follows the version in force
+
+    reindex_jurisdiction(jurisdiction.id)
     audit.record(
         actor,
         "publish",

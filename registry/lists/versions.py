@@ -90,4 +90,7 @@ def withdraw_version(version: ListVersion, reason: str, actor=None) -> VersionWi
         after={"label": version.label, "withdrawn": True, "reason": reason},
         summary=f"废止版本「{version.label}」：{reason}",
     )
+    from registry.public.search import reindex_jurisdiction  # the public search follows the version in force
+
+    reindex_jurisdiction(version.jurisdiction_id)
     return withdrawal

@@ -1,0 +1,334 @@
+"""“谁负责？” — searching the matters of the versions in force.
+
+Chinese has no spaces, and a two-character word (秸秆, 扬尘) must be found anywhere in a title. Every
+text is therefore indexed as overlapping character bigrams with their positions: 秸秆禁烧 →
+秸秆:1 秆禁:2 禁烧:3. A query is the phrase of its own bigrams, which matches exactly where the query
+is a substring. SQLite keeps the bigrams in an FTS5 table (unicode61 sees each space-separated
+bigram as one token, and a phrase query checks adjacency); PostgreSQL keeps explicit positioned
+lexemes in tsvector columns under GIN indexes and queries them with the `<->` phrase operator.
+
+Title and body are indexed apart, so title matches are listed first by running two index queries
+(title hits, then body-only hits) instead of ranking and sorting every hit. The jurisdiction filter
+is one more index term (`j<id>`) ANDed into the same index query.
+
+The index holds the matters of each jurisdiction's version in force today; `reindex_jurisdiction`
+replaces a jurisdiction's entries (called when a version is published or withdrawn, in the same
+transaction), `reindex_due` catches versions whose effective date has since arrived.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from registry.extensions import db
+from registry.lists.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
+from registry.public.models import FTS_TABLE, SearchEntry
+
+# PostgreSQL keeps positions up to 16383; text past it stays unindexed (responsibility texts are short).
+MAX_POSITION = 16383
+MAX_TERMS = 8
+MAX_QUERY_LENGTH = 100
+# Separates runs in the FTS5 token stream: one character, so it never equals a (two-character) bigram.
+GAP = "x"
+
+
+class QueryTooShort(ValueError):
+    """The query holds no run of two or more letters or digits."""
+
+
+# -- tokens ----------------------------------------------------------------------------------------
+
+
+def normalize(value: str) -> str:
+    return unicodedata.normalize("NFKC", value or "").lower()
+
+
+def _runs(value: str) -> list[str]:
+    runs, current = [], []
+    for ch in normalize(value):
+        if ch.isalnum():
+            current.append(ch)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def bigram_stream(parts: list[str]) -> list[str | None]:
+    """The bigrams of the texts in order, with None wherever adjacency must break (between runs)."""
+    stream: list[str | None] = []
+    for part in parts:
+        for run in _runs(part):
+            if stream and stream[-1] is not None:
+                stream.append(None)
+            stream.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return stream
+
+
+def fts_document(parts: list[str]) -> str:
+    return " ".join(GAP if token is None else token for token in bigram_stream(parts))
+
+
+def tsvector_literal(parts: list[str], scope: str) -> str:
+    """A tsvector in its text form with explicit positions: `'j7' '秸秆':1 '秆禁':2`."""
+    positions: dict[str, list[int]] = {}
+    for position, token in enumerate(bigram_stream(parts), start=1):
+        if position > MAX_POSITION:
+            break
+        if token is not None:
+            positions.setdefault(token, []).append(position)
+    lexemes = [f"'{scope}'"] + [f"'{_quote(t)}':{','.join(map(str, p))}" for t, p in positions.items()]
+    return " ".join(lexemes)
+
+
+def _quote(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("'", "''")
+
+
+def scope_term(jurisdiction_id: int) -> str:
+    return f"j{jurisdiction_id}"
+
+
+def query_terms(q: str) -> list[list[str]]:
+    """The query's terms, each as the list of its bigrams. Raises QueryTooShort when nothing is searchable."""
+    runs = [r for r in _runs((q or "")[:MAX_QUERY_LENGTH]) if len(r) >= 2][:MAX_TERMS]
+    if not runs:
+        raise QueryTooShort("请输入至少两个字的关键词。")
+    terms = list(dict.fromkeys(runs))
+    return [[run[i : i + 2] for i in range(len(run) - 1)] for run in terms]
+
+
+# -- indexing --------------------------------------------------------------------------------------
+
+
+def _executor(conn: Connection | Session | None) -> Connection | Session:
+    return conn if conn is not None else db.session
+
+
+def _dialect(ex: Connection | Session) -> str:
+    return ex.dialect.name if isinstance(ex, Connection) else ex.get_bind().dialect.name
+
+
+def in_force_version_id(jurisdiction_id: int, on_date: date | None = None, conn=None) -> int | None:
+    """The id of the version in force on a date (today by default): latest effective, not withdrawn."""
+    ex = _executor(conn)
+    return ex.execute(
+        select(ListVersion.id)
+        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
+        .where(
+            ListVersion.jurisdiction_id == jurisdiction_id,
+            ListVersion.effective_date <= (on_date or date.today()),
+            VersionWithdrawal.id.is_(None),
+        )
+        .order_by(ListVersion.effective_date.desc(), ListVersion.seq.desc())
+        .limit(1)
+    ).scalar()
+
+
+def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None = None) -> int:
+    """Replace the jurisdiction's index entries by those of its version in force; return how many.
+
+    Runs in the caller's transaction, so a publish or withdrawal and its index change commit together.
+    """
+    ex = _executor(conn)
+    sqlite = _dialect(ex) == "sqlite"
+    if sqlite:
+        ex.execute(
+            text(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid IN "
+                "(SELECT version_matter_id FROM search_entries WHERE jurisdiction_id = :j)"
+            ),
+            {"j": jurisdiction_id},
+        )
+    ex.execute(delete(SearchEntry).where(SearchEntry.jurisdiction_id == jurisdiction_id))
+    version_id = in_force_version_id(jurisdiction_id, conn=ex)
+    if version_id is None:
+        return 0
+    names: dict[int, list[str]] = {}
+    for vm_id, name, short_name in ex.execute(
+        select(
+            VersionAssignment.version_matter_id,
+            VersionAssignment.department_name,
+            VersionAssignment.department_short_name,
+        )
+        .where(VersionAssignment.version_id == version_id)
+        .order_by(VersionAssignment.version_matter_id, VersionAssignment.position)
+    ):
+        names.setdefault(vm_id, []).extend(dict.fromkeys([name, short_name]))
+    matters = ex.execute(
+        select(VersionMatter.id, VersionMatter.matter_id, VersionMatter.title, VersionMatter.description)
+        .where(VersionMatter.version_id == version_id)
+        .order_by(VersionMatter.id)
+    ).all()
+    scope = scope_term(jurisdiction_id)
+    entries, documents = [], []
+    for vm_id, matter_id, title, description in matters:
+        body = [description, *names.get(vm_id, [])]
+        entry: dict[str, Any] = {
+            "version_matter_id": vm_id,
+            "jurisdiction_id": jurisdiction_id,
+            "version_id": version_id,
+            "matter_id": matter_id,
+            "title_terms": None,
+            "body_terms": None,
+        }
+        if sqlite:
+            documents.append(
+                {"rowid": vm_id, "title": fts_document([title]), "body": fts_document(body), "scope": scope}
+            )
+        else:
+            entry["title_terms"] = tsvector_literal([title], scope)
+            entry["body_terms"] = tsvector_literal(body, scope)
+        entries.append(entry)
+    if entries:
+        if sqlite:
+            ex.execute(insert(SearchEntry), entries)
+            ex.execute(
+                text(f"INSERT INTO {FTS_TABLE} (rowid, title, body, scope) VALUES (:rowid, :title, :body, :scope)"),
+                documents,
+            )
+        else:
+            # The literal is cast by PostgreSQL's tsvector input, which keeps our lexemes and positions as given.
+            ex.execute(
+                text(
+                    "INSERT INTO search_entries (version_matter_id, jurisdiction_id, version_id, matter_id,"
+                    " title_terms, body_terms) VALUES (:version_matter_id, :jurisdiction_id, :version_id,"
+                    " :matter_id, CAST(:title_terms AS tsvector), CAST(:body_terms AS tsvector))"
+                ),
+                entries,
+            )
+    return len(entries)
+
+
+def indexed_version_ids(conn=None) -> dict[int, int]:
+    """jurisdiction id → the version id its index entries come from."""
+    ex = _executor(conn)
+    return dict(ex.execute(select(SearchEntry.jurisdiction_id, func.min(SearchEntry.version_id)).group_by(1)).all())
+
+
+def reindex_due(conn=None) -> list[int]:
+    """Reindex the jurisdictions whose version in force is not the indexed one (a future-dated version
+    came into force, or the index was never built); return their ids."""
+    ex = _executor(conn)
+    indexed = indexed_version_ids(ex)
+    due = []
+    jurisdiction_ids = ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all()
+    for jurisdiction_id in set(jurisdiction_ids) | set(indexed):
+        if in_force_version_id(jurisdiction_id, conn=ex) != indexed.get(jurisdiction_id):
+            reindex_jurisdiction(jurisdiction_id, ex)
+            due.append(jurisdiction_id)
+    return due
+
+
+def rebuild_index(conn=None) -> int:
+    """Rebuild the whole index; return the number of entries."""
+    ex = _executor(conn)
+    if _dialect(ex) == "sqlite":
+        ex.execute(text(f"DELETE FROM {FTS_TABLE}"))
+    ex.execute(delete(SearchEntry))
+    total = 0
+    for jurisdiction_id in ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all():
+        total += reindex_jurisdiction(jurisdiction_id, ex)
+    return total
+
+
+# -- searching -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hits:
+    version_matter_ids: list[int]
+    title_total: int
+    other_total: int
+
+    @property
+    def total(self) -> int:
+        return self.title_total + self.other_total
+
+
+def _fts_phrase(bigrams: list[str]) -> str:
+    return '"' + " ".join(bigrams) + '"'
+
+
+def _ts_phrase(bigrams: list[str]) -> str:
+    return "(" + " <-> ".join(f"'{_quote(b)}'" for b in bigrams) + ")"
+
+
+def search_ids(q: str, jurisdiction_id: int | None = None, *, offset: int = 0, limit: int = 20) -> Hits:
+    """Version matter ids in force matching every term of q: title matches first, then the rest,
+    each group in list order. Raises QueryTooShort."""
+    terms = query_terms(q)
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _search_sqlite(terms, jurisdiction_id, offset, limit)
+    return _search_postgres(terms, jurisdiction_id, offset, limit)
+
+
+def _page(count_title, fetch_title, count_other, fetch_other, offset: int, limit: int) -> Hits:
+    title_total = count_title()
+    ids: list[int] = []
+    if offset < title_total:
+        ids = fetch_title(offset, limit)
+    other_total = count_other()
+    if len(ids) < limit:
+        other_offset = max(0, offset - title_total)
+        ids += fetch_other(other_offset, limit - len(ids))
+    return Hits(ids, title_total, other_total)
+
+
+def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
+    phrases = " AND ".join(_fts_phrase(t) for t in terms)
+    scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
+    title_match = f"{scope}title : ({phrases})"
+    other_match = f"{scope}{{title body}} : ({phrases}) NOT title : ({phrases})"
+
+    def count(match):
+        return lambda: db.session.execute(
+            text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"), {"m": match}
+        ).scalar_one()
+
+    def fetch(match):
+        return lambda off, lim: list(
+            db.session.execute(
+                text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m ORDER BY rowid LIMIT :l OFFSET :o"),
+                {"m": match, "l": lim, "o": off},
+            ).scalars()
+        )
+
+    return _page(count(title_match), fetch(title_match), count(other_match), fetch(other_match), offset, limit)
+
+
+def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
+    scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
+    all_terms = " & ".join(_ts_phrase(t) for t in terms)
+    params: dict[str, str] = {"title_q": scope + all_terms, "all_q": all_terms}
+    # Every term in the title or in the body (the scope term sits in both vectors).
+    either = []
+    for i, t in enumerate(terms):
+        params[f"t{i}"] = (scope if i == 0 else "") + _ts_phrase(t)
+        either.append(f"(title_terms @@ CAST(:t{i} AS tsquery) OR body_terms @@ CAST(:t{i} AS tsquery))")
+    title_where = "title_terms @@ CAST(:title_q AS tsquery)"
+    other_where = " AND ".join(either) + " AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
+
+    def count(where):
+        return lambda: db.session.execute(
+            text(f"SELECT count(*) FROM search_entries WHERE {where}"), params
+        ).scalar_one()
+
+    def fetch(where):
+        return lambda off, lim: list(
+            db.session.execute(
+                text(
+                    f"SELECT version_matter_id FROM search_entries WHERE {where}"
+                    " ORDER BY version_matter_id LIMIT :l OFFSET :o"
+                ).bindparams(bindparam("l"), bindparam("o")),
+                {**params, "l": lim, "o": off},
+            ).scalars()
+        )
+
+    return _page(count(title_where), fetch(title_where), count(other_where), fetch(other_where), offset, limit)
