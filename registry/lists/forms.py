@@ -79,7 +79,11 @@ class DutyForm(LockedForm, CitationsMixin):
 
 
 class MatterForm(LockedForm, CitationsMixin):
-    category = StringField(_l("事项类别"), validators=[DataRequired(_l("请填写事项类别。")), Length(max=50)])
+    category = StringField(
+        _l("事项类别"),
+        validators=[DataRequired(_l("请填写事项类别。")), Length(max=50)],
+        render_kw={"list": "categories"},
+    )
     title = StringField(_l("具体事项"), validators=[DataRequired(_l("请填写具体事项名称。")), Length(max=300)])
     description = TextAreaField(_l("责任内容"))
     lead = SelectField(_l("牵头部门"), coerce=_int_or_zero, validate_choice=False)
