@@ -102,6 +102,25 @@ class AnnualReport(db.Model):
     def display_state(self) -> str:
         return "not_started" if self.state == ReportState.DRAFT and self.started_at is None else self.state
 
+    @property
+    def display_state_label(self) -> str:
+        return STATE_LABELS[self.display_state]
+
+    def grants(self, user: Any, permission: str) -> bool:
+        """Recipients (§11: the office it goes to, the departments it is copied to) may read it."""
+        if permission != "report:read":
+            return False
+        for r in self.recipients:
+            if r.department_id is not None and r.department_id == getattr(user, "department_id", None):
+                return True
+            if (
+                r.jurisdiction_id is not None
+                and user.role == "office_admin"
+                and r.jurisdiction_id == user.jurisdiction_id
+            ):
+                return True
+        return False
+
 
 class ReportSection(db.Model):
     __tablename__ = "report_sections"

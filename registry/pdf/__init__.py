@@ -1,0 +1,140 @@
+"""PDF rendering with WeasyPrint: `render_pdf(template, context) -> bytes`.
+
+Safety: the renderer only ever reads the application's own static files (see `StaticOnlyFetcher`);
+templates get plain values, never ORM objects, and autoescaping stays on.
+
+Page numbers: a template is rendered twice, as its front matter (cover and contents, unnumbered)
+and as its body (numbered 「第 X 页 共 Y 页」 from 1). The body is laid out first; the page on which
+each heading anchor landed feeds the contents of the front matter; the pages are then combined into
+one PDF. So the footer counts body pages only and the contents cannot disagree with the body.
+"""
+
+import mimetypes
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+PDF_VARIANT = "pdf/a-3b"
+CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+
+
+class PdfError(RuntimeError):
+    """Rendering cannot produce a correct PDF (the message is for users, in Chinese)."""
+
+
+class FontMissing(PdfError):
+    """No font able to show Chinese text is installed: the PDF would show boxes."""
+
+
+class RefusedURL(ValueError):
+    """The renderer asked for something outside the application's static assets."""
+
+
+# -- fonts ---------------------------------------------------------------------------------------
+
+
+def _fc_list_chinese() -> list[str]:
+    """Families fontconfig offers for Chinese (respects FONTCONFIG_FILE, like WeasyPrint does)."""
+    try:
+        result = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+
+
+def check_cjk_font(list_fonts: Callable[[], list[str]] = _fc_list_chinese) -> str:
+    """The CJK font family that will be used; FontMissing when none can show Chinese."""
+    families = [f for line in list_fonts() for f in line.split(",")]
+    for wanted in CJK_FAMILIES:
+        if wanted in families:
+            return wanted
+    if families:
+        return families[0]
+    raise FontMissing(
+        _(
+            "无法生成 PDF：服务器未安装中文字体（需要 Noto Serif CJK SC 或 Noto Sans CJK SC，"
+            "Debian/Ubuntu 软件包 fonts-noto-cjk）。请联系系统管理员安装后重试。"
+        )
+    )
+
+
+# -- the URL fetcher -----------------------------------------------------------------------------
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under the static root and refuses everything else: other file:// paths
+    (including `..` and symlink escapes), http(s) and every other scheme, data: URLs, redirects."""
+
+    def __init__(self, static_root: str | os.PathLike[str]):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
+        self.static_root = Path(static_root).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None):
+        path = self.resolve(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURL(f"refused: {url[:200]}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        headers = {"Content-Type": content_type + ("; charset=utf-8" if content_type == "text/css" else "")}
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers)
+
+    def resolve(self, url: str) -> Path | None:
+        """The real path of an allowed static file, or None."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        real = Path(os.path.realpath(unquote(parts.path)))
+        if not real.is_relative_to(self.static_root) or not real.is_file():
+            return None
+        return real
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def _static_root() -> Path:
+    return Path(current_app.static_folder).resolve()
+
+
+def _document(html: str, fetcher: StaticOnlyFetcher):
+    # base_url is the static root: relative links (the stylesheet) resolve there and nowhere else.
+    return HTML(string=html, base_url=_static_root().as_uri() + "/", url_fetcher=fetcher).render()
+
+
+def heading_pages(document) -> dict[str, int]:
+    """Anchor name -> 1-based page number within the document."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
+
+
+def render_pdf(template: str, context: dict[str, Any], *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render a PDF template (front matter + numbered body) to PDF/A-3b bytes.
+
+    The template receives `part` ("front" or "body") and, for the front, `toc_pages`: heading
+    anchor -> body page number. Raises FontMissing when Chinese cannot be shown.
+    """
+    check_cjk_font()
+    fetcher = fetcher or StaticOnlyFetcher(_static_root())
+    # The bare Jinja environment (autoescaping on): no context processors, so the template sees
+    # exactly the plain values passed in and nothing of the request or the session.
+    jinja = current_app.jinja_env.get_template(template)
+    body = _document(jinja.render(**context, part="body", toc_pages={}), fetcher)
+    toc_pages = heading_pages(body)
+    front = _document(jinja.render(**context, part="front", toc_pages=toc_pages), fetcher)
+    # Metadata (title, author, lang) come from the front document, whose <head> carries them.
+    combined = front.copy([*front.pages, *body.pages])
+    return combined.write_pdf(pdf_variant=PDF_VARIANT)

@@ -1,0 +1,431 @@
+"""Reporting cycles, drafting and the report workflow. Services flush, never commit, and write the
+audit entry; they take the actor explicitly and check the actor's role and scope themselves."""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from registry.core import audit
+from registry.core.db import utcnow
+from registry.core.permissions import Permission, can
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import (
+    Department,
+    ListVersion,
+    VersionAssignment,
+    VersionDepartment,
+    VersionDuty,
+    VersionMatter,
+)
+from registry.lists.versions import version_in_force
+from registry.pdf import PdfError
+from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, sanitize_html
+from registry.reports.models import (
+    STATE_LABELS,
+    AnnualReport,
+    Indicator,
+    ReportAttachment,
+    ReportEvent,
+    ReportingCycle,
+    ReportRecipient,
+    ReportSection,
+    ReportState,
+)
+
+ECOLOGY_SECTOR = "生态环境"
+FREE_SECTIONS_BEFORE = ("总体情况",)
+FREE_SECTIONS_AFTER = ("存在的主要问题", "下一年度工作计划")
+EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
+EVENT_LABELS = {
+    "open": "生成草稿",
+    "submit": "报送",
+    "return": "退回修改",
+    "accept": "审核通过",
+    "publish": "公开",
+}
+
+
+STALE_MESSAGE = "该部分已被他人修改并保存，您的修改未保存。您填写的内容仍保留在下方，请对照最新内容后重新提交。"
+
+
+class ReportError(ValueError):
+    """A change the rules refuse. `field` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleSection(ReportError):
+    """Someone else saved the section since this edit began."""
+
+
+class NotAllowed(ReportError):
+    """The actor's role or scope does not allow this step."""
+
+
+def report_title(department: Department, year: int) -> str:
+    return f"{department.name}{year}年度生态环境保护工作专题报告"
+
+
+# -- cycles --------------------------------------------------------------------------------------
+
+
+def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor) -> ReportingCycle:
+    """Open a reporting cycle and give every active department of the version in force a draft."""
+    if not can(actor, Permission.CYCLE_MANAGE, jurisdiction):
+        raise NotAllowed("只有本级办公室可以开启本级的报告周期。")
+    if year < 2000 or year > 2100:
+        raise ReportError("请填写正确的报告年度。", "year")
+    if db.session.scalar(
+        select(ReportingCycle.id).where(ReportingCycle.jurisdiction_id == jurisdiction.id, ReportingCycle.year == year)
+    ):
+        raise ReportError(f"{jurisdiction.name}{year}年度的报告周期已经开启，不能重复开启。", "year")
+    if deadline < date(year, 1, 1):
+        raise ReportError("截止日期应在报告年度开始之后。", "deadline")
+    version = version_in_force(jurisdiction, date(year, 12, 31))
+    if version is None:
+        raise ReportError(
+            f"{jurisdiction.name}尚无在{year}年度有效的已发布责任清单版本，请先发布清单再开启报告周期。", "year"
+        )
+    cycle = ReportingCycle(
+        jurisdiction_id=jurisdiction.id, year=year, deadline=deadline, version_id=version.id, opened_by_id=actor.id
+    )
+    db.session.add(cycle)
+    db.session.flush()
+    count = _generate_drafts(cycle, version, actor)
+    audit.record(
+        actor,
+        "create",
+        cycle,
+        jurisdiction_id=jurisdiction.id,
+        after={"year": year, "deadline": deadline.isoformat(), "version": version.label, "reports": count},
+        summary=f"开启{year}年度报告周期（依据清单版本「{version.label}」，生成{count}份草稿）",
+    )
+    return cycle
+
+
+def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor) -> int:
+    department_ids = set(
+        db.session.scalars(select(VersionDepartment.department_id).where(VersionDepartment.version_id == version.id))
+    )
+    departments = db.session.scalars(
+        select(Department)
+        .where(Department.id.in_(department_ids), Department.active.is_(True))
+        .order_by(Department.sort_order, Department.id)
+    ).all()
+    matters = db.session.scalars(
+        select(VersionMatter)
+        .where(VersionMatter.version_id == version.id)
+        .options(selectinload(VersionMatter.assignments))
+        .order_by(VersionMatter.seq, VersionMatter.id)
+    ).all()
+    duties: dict[int, list[VersionDuty]] = {}
+    for duty in db.session.scalars(
+        select(VersionDuty).where(VersionDuty.version_id == version.id).order_by(VersionDuty.seq, VersionDuty.id)
+    ):
+        duties.setdefault(duty.department_id, []).append(duty)
+    for department in departments:
+        led = [m for m in matters if m.lead_department_id == department.id]
+        cooperating = [
+            m
+            for m in matters
+            if any(a.department_id == department.id and a.role == "cooperating" for a in m.assignments)
+        ]
+        report = AnnualReport(cycle=cycle, department=department, title=report_title(department, cycle.year))
+        report.sections = _draft_sections(led, cooperating, duties.get(department.id, []))
+        db.session.add(report)
+        db.session.flush()
+        report.events.append(
+            ReportEvent(actor_id=actor.id, actor_name=actor.display_name, action="open", to_state=ReportState.DRAFT)
+        )
+    db.session.flush()
+    return len(departments)
+
+
+def _lead_name(matter: VersionMatter) -> str:
+    lead: VersionAssignment | None = next((a for a in matter.assignments if a.role == "lead"), None)
+    return lead.department_name if lead else "待明确"
+
+
+def _draft_sections(
+    led: Sequence[VersionMatter], cooperating: Sequence[VersionMatter], duties: Sequence[VersionDuty]
+) -> list[ReportSection]:
+    sections = [ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_BEFORE]
+    duty_items = "".join(f"<li>{escape(d.text)}</li>" for d in duties)
+    sections.append(
+        ReportSection(
+            kind="duties",
+            title="生态环境保护职责履行情况",
+            body=f"<p>本部门承担的生态环境保护职责：</p><ol>{duty_items}</ol>" if duties else "",
+        )
+    )
+    for matter in led:
+        sections.append(ReportSection(kind="led_matter", title=matter.title, version_matter_id=matter.id))
+    rows = "".join(f"<tr><td>{escape(m.title)}</td><td>{escape(_lead_name(m))}</td><td></td></tr>" for m in cooperating)
+    sections.append(
+        ReportSection(
+            kind="cooperating",
+            title="配合事项落实情况",
+            body=(
+                "<table><thead><tr><th>具体事项</th><th>牵头部门</th><th>配合落实情况</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>"
+            )
+            if cooperating
+            else "",
+        )
+    )
+    sections.extend(ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_AFTER)
+    for position, section in enumerate(sections):
+        section.position = position
+    return sections
+
+
+# -- drafting ------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorRow:
+    name: str
+    unit: str = ""
+    target: str = ""
+    actual: str = ""
+    met: bool | None = None
+
+
+def _require_editable(report: AnnualReport, actor) -> None:
+    if not can(actor, Permission.REPORT_EDIT, report):
+        raise NotAllowed("只有本部门的填报人和负责人可以修改本部门的报告。")
+    if report.state not in EDITABLE_STATES:
+        raise ReportError(f"报告当前状态为「{STATE_LABELS[report.state]}」，不能修改。")
+
+
+def save_section(
+    section: ReportSection,
+    *,
+    actor,
+    expected_version: int | None,
+    fields: dict[str, str],
+    indicators: Sequence[IndicatorRow] | None = None,
+) -> ReportSection:
+    """Save a section's text (sanitized) and indicator rows; refuse saves based on a stale copy."""
+    report = section.report
+    _require_editable(report, actor)
+    if expected_version is not None and section.lock_version != expected_version:
+        raise StaleSection(STALE_MESSAGE)
+    before = section.audit_data()
+    allowed = ("progress", "measures", "problems", "plans", "body") if section.kind == "led_matter" else ("body",)
+    for name, value in fields.items():
+        if name in allowed:
+            setattr(section, name, sanitize_html(value))
+    if indicators is not None and section.kind == "led_matter":
+        rows = [r for r in indicators if r.name.strip()]
+        for r in indicators:
+            if not r.name.strip() and (r.unit.strip() or r.target.strip() or r.actual.strip()):
+                raise ReportError("指标行填写了数值但缺少指标名称。", "indicators")
+        section.indicators.clear()
+        db.session.flush()
+        for position, r in enumerate(rows):
+            section.indicators.append(
+                Indicator(
+                    position=position,
+                    name=r.name.strip()[:200],
+                    unit=r.unit.strip()[:50],
+                    target=r.target.strip()[:50],
+                    actual=r.actual.strip()[:50],
+                    met=r.met,
+                )
+            )
+    now = utcnow()
+    section.updated_by_id = actor.id
+    section.updated_at = now  # always changes the row, so lock_version moves even for indicator-only edits
+    if report.started_at is None:
+        report.started_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        "update",
+        section,
+        jurisdiction_id=report.cycle.jurisdiction_id,
+        before=before,
+        after=section.audit_data(),
+        summary=f"修改报告「{report.title}」的「{section.title}」",
+    )
+    return section
+
+
+def add_attachment(report: AnnualReport, *, actor, filename: str, data: bytes) -> ReportAttachment:
+    """Attach a PDF, PNG/JPEG image or XLSX workbook, checked by its content and size."""
+    _require_editable(report, actor)
+    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    if not data:
+        raise ReportError("请选择要上传的文件。", "file")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ReportError(f"附件不能超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB。", "file")
+    checked = detect_type(data)
+    if checked is None:
+        raise ReportError("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。", "file")
+    attachment = ReportAttachment(
+        filename=filename or f"附件.{checked.label.lower()}",
+        content_type=checked.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by_id=actor.id,
+    )
+    report.attachments.append(attachment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        attachment,
+        jurisdiction_id=report.cycle.jurisdiction_id,
+        after={"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256},
+        summary=f"为报告「{report.title}」上传附件",
+    )
+    return attachment
+
+
+def remove_attachment(attachment: ReportAttachment, *, actor) -> None:
+    """Delete an attachment of an editable report."""
+    report = attachment.report
+    _require_editable(report, actor)
+    audit.record(
+        actor,
+        "delete",
+        attachment,
+        jurisdiction_id=report.cycle.jurisdiction_id,
+        before={"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256},
+        summary=f"删除报告「{report.title}」的附件",
+    )
+    report.attachments.remove(attachment)
+    db.session.flush()
+
+
+# -- workflow ------------------------------------------------------------------------------------
+
+
+def _transition(report: AnnualReport, actor, action: str, to_state: str, comment: str = "") -> None:
+    from_state = report.state
+    report.state = to_state
+    report.events.append(
+        ReportEvent(
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+        )
+    )
+    db.session.flush()
+    audit.record(
+        actor,
+        "transition",
+        report,
+        jurisdiction_id=report.cycle.jurisdiction_id,
+        before={"state": from_state},
+        after={"state": to_state, **({"comment": comment} if comment else {})},
+        summary=f"报告「{report.title}」{EVENT_LABELS[action]}",
+    )
+
+
+def _require_state(report: AnnualReport, allowed: Sequence[str], doing: str) -> None:
+    if report.state not in allowed:
+        raise ReportError(f"报告当前状态为「{STATE_LABELS[report.state]}」，不能{doing}。")
+
+
+def recipients_for(report: AnnualReport) -> list[tuple[str, Jurisdiction | None, Department | None]]:
+    """§11: to the same-level government (its office); cc the upper-level competent department
+    (same sector, parent jurisdiction) and the same-level ecology-environment department."""
+    department, jurisdiction = report.department, report.cycle.jurisdiction
+    result: list[tuple[str, Jurisdiction | None, Department | None]] = [("to", jurisdiction, None)]
+    if jurisdiction.parent_id is not None:
+        upper = db.session.scalar(
+            select(Department)
+            .where(
+                Department.jurisdiction_id == jurisdiction.parent_id,
+                Department.sector == department.sector,
+                Department.active.is_(True),
+            )
+            .order_by(Department.sort_order, Department.id)
+            .limit(1)
+        )
+        if upper is not None:
+            result.append(("cc", None, upper))
+    ecology = db.session.scalar(
+        select(Department)
+        .where(
+            Department.jurisdiction_id == jurisdiction.id,
+            Department.sector == ECOLOGY_SECTOR,
+            Department.active.is_(True),
+        )
+        .order_by(Department.sort_order, Department.id)
+        .limit(1)
+    )
+    if ecology is not None and ecology.id != department.id:
+        result.append(("cc", None, ecology))
+    return result
+
+
+def submit_report(report: AnnualReport, *, actor) -> None:
+    """Submit (or resubmit after return) to the office, copying the §11 recipients."""
+    if not can(actor, Permission.REPORT_SUBMIT, report):
+        raise NotAllowed("只有本部门负责人可以报送本部门的报告。")
+    _require_state(report, EDITABLE_STATES, "报送")
+    now = utcnow()
+    report.submitted_at = now
+    if report.started_at is None:
+        report.started_at = now
+    existing = {(r.recipient_role, r.jurisdiction_id, r.department_id) for r in report.recipients}
+    for role, jurisdiction, department in recipients_for(report):
+        key = (role, jurisdiction.id if jurisdiction else None, department.id if department else None)
+        if key not in existing:
+            report.recipients.append(
+                ReportRecipient(recipient_role=role, jurisdiction=jurisdiction, department=department)
+            )
+    _transition(report, actor, "submit", ReportState.SUBMITTED)
+
+
+def return_report(report: AnnualReport, *, actor, comment: str) -> None:
+    """The office returns a submitted report for revision, saying why."""
+    if not can(actor, Permission.REPORT_REVIEW, report):
+        raise NotAllowed("只有报告报送的本级办公室可以审核该报告。")
+    _require_state(report, (ReportState.SUBMITTED,), "退回")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ReportError("请填写退回意见，说明需要修改的内容。", "comment")
+    _transition(report, actor, "return", ReportState.RETURNED, comment)
+
+
+def accept_report(report: AnnualReport, *, actor, comment: str = "") -> None:
+    """The office accepts a submitted report."""
+    if not can(actor, Permission.REPORT_REVIEW, report):
+        raise NotAllowed("只有报告报送的本级办公室可以审核该报告。")
+    _require_state(report, (ReportState.SUBMITTED,), "审核通过")
+    report.accepted_at = utcnow()
+    _transition(report, actor, "accept", ReportState.ACCEPTED, (comment or "").strip())
+
+
+def publish_report(report: AnnualReport, *, actor) -> None:
+    """Render the accepted report once, store the PDF and its SHA-256, and make it public."""
+    from registry.reports.rendering import render_report
+
+    if not can(actor, Permission.REPORT_PUBLISH, report):
+        raise NotAllowed("只有本部门负责人可以公开本部门的报告。")
+    _require_state(report, (ReportState.ACCEPTED,), "公开")
+    try:
+        pdf = render_report(report, draft=False)
+    except PdfError as e:
+        raise ReportError(str(e)) from e
+    report.pdf_data = pdf
+    report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    report.pdf_size = len(pdf)
+    report.published_at = utcnow()
+    _transition(report, actor, "publish", ReportState.PUBLISHED)

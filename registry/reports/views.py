@@ -1,0 +1,442 @@
+"""Reporting cycles, drafting and the report workflow (§10–§11)."""
+
+import io
+from datetime import date
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.core.permissions import Permission, can, public, requires
+from registry.extensions import db
+from registry.pdf import PdfError
+from registry.reports import queries, services
+from registry.reports.content import safe_html
+from registry.reports.forms import (
+    TEXT_HINT,
+    AcceptForm,
+    AttachmentForm,
+    ConfirmForm,
+    CycleForm,
+    EmptyForm,
+    LedMatterForm,
+    ReturnForm,
+    SectionForm,
+)
+from registry.reports.models import (
+    STATE_LABELS,
+    AnnualReport,
+    ReportAttachment,
+    ReportingCycle,
+    ReportSection,
+    ReportState,
+)
+from registry.reports.rendering import LED_FIELDS, render_report
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+ROLE_LABELS = {"to": "报送", "cc": "抄送"}
+
+
+@bp.app_template_filter("sanitized")
+def sanitized(stored: str):
+    """Stored section HTML, cleaned again by nh3 before it is marked safe."""
+    return safe_html(stored)
+
+
+# -- loaders: return the object in scope, or None (404) ------------------------------------------
+
+
+def own_jurisdiction(**_kwargs):
+    return current_user.jurisdiction
+
+
+def load_cycle(cycle_id: int):
+    return db.session.get(ReportingCycle, cycle_id)
+
+
+def load_report(report_id: int, **_kwargs):
+    return db.session.get(AnnualReport, report_id)
+
+
+def load_section_report(report_id: int, section_id: int):
+    section = db.session.get(ReportSection, section_id)
+    return section.report if section is not None and section.report_id == report_id else None
+
+
+def load_attachment_report(report_id: int, attachment_id: int):
+    attachment = db.session.get(ReportAttachment, attachment_id)
+    return attachment.report if attachment is not None and attachment.report_id == report_id else None
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@requires(Permission.ACCOUNT)  # every signed-in user lands here; what they see is scoped by role
+def home():
+    cycles, reports = [], []
+    if current_user.role == "office_admin":
+        cycles = queries.cycles_of(current_user.jurisdiction_id)
+    elif current_user.department_id is not None:
+        reports = queries.reports_of_department(current_user.department_id)
+    return render_template(
+        "reports/home.html",
+        cycles=cycles,
+        reports=reports,
+        can_open=can(current_user, Permission.CYCLE_MANAGE, current_user.jurisdiction),
+        today=date.today(),
+    )
+
+
+@bp.route("/inbox")
+@requires(Permission.ACCOUNT)
+def inbox():
+    rows = queries.inbox(current_user)
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 50
+    pages = max((len(rows) + per_page - 1) // per_page, 1)
+    return render_template(
+        "reports/inbox.html",
+        rows=rows[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=pages,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@requires(Permission.CYCLE_MANAGE, own_jurisdiction)
+def new_cycle():
+    jurisdiction = g.target
+    form = CycleForm()
+    if request.method == "GET":
+        form.year.data = date.today().year - 1
+        form.deadline.data = date(date.today().year, 3, 31)
+    if form.validate_on_submit():
+        try:
+            cycle = services.open_cycle(
+                jurisdiction, year=form.year.data, deadline=form.deadline.data, actor=current_user
+            )
+        except services.ReportError as e:
+            db.session.rollback()
+            getattr(form, e.field or "year").errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(
+                _("已开启%(year)s年度报告周期，并为%(n)s个部门生成了报告草稿。", year=cycle.year, n=len(cycle.reports)),
+                "success",
+            )
+            return redirect(url_for("reports.cycle", cycle_id=cycle.id))
+    return render_template("reports/cycle_new.html", form=form, jurisdiction=jurisdiction)
+
+
+@bp.route("/cycles/<int:cycle_id>")
+@requires(Permission.REPORT_READ, load_cycle)
+def cycle(cycle_id: int):
+    cycle = g.target
+    reports = queries.cycle_reports(cycle.id)
+    today = date.today()
+    counts = queries.state_counts(reports)
+    return render_template(
+        "reports/cycle.html",
+        cycle=cycle,
+        reports=reports,
+        counts=counts,
+        chart_max=max([c for _s, _l, c in counts] + [1]),
+        overdue={r.id for r in reports if queries.is_overdue(r, today)},
+        today=today,
+    )
+
+
+@bp.route("/<int:report_id>")
+@requires(Permission.REPORT_READ, load_report)
+def report(report_id: int):
+    report = g.target
+    return render_template(
+        "reports/report.html",
+        report=report,
+        led_fields=LED_FIELDS,
+        may_edit=can(current_user, Permission.REPORT_EDIT, report) and report.state in services.EDITABLE_STATES,
+        may_submit=can(current_user, Permission.REPORT_SUBMIT, report) and report.state in services.EDITABLE_STATES,
+        may_review=can(current_user, Permission.REPORT_REVIEW, report) and report.state == ReportState.SUBMITTED,
+        may_publish=can(current_user, Permission.REPORT_PUBLISH, report) and report.state == ReportState.ACCEPTED,
+        attachment_form=AttachmentForm(),
+        return_form=ReturnForm(),
+        accept_form=AcceptForm(),
+        action_form=EmptyForm(),
+        event_labels=services.EVENT_LABELS,
+        state_labels=STATE_LABELS,
+        role_labels=ROLE_LABELS,
+        overdue=queries.is_overdue(report, date.today()),
+    )
+
+
+@bp.route("/<int:report_id>/sections/<int:section_id>", methods=["GET", "POST"])
+@requires(Permission.REPORT_EDIT, load_section_report)
+def edit_section(report_id: int, section_id: int):
+    report = g.target
+    section = db.session.get(ReportSection, section_id)
+    if report.state not in services.EDITABLE_STATES:
+        flash(_("报告当前状态为「%(state)s」，不能修改。", state=_(STATE_LABELS[report.state])), "error")
+        return redirect(url_for("reports.report", report_id=report.id))
+    led = section.kind == "led_matter"
+    form = (LedMatterForm if led else SectionForm)()
+    status = 200
+    if request.method == "GET":
+        _fill_section_form(form, section, led)
+    if form.validate_on_submit():
+        try:
+            services.save_section(
+                section,
+                actor=current_user,
+                expected_version=int(form.lock_version.data or 0) or None,
+                fields={name: getattr(form, name).data or "" for name in _TEXT_FIELDS if hasattr(form, name)},
+                indicators=_indicator_rows(form) if led else None,
+            )
+            db.session.commit()
+        except (services.StaleSection, StaleDataError):
+            db.session.rollback()
+            section = db.session.get(ReportSection, section_id)
+            flash(str(services.STALE_MESSAGE), "error")
+            # Keep the user's text; the next save is made knowingly over the version shown below.
+            form.lock_version.data = section.lock_version
+            status = 409
+            return render_template(
+                "reports/section_edit.html",
+                report=report,
+                section=section,
+                form=form,
+                led=led,
+                conflict=True,
+                text_hint=TEXT_HINT,
+            ), status
+        except services.ReportError as e:
+            db.session.rollback()
+            section = db.session.get(ReportSection, section_id)
+            flash(str(e), "error")
+            status = 400
+        else:
+            flash(_("已保存「%(title)s」。", title=section.title), "success")
+            return redirect(url_for("reports.report", report_id=report.id, _anchor=f"s{section.id}"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "reports/section_edit.html", report=report, section=section, form=form, led=led, text_hint=TEXT_HINT
+    ), status
+
+
+_TEXT_FIELDS = ("progress", "measures", "problems", "plans", "body")
+
+
+def _fill_section_form(form, section: ReportSection, led: bool) -> None:
+    form.lock_version.data = section.lock_version
+    for name in _TEXT_FIELDS:
+        if hasattr(form, name):
+            getattr(form, name).data = getattr(section, name)
+    if led:
+        for indicator in section.indicators:
+            form.indicators.append_entry(
+                {**indicator.plain(), "met": {True: "yes", False: "no"}.get(indicator.met, "")}
+            )
+        for _i in range(2):  # blank rows to add indicators without JavaScript
+            form.indicators.append_entry()
+
+
+def _indicator_rows(form) -> list[services.IndicatorRow]:
+    return [
+        services.IndicatorRow(
+            name=e.form.name.data or "",
+            unit=e.form.unit.data or "",
+            target=e.form.target.data or "",
+            actual=e.form.actual.data or "",
+            met={"yes": True, "no": False}.get(e.form.met.data),
+        )
+        for e in form.indicators.entries
+        if not e.form.remove.data
+    ]
+
+
+@bp.route("/<int:report_id>/attachments", methods=["POST"])
+@requires(Permission.REPORT_EDIT, load_report)
+def upload_attachment(report_id: int):
+    report = g.target
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            services.add_attachment(report, actor=current_user, filename=upload.filename, data=upload.read())
+        except services.ReportError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            flash(_("附件已上传。"), "success")
+    else:
+        for error in form.file.errors:
+            flash(error, "error")
+    return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+
+
+@bp.route("/<int:report_id>/attachments/<int:attachment_id>")
+@requires(Permission.REPORT_READ, load_attachment_report)
+def attachment(report_id: int, attachment_id: int):
+    item = db.session.get(ReportAttachment, attachment_id)
+    response = send_file(
+        io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True, download_name=item.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/<int:report_id>/attachments/<int:attachment_id>/delete", methods=["GET", "POST"])
+@requires(Permission.REPORT_EDIT, load_attachment_report)
+def delete_attachment(report_id: int, attachment_id: int):
+    item = db.session.get(ReportAttachment, attachment_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_attachment(item, actor=current_user)
+        except services.ReportError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            flash(_("附件已删除。"), "success")
+        return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+    return render_template(
+        "reports/confirm.html",
+        report=g.target,
+        form=form,
+        heading=_("删除附件"),
+        question=_("确定删除附件「%(name)s」吗？删除后无法恢复。", name=item.filename),
+        button=_("删除附件"),
+        danger=True,
+    )
+
+
+# -- workflow ------------------------------------------------------------------------------------
+
+
+def _after_step(report_id: int, step, message: str):
+    try:
+        step()
+    except services.ReportError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("reports.report", report_id=report_id))
+
+
+@bp.route("/<int:report_id>/submit", methods=["POST"])
+@requires(Permission.REPORT_SUBMIT, load_report)
+def submit(report_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    report = g.target
+    return _after_step(
+        report_id,
+        lambda: services.submit_report(report, actor=current_user),
+        _("报告已报送本级办公室，并抄送上级主管部门和同级生态环境部门。"),
+    )
+
+
+@bp.route("/<int:report_id>/return", methods=["POST"])
+@requires(Permission.REPORT_REVIEW, load_report)
+def return_report(report_id: int):
+    form = ReturnForm()
+    report = g.target
+    if not form.validate_on_submit():
+        for error in form.comment.errors:
+            flash(error, "error")
+        return redirect(url_for("reports.report", report_id=report_id, _anchor="review"))
+    return _after_step(
+        report_id,
+        lambda: services.return_report(report, actor=current_user, comment=form.comment.data),
+        _("报告已退回修改。"),
+    )
+
+
+@bp.route("/<int:report_id>/accept", methods=["POST"])
+@requires(Permission.REPORT_REVIEW, load_report)
+def accept(report_id: int):
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    report = g.target
+    return _after_step(
+        report_id,
+        lambda: services.accept_report(report, actor=current_user, comment=form.comment.data or ""),
+        _("报告已审核通过，部门负责人可将其公开。"),
+    )
+
+
+@bp.route("/<int:report_id>/publish", methods=["GET", "POST"])
+@requires(Permission.REPORT_PUBLISH, load_report)
+def publish(report_id: int):
+    report = g.target
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _after_step(
+            report_id,
+            lambda: services.publish_report(report, actor=current_user),
+            _("报告已公开：PDF 已生成并存档，公众下载的就是这份文件。"),
+        )
+    return render_template(
+        "reports/confirm.html",
+        report=report,
+        form=form,
+        heading=_("公开报告"),
+        question=_(
+            "公开后将生成正式 PDF 并永久存档，公众可在部门页面下载；报告内容不能再修改。确定公开「%(title)s」吗？",
+            title=report.title,
+        ),
+        button=_("公开报告"),
+        danger=False,
+    )
+
+
+# -- PDFs ----------------------------------------------------------------------------------------
+
+
+def _pdf_response(data: bytes, filename: str, *, etag: str | None = None):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
+@bp.route("/<int:report_id>/preview.pdf")
+@requires(Permission.REPORT_READ, load_report)
+def preview(report_id: int):
+    report = g.target
+    if report.state == ReportState.PUBLISHED:
+        return redirect(url_for("reports.published_pdf", report_id=report.id))
+    try:
+        data = render_report(report, draft=True)
+    except PdfError as e:
+        flash(str(e), "error")
+        return redirect(url_for("reports.report", report_id=report_id))
+    response = _pdf_response(data, f"{report.title}（草稿）.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/published/<int:report_id>.pdf")
+@public
+def published_pdf(report_id: int):
+    """The stored PDF of a published report: the very bytes stored when it was published."""
+    report = db.session.get(AnnualReport, report_id)
+    if report is None or report.state != ReportState.PUBLISHED:
+        abort(404)
+    response = _pdf_response(report.pdf_data, f"{report.title}.pdf", etag=report.pdf_sha256)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Checksum-SHA256"] = report.pdf_sha256
+    return response.make_conditional(request)
