@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -23,6 +23,8 @@ NAV_ENTRIES = [
 def select_locale() -> str:
     from flask import current_app
 
+    if not has_request_context():  # CLI commands and batch workers: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.args.get("lang") or session.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -71,9 +73,13 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from registry.auth.views import bp as auth_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
+    from registry.lists.views import bp as lists_bp
+    from registry.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(jurisdictions_bp)
+    app.register_blueprint(lists_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:
