@@ -74,12 +74,10 @@ def _register_blueprints(app: Flask) -> None:
     from registry.auth.views import bp as auth_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
     from registry.lists.views import bp as lists_bp
-    from registry.lists.views import bp as lists_bp
     from registry.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(jurisdictions_bp)
-    app.register_blueprint(lists_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(reports_bp)
 
