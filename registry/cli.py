@@ -66,3 +66,7 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
         fail(str(e))
     db.session.commit()
     click.echo(f"已创建用户 {user.username}（{user.role}）。")
+
+
+import registry.lists.cli  # noqa: E402, F401  (import-list, export-list, publish)
+import registry.reports.cli  # noqa: E402, F401  (the `registry reports` sub-group)

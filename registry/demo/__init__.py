@@ -205,6 +205,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     for username, role, jurisdiction, department, display in logins:
         _user(username, role, jurisdiction, department, display)
     db.session.flush()
+    from registry.demo.reports import load_reports_demo  # the 2025 reporting cycle
+
+    load_reports_demo()
     return [
         (username, role, f"{jurisdiction.name}{' · ' + department if department else ''}")
         for username, role, jurisdiction, department, _ in logins
