@@ -73,11 +73,15 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from registry.auth.views import bp as auth_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
+    from registry.public.api import bp as api_bp
+    from registry.public.views import bp as public_bp
     from registry.lists.views import bp as lists_bp
     from registry.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(jurisdictions_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(reports_bp)
 

@@ -332,3 +332,29 @@ def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
         )
 
     return _page(count(title_where), fetch(title_where), count(other_where), fetch(other_where), offset, limit)
+
+
+def matching_ids(q: str, jurisdiction_id: int | None = None):
+    """A SELECT of the version-matter ids in force matching every term of q (title or body), to use
+    in `column.in_(...)` with other filters. Raises QueryTooShort."""
+    from sqlalchemy import Integer, column
+
+    terms = query_terms(q)
+    if db.session.get_bind().dialect.name == "sqlite":
+        phrases = " AND ".join(_fts_phrase(t) for t in terms)
+        scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
+        clause = text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match_q").bindparams(
+            match_q=f"{scope}{{title body}} : ({phrases})"
+        )
+    else:
+        scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
+        params, either = {}, []
+        for i, t in enumerate(terms):
+            params[f"match_t{i}"] = (scope if i == 0 else "") + _ts_phrase(t)
+            either.append(
+                f"(title_terms @@ CAST(:match_t{i} AS tsquery) OR body_terms @@ CAST(:match_t{i} AS tsquery))"
+            )
+        clause = text("SELECT version_matter_id AS id FROM search_entries WHERE " + " AND ".join(either)).bindparams(
+            **params
+        )
+    return clause.columns(column("id", Integer))

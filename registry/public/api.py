@@ -1,0 +1,312 @@
+"""The open-data API under /api/v1/: read-only JSON about published versions only.
+
+Errors are `{"error": {"status", "message"}}` with a Chinese message (English when the interface
+language is English); bad parameters give 400 and unknown codes 404, never 500."""
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
+
+from registry.core.permissions import public
+from registry.extensions import csrf, db
+from registry.jurisdictions.models import Jurisdiction
+from registry.public import queries, search
+from registry.public.http import conditional
+from registry.public.openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+ROLES = ("lead", "cooperating")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_response(payload: Any, status: int = 200):
+    """JSON with Chinese left readable (not \\u-escaped)."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(body, status=status, mimetype="application/json")
+
+
+@bp.errorhandler(ApiError)
+def api_error(e: ApiError):
+    return json_response({"error": {"status": e.status, "message": e.message}}, e.status)
+
+
+def _bad(message: str) -> ApiError:
+    return ApiError(400, message)
+
+
+def _not_found(message: str) -> ApiError:
+    return ApiError(404, message)
+
+
+def _positive_int(value: str, name: str) -> int:
+    value = value.strip()
+    if not value.isdigit() or len(value) > 12 or int(value) < 1:
+        raise _bad(_("参数 %(name)s 必须是正整数。", name=name))
+    return int(value)
+
+
+def _paging() -> tuple[int, int]:
+    page = _positive_int(request.args.get("page", "1"), "page")
+    per_page = _positive_int(request.args.get("per_page", str(DEFAULT_PER_PAGE)), "per_page")
+    if per_page > MAX_PER_PAGE:
+        raise _bad(_("参数 per_page 不能大于 %(max)d。", max=MAX_PER_PAGE))
+    return page, per_page
+
+
+def _listing(items: list, total: int, page: int, per_page: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _jurisdiction(code: str) -> Jurisdiction:
+    jurisdiction = queries.jurisdiction_by_code(code)
+    if jurisdiction is None:
+        raise _not_found(_("行政区划代码 %(code)s 不存在。", code=code))
+    return jurisdiction
+
+
+def _parts(jurisdiction: Jurisdiction, refs: list[queries.VersionRef]) -> list:
+    return [jurisdiction.code, jurisdiction.name, *(r.fingerprint + (r.withdrawn,) for r in refs)]
+
+
+def _last_modified(refs):
+    return max((r.published_at for r in refs), default=None)
+
+
+def _json(payload_fn):
+    return lambda: json_response(payload_fn())
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    return json_response(document())
+
+
+@bp.route("/jurisdictions")
+@public
+def jurisdictions():
+    page, per_page = _paging()
+    tree = queries.jurisdiction_tree()
+    by_id = {j["id"]: j for j in tree}
+    parents = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.parent_id)).all())
+
+    def payload():
+        chunk = tree[(page - 1) * per_page : page * per_page]
+        items = [
+            {
+                "code": j["code"],
+                "name": j["name"],
+                "level": j["level"],
+                "parent": by_id[parents[j["id"]]]["code"] if parents.get(j["id"]) else None,
+                "published": j["published"],
+            }
+            for j in chunk
+        ]
+        return _listing(items, len(tree), page, per_page)
+
+    return conditional(queries.global_fingerprint(), queries.latest_published_at(), _json(payload))
+
+
+@bp.route("/jurisdictions/<code>")
+@public
+def jurisdiction(code: str):
+    j = _jurisdiction(code)
+    refs = queries.version_refs(j.id)
+    current = queries.in_force(refs)
+
+    def payload():
+        overview = queries.version_overview(current) if current else None
+        return {
+            "code": j.code,
+            "name": j.name,
+            "level": j.level,
+            "parent": j.parent.code if j.parent else None,
+            "children": [{"code": c.code, "name": c.name} for c in j.children],
+            "current_version": queries.version_plain(current) if current else None,
+            "departments": [
+                {"id": d["id"], "name": d["name"], "short_name": d["short_name"], "sector": d["sector"]}
+                for d in (overview["departments"] if overview else [])
+            ],
+            "categories": [c["name"] for c in (overview["categories"] if overview else [])],
+        }
+
+    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+
+
+@bp.route("/jurisdictions/<code>/versions")
+@public
+def versions(code: str):
+    j = _jurisdiction(code)
+    page, per_page = _paging()
+    refs = queries.version_refs(j.id)
+    current = queries.in_force(refs)
+
+    def payload():
+        items = [
+            {**queries.version_plain(r), "in_force": r == current}
+            for r in refs[(page - 1) * per_page : page * per_page]
+        ]
+        return _listing(items, len(refs), page, per_page)
+
+    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+
+
+@bp.route("/jurisdictions/<code>/versions/<label>/diff/<other_label>")
+@public
+def diff(code: str, label: str, other_label: str):
+    j = _jurisdiction(code)
+    refs = queries.version_refs(j.id)
+    old, new = queries.by_label(refs, label), queries.by_label(refs, other_label)
+    for ref, name in ((old, label), (new, other_label)):
+        if ref is None:
+            raise _not_found(_("%(place)s没有名为「%(label)s」的已发布版本。", place=j.name, label=name))
+    return conditional(
+        [j.code, old.fingerprint, new.fingerprint],
+        max(old.published_at, new.published_at),
+        _json(lambda: queries.version_diff(old, new)),
+    )
+
+
+@bp.route("/departments/<department_id>")
+@public
+def department(department_id: str):
+    if not department_id.isdigit() or len(department_id) > 12:
+        raise _bad(_("部门编号必须是正整数。"))
+    did = int(department_id)
+    j = queries.department_jurisdiction(did)
+    if j is None:
+        raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
+    refs = queries.version_refs(j.id)
+    current = queries.in_force(refs)
+
+    def payload():
+        jp = queries.jurisdiction_plain(j)
+        info = queries.department_in_version(current, did, jp) if current else None
+        for ref in refs:
+            if info is not None:
+                break
+            info = queries.department_in_version(ref, did, jp)
+        if info is None:
+            raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
+        return {
+            "id": info["id"],
+            "name": info["name"],
+            "short_name": info["short_name"],
+            "sector": info["sector"],
+            "website": info["website"],
+            "jurisdiction": info["jurisdiction"],
+            "version": info["version"],
+            "duties": info["duties"],
+            "lead_matters": [{"id": m["id"], "title": m["title"]} for m in info["leads"]],
+            "cooperating_matters": [
+                {"id": m["id"], "title": m["title"], "lead": m["lead"]} for m in info["cooperates"]
+            ],
+        }
+
+    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+
+
+@bp.route("/matters")
+@public
+def matters():
+    page, per_page = _paging()
+    args = request.args
+    code = args.get("jurisdiction", "").strip()
+    q = args.get("q", "").strip()
+    category = args.get("category", "").strip() or None
+    label = args.get("version", "").strip()
+    role = args.get("role", "").strip() or None
+    department_id = None
+    if args.get("department", "").strip():
+        department_id = _positive_int(args["department"], "department")
+    if role is not None and role not in ROLES:
+        raise _bad(_("参数 role 只能是 lead 或 cooperating。"))
+    if role is not None and department_id is None:
+        raise _bad(_("参数 role 须与 department 一起使用。"))
+    if label and not code:
+        raise _bad(_("按版本查询时须同时给出 jurisdiction。"))
+    j = _jurisdiction(code) if code else None
+    refs = queries.version_refs(j.id) if j else []
+    current = queries.in_force(refs) if j else None
+    ref = None
+    if label:
+        ref = queries.by_label(refs, label)
+        if ref is None:
+            raise _not_found(_("%(place)s没有名为「%(label)s」的已发布版本。", place=j.name, label=label))
+        if ref == current:
+            ref = None  # the version in force: served from the index like the default
+        elif q:
+            raise _bad(_("关键词搜索只查现行版本，请去掉 version 参数或 q 参数。"))
+    if q:
+        try:
+            search.query_terms(q)
+        except search.QueryTooShort:
+            raise _bad(_("请输入至少两个字的关键词。")) from None
+    parts = _parts(j, refs) if j and not q else queries.global_fingerprint()
+
+    def payload():
+        offset = (page - 1) * per_page
+        if ref is not None:
+            result = queries.version_matters(
+                ref,
+                queries.jurisdiction_plain(j),
+                category=category,
+                department_id=department_id,
+                role=role,
+                page=page,
+                per_page=per_page,
+            )
+            return _listing([queries.api_matter(m) for m in result["items"]], result["total"], page, per_page)
+        if q and not (category or department_id):
+            hits = search.search_ids(q, j.id if j else None, offset=offset, limit=per_page)
+            ids, total = hits.version_matter_ids, hits.total
+        else:
+            ids, total = queries.in_force_matters(
+                jurisdiction_id=j.id if j else None,
+                department_id=department_id,
+                role=role,
+                category=category,
+                matching=search.matching_ids(q, j.id if j else None) if q else None,
+                offset=offset,
+                limit=per_page,
+            )
+        items = [queries.api_matter(m) for m in queries.matters_by_version_matter_ids(ids)]
+        return _listing(items, total, page, per_page)
+
+    return conditional(
+        [*parts, ("q", q, category, label, role, department_id)], queries.latest_published_at(), _json(payload)
+    )
+
+
+@bp.route("/matters/<matter_id>")
+@public
+def matter(matter_id: str):
+    if not matter_id.isdigit() or len(matter_id) > 12:
+        raise _bad(_("事项编号必须是正整数。"))
+    mid = int(matter_id)
+    jurisdiction_id = queries.jurisdiction_of_matter(mid)
+    if jurisdiction_id is None:
+        raise _not_found(_("没有编号为 %(id)s 的已发布事项。", id=mid))
+    j = db.session.get(Jurisdiction, jurisdiction_id)
+    refs = queries.version_refs(j.id)
+    current = queries.in_force(refs)
+
+    def payload():
+        history = queries.matter_history(refs, mid, queries.jurisdiction_plain(j))
+        in_force = next((h["matter"] for h in history if current and h["version"]["label"] == current.label), None)
+        shown = in_force or next(h["matter"] for h in reversed(history) if h["matter"] is not None)
+        return queries.api_matter(shown)
+
+    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))

@@ -1,0 +1,344 @@
+"""The OpenAPI 3.1 description of /api/v1/ (tests check real responses against it)."""
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _listing(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+    }
+
+
+def _ok(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "ETag": {"description": "强校验器，随已发布版本、请求参数和语言变化", "schema": {"type": "string"}},
+            "Last-Modified": {"description": "所涉版本的发布时间", "schema": {"type": "string"}},
+        },
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+_ERRORS = {
+    "304": {"description": "未修改（If-None-Match 与 ETag 相符）"},
+    "400": {"description": "参数有误", "content": {"application/json": {"schema": _ref("Error")}}},
+    "404": {"description": "不存在", "content": {"application/json": {"schema": _ref("Error")}}},
+}
+
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+PAGE = _param("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "页码")
+PER_PAGE = _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "每页条数")
+CODE = _param("code", "path", {"type": "string", "pattern": "^[0-9]{6}$"}, "6 位行政区划代码")
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "DepartmentRef": {
+        "type": "object",
+        "required": ["id", "name", "short_name"],
+        "additionalProperties": False,
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "short_name": {"type": "string"}},
+    },
+    "Basis": {
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string"},
+            "doc_number": {"type": "string"},
+            "issuer": {"type": "string"},
+            "article": {"type": "string"},
+        },
+    },
+    "JurisdictionRef": {
+        "type": "object",
+        "required": ["code", "name"],
+        "additionalProperties": False,
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "Matter": {
+        "type": "object",
+        "required": [
+            "id",
+            "title",
+            "category",
+            "description",
+            "status",
+            "lead",
+            "cooperating",
+            "basis",
+            "jurisdiction",
+            "version",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer", "description": "事项编号，在各版本间保持不变"},
+            "title": {"type": "string"},
+            "category": {"type": "string"},
+            "description": {"type": "string", "description": "责任内容"},
+            "status": {"type": "string", "enum": ["assigned", "pending", "delegated"]},
+            "lead": {"oneOf": [_ref("DepartmentRef"), {"type": "null"}]},
+            "cooperating": {"type": "array", "items": _ref("DepartmentRef")},
+            "basis": {"type": "array", "items": _ref("Basis")},
+            "jurisdiction": _ref("JurisdictionRef"),
+            "version": {"type": "string", "description": "版本名称"},
+        },
+    },
+    "Version": {
+        "type": "object",
+        "required": ["label", "doc_number", "effective_date", "publisher", "published_at", "matter_count", "checksum"],
+        "properties": {
+            "label": {"type": "string"},
+            "doc_number": {"type": "string"},
+            "effective_date": {"type": "string", "format": "date"},
+            "publisher": {"type": "string"},
+            "published_at": {"type": "string", "format": "date-time"},
+            "matter_count": {"type": "integer"},
+            "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "withdrawn": {"type": "boolean"},
+            "in_force": {"type": "boolean"},
+        },
+    },
+    "JurisdictionSummary": {
+        "type": "object",
+        "required": ["code", "name", "level", "parent", "published"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "level": {"type": "string", "enum": ["central", "province", "city", "county"]},
+            "parent": NULLABLE_STRING,
+            "published": {"type": "boolean"},
+        },
+    },
+    "Jurisdiction": {
+        "type": "object",
+        "required": ["code", "name", "level", "parent", "children", "current_version", "departments", "categories"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "level": {"type": "string"},
+            "parent": NULLABLE_STRING,
+            "children": {"type": "array", "items": _ref("JurisdictionRef")},
+            "current_version": {"oneOf": [_ref("Version"), {"type": "null"}]},
+            "departments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "short_name", "sector"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "short_name": {"type": "string"},
+                        "sector": {"type": "string"},
+                    },
+                },
+            },
+            "categories": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Department": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "short_name",
+            "sector",
+            "jurisdiction",
+            "version",
+            "duties",
+            "lead_matters",
+            "cooperating_matters",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "short_name": {"type": "string"},
+            "sector": {"type": "string"},
+            "website": {"type": "string"},
+            "jurisdiction": _ref("JurisdictionRef"),
+            "version": {"type": "string"},
+            "duties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["seq", "text", "basis"],
+                    "properties": {
+                        "seq": {"type": "integer"},
+                        "text": {"type": "string"},
+                        "basis": {"type": "array", "items": _ref("Basis")},
+                    },
+                },
+            },
+            "lead_matters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title"],
+                    "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
+                },
+            },
+            "cooperating_matters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "lead"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "lead": {"oneOf": [_ref("DepartmentRef"), {"type": "null"}]},
+                    },
+                },
+            },
+        },
+    },
+    "DiffMatter": {
+        "type": "object",
+        "required": ["id", "title", "category", "status", "lead", "cooperating"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "category": {"type": "string"},
+            "status": {"type": "string"},
+            "lead": {"oneOf": [_ref("DiffDepartment"), {"type": "null"}]},
+            "cooperating": {"type": "array", "items": _ref("DiffDepartment")},
+        },
+    },
+    "DiffDepartment": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    },
+    "Diff": {
+        "type": "object",
+        "required": ["from", "to", "added", "removed", "changed", "summary"],
+        "properties": {
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "added": {"type": "array", "items": _ref("DiffMatter")},
+            "removed": {"type": "array", "items": _ref("DiffMatter")},
+            "changed": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "old_title",
+                        "title",
+                        "renamed",
+                        "lead_changed",
+                        "old_lead",
+                        "new_lead",
+                        "cooperating_added",
+                        "cooperating_removed",
+                        "other_fields",
+                    ],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "old_title": {"type": "string"},
+                        "title": {"type": "string"},
+                        "renamed": {"type": "boolean"},
+                        "lead_changed": {"type": "boolean"},
+                        "old_lead": {"oneOf": [_ref("DiffDepartment"), {"type": "null"}]},
+                        "new_lead": {"oneOf": [_ref("DiffDepartment"), {"type": "null"}]},
+                        "cooperating_added": {"type": "array", "items": {"type": "string"}},
+                        "cooperating_removed": {"type": "array", "items": {"type": "string"}},
+                        "other_fields": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+            "summary": {
+                "type": "object",
+                "required": ["added", "removed", "changed", "lead_changed"],
+                "properties": {k: {"type": "integer"} for k in ("added", "removed", "changed", "lead_changed")},
+            },
+        },
+    },
+    "JurisdictionList": _listing("JurisdictionSummary"),
+    "VersionList": _listing("Version"),
+    "MatterList": _listing("Matter"),
+}
+
+
+def _get(summary: str, schema: str, parameters: list[dict] | None = None) -> dict[str, Any]:
+    return {
+        "get": {"summary": summary, "parameters": parameters or [], "responses": {"200": _ok(_ref(schema)), **_ERRORS}}
+    }
+
+
+def document() -> dict[str, Any]:
+    id_param = {"type": "integer", "minimum": 1}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "生态环境保护责任清单开放数据接口",
+            "version": "1.0.0",
+            "description": (
+                "只读；只提供已发布的清单版本。已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/jurisdictions": _get("行政区划列表", "JurisdictionList", [PAGE, PER_PAGE]),
+            "/jurisdictions/{code}": _get("行政区划及其现行清单版本", "Jurisdiction", [CODE]),
+            "/jurisdictions/{code}/versions": _get("已发布版本", "VersionList", [CODE, PAGE, PER_PAGE]),
+            "/jurisdictions/{code}/versions/{label}/diff/{other_label}": _get(
+                "两个版本的比较",
+                "Diff",
+                [
+                    CODE,
+                    _param("label", "path", {"type": "string"}, "原版本名称"),
+                    _param("other_label", "path", {"type": "string"}, "新版本名称"),
+                ],
+            ),
+            "/departments/{id}": _get("部门（按现行版本）", "Department", [_param("id", "path", id_param, "部门编号")]),
+            "/matters": _get(
+                "事项列表与搜索（默认现行版本）",
+                "MatterList",
+                [
+                    _param("jurisdiction", "query", {"type": "string"}, "行政区划代码"),
+                    _param("q", "query", {"type": "string", "minLength": 2}, "关键词，至少两个字，空格分隔多个"),
+                    _param("department", "query", id_param, "部门编号"),
+                    _param("role", "query", {"type": "string", "enum": ["lead", "cooperating"]}, "部门角色"),
+                    _param("category", "query", {"type": "string"}, "事项类别"),
+                    _param("version", "query", {"type": "string"}, "版本名称（须同时给出 jurisdiction）"),
+                    PAGE,
+                    PER_PAGE,
+                ],
+            ),
+            "/matters/{id}": _get("事项（按现行版本）", "Matter", [_param("id", "path", id_param, "事项编号")]),
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,497 @@
+"""What the public reads: published versions only, as plain dicts.
+
+A published version never changes, so everything derived from one is cached in-process, keyed by
+the version's fingerprint (id, checksum, publication time, label). Each request makes one cheap
+query for the jurisdiction's versions (which also tells which is in force) and takes the rest from
+the cache; a new or withdrawn version changes the fingerprints and so the keys.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.diff import compare_versions
+from registry.lists.models import (
+    STATUS_LABELS,
+    ListVersion,
+    Role,
+    VersionAssignment,
+    VersionDepartment,
+    VersionDuty,
+    VersionMatter,
+    VersionWithdrawal,
+)
+from registry.public.models import SearchEntry
+
+# -- cache -----------------------------------------------------------------------------------------
+
+
+class LRUCache:
+    """A small thread-safe least-recently-used cache of immutable values."""
+
+    def __init__(self, maxsize: int = 512):
+        self.maxsize = maxsize
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_set(self, key: Hashable, produce: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+        value = produce()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+cache = LRUCache()
+
+
+# -- versions --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    id: int
+    jurisdiction_id: int
+    seq: int
+    label: str
+    doc_number: str
+    effective_date: date
+    publisher: str
+    published_at: datetime
+    checksum: str
+    matter_count: int
+    withdrawn: bool
+
+    @property
+    def fingerprint(self) -> tuple:
+        return (self.id, self.checksum, self.published_at.isoformat(), self.label)
+
+
+def version_refs(jurisdiction_id: int) -> list[VersionRef]:
+    """A jurisdiction's published versions, newest first (one query)."""
+    rows = db.session.execute(
+        select(
+            ListVersion.id,
+            ListVersion.jurisdiction_id,
+            ListVersion.seq,
+            ListVersion.label,
+            ListVersion.doc_number,
+            ListVersion.effective_date,
+            ListVersion.publisher,
+            ListVersion.published_at,
+            ListVersion.checksum,
+            ListVersion.matter_count,
+            VersionWithdrawal.id.is_not(None),
+        )
+        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
+        .where(ListVersion.jurisdiction_id == jurisdiction_id)
+        .order_by(ListVersion.seq.desc())
+    ).all()
+    return [VersionRef(*row) for row in rows]
+
+
+def in_force(refs: list[VersionRef], on_date: date | None = None) -> VersionRef | None:
+    """The version in force on a date (default today): latest effective date, not withdrawn."""
+    on_date = on_date or date.today()
+    candidates = [r for r in refs if not r.withdrawn and r.effective_date <= on_date]
+    return max(candidates, key=lambda r: (r.effective_date, r.seq), default=None)
+
+
+def by_label(refs: list[VersionRef], label: str) -> VersionRef | None:
+    return next((r for r in refs if r.label == label), None)
+
+
+def version_plain(ref: VersionRef) -> dict[str, Any]:
+    return {
+        "label": ref.label,
+        "doc_number": ref.doc_number,
+        "effective_date": ref.effective_date.isoformat(),
+        "publisher": ref.publisher,
+        "published_at": ref.published_at.isoformat(),
+        "matter_count": ref.matter_count,
+        "checksum": ref.checksum,
+        "withdrawn": ref.withdrawn,
+    }
+
+
+# -- jurisdictions ---------------------------------------------------------------------------------
+
+
+def jurisdiction_by_code(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+def jurisdiction_tree() -> list[dict[str, Any]]:
+    """Every jurisdiction with its depth and whether it has a published version, parents first."""
+    rows = db.session.execute(
+        select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level, Jurisdiction.parent_id)
+    ).all()
+    published = set(db.session.scalars(select(ListVersion.jurisdiction_id).distinct()))
+    children: dict[int | None, list] = {}
+    for row in sorted(rows, key=lambda r: r.code):
+        children.setdefault(row.parent_id, []).append(row)
+    result: list[dict[str, Any]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for r in children.get(parent_id, []):
+            result.append(
+                {
+                    "id": r.id,
+                    "code": r.code,
+                    "name": r.name,
+                    "level": r.level,
+                    "depth": depth,
+                    "published": r.id in published,
+                }
+            )
+            walk(r.id, depth + 1)
+
+    walk(None, 0)
+    return result
+
+
+def jurisdiction_plain(j: Jurisdiction) -> dict[str, str]:
+    return {"code": j.code, "name": j.name}
+
+
+# -- matters ---------------------------------------------------------------------------------------
+
+
+def _party(a: VersionAssignment) -> dict[str, Any]:
+    return {"id": a.department_id, "name": a.department_name, "short_name": a.department_short_name}
+
+
+def matter_plain(m: VersionMatter, jurisdiction: dict[str, str], label: str) -> dict[str, Any]:
+    """A matter as the API and the pages show it (the API's shape plus seq and delegation)."""
+    lead = next((a for a in m.assignments if a.role == Role.LEAD), None)
+    return {
+        "id": m.matter_id,
+        "title": m.title,
+        "category": m.category,
+        "description": m.description,
+        "status": m.status,
+        "lead": _party(lead) if lead else None,
+        "cooperating": [_party(a) for a in m.assignments if a.role == Role.COOPERATING],
+        "basis": list(m.basis or []),
+        "jurisdiction": dict(jurisdiction),
+        "version": label,
+        "seq": m.seq,
+        "status_label": STATUS_LABELS.get(m.status, m.status),
+        "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_code else None,
+    }
+
+
+API_MATTER_KEYS = (
+    "id",
+    "title",
+    "category",
+    "description",
+    "status",
+    "lead",
+    "cooperating",
+    "basis",
+    "jurisdiction",
+    "version",
+)
+
+
+def api_matter(matter: dict[str, Any]) -> dict[str, Any]:
+    return {k: matter[k] for k in API_MATTER_KEYS}
+
+
+def _matter_query(ref_id: int, category: str | None, department_id: int | None, role: str | None):
+    query = select(VersionMatter).where(VersionMatter.version_id == ref_id)
+    if category:
+        query = query.where(VersionMatter.category == category)
+    if department_id is not None:
+        held = select(VersionAssignment.version_matter_id).where(
+            VersionAssignment.version_id == ref_id, VersionAssignment.department_id == department_id
+        )
+        if role:
+            held = held.where(VersionAssignment.role == role)
+        query = query.where(VersionMatter.id.in_(held))
+    return query
+
+
+def version_matters(
+    ref: VersionRef,
+    jurisdiction: dict[str, str],
+    *,
+    category: str | None = None,
+    department_id: int | None = None,
+    role: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any]:
+    """One page of a version's matters, filtered: {"items", "total"} (cached)."""
+
+    def produce():
+        query = _matter_query(ref.id, category, department_id, role)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        matters = db.session.scalars(
+            query.options(selectinload(VersionMatter.assignments))
+            .order_by(VersionMatter.seq, VersionMatter.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return {"items": [matter_plain(m, jurisdiction, ref.label) for m in matters], "total": total}
+
+    key = ("matters", ref.fingerprint, category, department_id, role, page, per_page)
+    return cache.get_or_set(key, produce)
+
+
+def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
+    """Matters by version-matter id, in the order given (for search results)."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(VersionMatter, ListVersion.label, Jurisdiction.code, Jurisdiction.name)
+        .join(ListVersion, ListVersion.id == VersionMatter.version_id)
+        .join(Jurisdiction, Jurisdiction.id == ListVersion.jurisdiction_id)
+        .where(VersionMatter.id.in_(ids))
+        .options(selectinload(VersionMatter.assignments))
+    ).all()
+    by_id = {m.id: matter_plain(m, {"code": code, "name": name}, label) for m, label, code, name in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def in_force_matters(
+    *,
+    jurisdiction_id: int | None = None,
+    department_id: int | None = None,
+    role: str | None = None,
+    category: str | None = None,
+    matching: Any = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[int], int]:
+    """Version-matter ids of the matters in force (all jurisdictions or one), filtered, and the total.
+
+    The search index holds exactly the matters in force, so it serves as their list."""
+    query = select(SearchEntry.version_matter_id)
+    if jurisdiction_id is not None:
+        query = query.where(SearchEntry.jurisdiction_id == jurisdiction_id)
+    if matching is not None:
+        query = query.where(SearchEntry.version_matter_id.in_(matching))
+    if category:
+        query = query.join(VersionMatter, VersionMatter.id == SearchEntry.version_matter_id).where(
+            VersionMatter.category == category
+        )
+    if department_id is not None:
+        held = select(VersionAssignment.version_matter_id).where(VersionAssignment.department_id == department_id)
+        if role:
+            held = held.where(VersionAssignment.role == role)
+        query = query.where(SearchEntry.version_matter_id.in_(held))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ids = list(db.session.scalars(query.order_by(SearchEntry.version_matter_id).limit(limit).offset(offset)))
+    return ids, total
+
+
+def in_force_matter_ref(matter_id: int) -> tuple[int, int] | None:
+    """(jurisdiction id, version-matter id) of a matter in the version in force, if it is in one."""
+    row = db.session.execute(
+        select(SearchEntry.jurisdiction_id, SearchEntry.version_matter_id).where(SearchEntry.matter_id == matter_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def jurisdiction_of_matter(matter_id: int) -> int | None:
+    """The jurisdiction of a matter that appears in any published version."""
+    return db.session.scalar(
+        select(ListVersion.jurisdiction_id)
+        .join(VersionMatter, VersionMatter.version_id == ListVersion.id)
+        .where(VersionMatter.matter_id == matter_id)
+        .limit(1)
+    )
+
+
+def version_overview(ref: VersionRef) -> dict[str, Any]:
+    """A version's departments (with their matter counts) and categories (cached)."""
+
+    def produce():
+        departments = db.session.scalars(
+            select(VersionDepartment)
+            .where(VersionDepartment.version_id == ref.id)
+            .order_by(VersionDepartment.sort_order, VersionDepartment.id)
+        ).all()
+        counts: dict[tuple[int, str], int] = {
+            (d, r): n
+            for d, r, n in db.session.execute(
+                select(VersionAssignment.department_id, VersionAssignment.role, func.count())
+                .where(VersionAssignment.version_id == ref.id)
+                .group_by(VersionAssignment.department_id, VersionAssignment.role)
+            )
+        }
+        categories = db.session.execute(
+            select(VersionMatter.category, func.count(), func.min(VersionMatter.seq))
+            .where(VersionMatter.version_id == ref.id)
+            .group_by(VersionMatter.category)
+            .order_by(func.min(VersionMatter.seq))
+        ).all()
+        pending = db.session.scalar(
+            select(func.count())
+            .select_from(VersionMatter)
+            .where(VersionMatter.version_id == ref.id, VersionMatter.status == "pending")
+        )
+        return {
+            "departments": [
+                {
+                    "id": d.department_id,
+                    "name": d.name,
+                    "short_name": d.short_name,
+                    "sector": d.sector,
+                    "website": d.website,
+                    "lead_count": counts.get((d.department_id, "lead"), 0),
+                    "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
+                }
+                for d in departments
+            ],
+            "categories": [{"name": c, "count": n} for c, n, _ in categories],
+            "pending": pending,
+        }
+
+    return cache.get_or_set(("overview", ref.fingerprint), produce)
+
+
+def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dict[str, str]) -> dict[str, Any] | None:
+    """A department as a version froze it: duties, matters it leads, matters it cooperates on (cached)."""
+
+    def produce():
+        d = db.session.scalar(
+            select(VersionDepartment).where(
+                VersionDepartment.version_id == ref.id, VersionDepartment.department_id == department_id
+            )
+        )
+        if d is None:
+            return None
+        duties = db.session.scalars(
+            select(VersionDuty)
+            .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
+            .order_by(VersionDuty.seq, VersionDuty.id)
+        ).all()
+        matters = db.session.scalars(
+            _matter_query(ref.id, None, department_id, None)
+            .options(selectinload(VersionMatter.assignments))
+            .order_by(VersionMatter.seq, VersionMatter.id)
+        ).all()
+        plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
+        return {
+            "id": d.department_id,
+            "name": d.name,
+            "short_name": d.short_name,
+            "sector": d.sector,
+            "website": d.website,
+            "jurisdiction": dict(jurisdiction),
+            "version": ref.label,
+            "duties": [{"seq": t.seq, "text": t.text, "basis": list(t.basis or [])} for t in duties],
+            "leads": [m for m in plain if m["lead"] and m["lead"]["id"] == department_id],
+            "cooperates": [m for m in plain if any(c["id"] == department_id for c in m["cooperating"])],
+        }
+
+    return cache.get_or_set(("department", ref.fingerprint, department_id), produce)
+
+
+def department_jurisdiction(department_id: int) -> Jurisdiction | None:
+    """The jurisdiction of a department that appears in a published version."""
+    jurisdiction_id = db.session.scalar(
+        select(ListVersion.jurisdiction_id)
+        .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
+        .where(VersionDepartment.department_id == department_id)
+        .limit(1)
+    )
+    return db.session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id else None
+
+
+def matter_history(refs: list[VersionRef], matter_id: int, jurisdiction: dict[str, str]) -> list[dict[str, Any]]:
+    """The matter as each published version froze it, oldest first, with what changed from the
+    previous version that held it (cached by the set of versions)."""
+
+    def produce():
+        by_version = {
+            m.version_id: m
+            for m in db.session.scalars(
+                select(VersionMatter)
+                .where(VersionMatter.matter_id == matter_id, VersionMatter.version_id.in_([r.id for r in refs]))
+                .options(selectinload(VersionMatter.assignments))
+            )
+        }
+        history, previous = [], None
+        for ref in sorted(refs, key=lambda r: r.seq):
+            m = by_version.get(ref.id)
+            state = matter_plain(m, jurisdiction, ref.label) if m else None
+            entry = {"version": version_plain(ref), "matter": state, "previous": previous, "changes": []}
+            if state is None and previous is not None:
+                entry["changes"] = ["removed"]
+            elif state is not None and previous is None:
+                entry["changes"] = ["added"] if history else []
+            elif state is not None:
+                entry["changes"] = _changes(previous, state)
+            if state is not None or previous is not None:
+                history.append(entry)
+            previous = state
+        return history
+
+    key = ("history", tuple(r.fingerprint + (r.withdrawn,) for r in refs), matter_id)
+    return cache.get_or_set(key, produce)
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    changes = []
+    if (old["lead"] or {}).get("id") != (new["lead"] or {}).get("id"):
+        changes.append("lead")
+    if [c["id"] for c in old["cooperating"]] != [c["id"] for c in new["cooperating"]]:
+        changes.append("cooperating")
+    for field in ("title", "category", "description", "status", "basis"):
+        if old[field] != new[field]:
+            changes.append(field)
+    return changes
+
+
+def version_diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
+    """compare_versions as plain data (cached by both versions)."""
+
+    def produce():
+        return compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
+
+    return cache.get_or_set(("diff", old.fingerprint, new.fingerprint), produce)
+
+
+def global_fingerprint() -> tuple:
+    """Changes whenever any version is published or withdrawn or a jurisdiction is added (one query)."""
+    return tuple(
+        db.session.execute(
+            select(
+                select(func.count(ListVersion.id)).scalar_subquery(),
+                select(func.max(ListVersion.id)).scalar_subquery(),
+                select(func.max(ListVersion.published_at)).scalar_subquery(),
+                select(func.count(VersionWithdrawal.id)).scalar_subquery(),
+                select(func.count(Jurisdiction.id)).scalar_subquery(),
+                select(func.max(Jurisdiction.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def latest_published_at():
+    return db.session.scalar(select(func.max(ListVersion.published_at)))

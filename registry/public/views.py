@@ -1,0 +1,270 @@
+"""Public pages: the published lists, departments, matters, version history and comparison, search.
+
+No login; only published versions are read (registry.public.queries)."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from registry.core.permissions import public
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.public import queries, search
+from registry.public.http import conditional
+
+bp = Blueprint("public", __name__)
+
+SEARCH_PER_PAGE = 20
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "1")
+    if not value.isdigit() or int(value) < 1:
+        abort(404)
+    return int(value)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(404)
+    return int(value)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def _load(code: str) -> tuple[Jurisdiction, list[queries.VersionRef]]:
+    jurisdiction = queries.jurisdiction_by_code(code)
+    if jurisdiction is None:
+        abort(404)
+    return jurisdiction, queries.version_refs(jurisdiction.id)
+
+
+def _parts(refs: list[queries.VersionRef]) -> list:
+    return [r.fingerprint + (r.withdrawn,) for r in refs]
+
+
+def _last_modified(refs: list[queries.VersionRef]):
+    return max((r.published_at for r in refs), default=None)
+
+
+@bp.route("/jurisdictions")
+@public
+def jurisdictions():
+    return render_template("public/jurisdictions.html", tree=queries.jurisdiction_tree())
+
+
+@bp.route("/jurisdictions/<code>")
+@public
+def jurisdiction(code: str):
+    return _version_page(code, None)
+
+
+@bp.route("/jurisdictions/<code>/versions/<label>")
+@public
+def version(code: str, label: str):
+    return _version_page(code, label)
+
+
+def _version_page(code: str, label: str | None):
+    jurisdiction, refs = _load(code)
+    current = queries.in_force(refs)
+    shown = queries.by_label(refs, label) if label is not None else current
+    if label is not None and shown is None:
+        abort(404)
+    category = request.args.get("category", "").strip() or None
+    department_id = _int_arg("department")
+    page = _page_arg()
+    per_page = current_app.config["PER_PAGE"]
+
+    def render():
+        if shown is None:
+            return render_template(
+                "public/jurisdiction.html", jurisdiction=jurisdiction, refs=refs, shown=None, current=current
+            )
+        j = queries.jurisdiction_plain(jurisdiction)
+        overview = queries.version_overview(shown)
+        matters = queries.version_matters(
+            shown, j, category=category, department_id=department_id, page=page, per_page=per_page
+        )
+        if page > 1 and not matters["items"]:
+            abort(404)
+        return render_template(
+            "public/jurisdiction.html",
+            jurisdiction=jurisdiction,
+            refs=refs,
+            shown=shown,
+            current=current,
+            overview=overview,
+            matters=matters,
+            category=category,
+            department_id=department_id,
+            page=page,
+            pages=_pages(matters["total"], per_page),
+        )
+
+    return conditional(_parts(refs), _last_modified(refs), render)
+
+
+@bp.route("/jurisdictions/<code>/versions")
+@public
+def versions(code: str):
+    jurisdiction, refs = _load(code)
+    current = queries.in_force(refs)
+    return conditional(
+        _parts(refs),
+        _last_modified(refs),
+        lambda: render_template("public/versions.html", jurisdiction=jurisdiction, refs=refs, current=current),
+    )
+
+
+@bp.route("/jurisdictions/<code>/compare")
+@public
+def compare(code: str):
+    jurisdiction, refs = _load(code)
+    if not refs:
+        abort(404)
+    default_new = refs[0]
+    default_old = refs[1] if len(refs) > 1 else refs[0]
+    old = queries.by_label(refs, request.args.get("from", default_old.label))
+    new = queries.by_label(refs, request.args.get("to", default_new.label))
+    if old is None or new is None:
+        abort(404)
+
+    def render():
+        diff = queries.version_diff(old, new) if old.id != new.id else None
+        return render_template("public/compare.html", jurisdiction=jurisdiction, refs=refs, old=old, new=new, diff=diff)
+
+    return conditional(_parts(refs), _last_modified(refs), render)
+
+
+@bp.route("/jurisdictions/<code>/versions/<label>/download.<fmt>")
+@public
+def download(code: str, label: str, fmt: str):
+    from registry.lists.exporting import export_list
+    from registry.lists.models import ListVersion
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    jurisdiction, refs = _load(code)
+    ref = queries.by_label(refs, label)
+    if ref is None:
+        abort(404)
+
+    def render():
+        content, filename, mimetype = queries.cache.get_or_set(
+            ("export", ref.fingerprint, fmt),
+            lambda: export_list(jurisdiction, fmt, db.session.get(ListVersion, ref.id)),
+        )
+        response = current_app.response_class(content, mimetype=mimetype)
+        response.headers.set("Content-Disposition", "attachment", filename=filename)
+        return response
+
+    return conditional([ref.fingerprint], ref.published_at, render, max_age=86400)
+
+
+@bp.route("/departments/<int:department_id>")
+@public
+def department(department_id: int):
+    from registry.reports.queries import published_reports
+
+    jurisdiction = queries.department_jurisdiction(department_id)
+    if jurisdiction is None:
+        abort(404)
+    refs = queries.version_refs(jurisdiction.id)
+    current = queries.in_force(refs)
+    reports = published_reports(department_id)
+    report_parts = [(r.id, r.pdf_sha256, str(r.published_at)) for r in reports]
+
+    def render():
+        j = queries.jurisdiction_plain(jurisdiction)
+        info = queries.department_in_version(current, department_id, j) if current else None
+        if info is None:
+            # Not in the version in force (e.g. abolished since): show it as last published.
+            for ref in refs:
+                info = queries.department_in_version(ref, department_id, j)
+                if info is not None:
+                    break
+        if info is None:
+            abort(404)
+        return render_template(
+            "public/department.html",
+            jurisdiction=jurisdiction,
+            department=info,
+            current=current,
+            reports=reports,
+        )
+
+    return conditional([*_parts(refs), *report_parts], _last_modified(refs), render)
+
+
+@bp.route("/matters/<int:matter_id>")
+@public
+def matter(matter_id: int):
+    jurisdiction_id = queries.jurisdiction_of_matter(matter_id)
+    if jurisdiction_id is None:
+        abort(404)
+    jurisdiction = db.session.get(Jurisdiction, jurisdiction_id)
+    refs = queries.version_refs(jurisdiction_id)
+    current = queries.in_force(refs)
+
+    def render():
+        j = queries.jurisdiction_plain(jurisdiction)
+        history = queries.matter_history(refs, matter_id, j)
+        in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
+        shown = in_force or next(h for h in reversed(history) if h["matter"] is not None)
+        return render_template(
+            "public/matter.html",
+            jurisdiction=jurisdiction,
+            matter=shown["matter"],
+            shown_version=shown["version"],
+            in_force=in_force is not None and in_force["matter"] is not None,
+            history=list(reversed(history)),
+            current=current,
+        )
+
+    return conditional(_parts(refs), _last_modified(refs), render)
+
+
+@bp.route("/search", endpoint="search")
+@public
+def search_page():
+    q = request.args.get("q", "").strip()
+    code = request.args.get("jurisdiction", "").strip()
+    page = _page_arg()
+    options = [j for j in queries.jurisdiction_tree() if j["published"]]
+    jurisdiction = None
+    if code:
+        jurisdiction = queries.jurisdiction_by_code(code)
+        if jurisdiction is None:
+            abort(404)
+    error, hits, results = None, None, []
+    if q:
+        try:
+            hits = search.search_ids(
+                q,
+                jurisdiction.id if jurisdiction else None,
+                offset=(page - 1) * SEARCH_PER_PAGE,
+                limit=SEARCH_PER_PAGE,
+            )
+        except search.QueryTooShort:
+            error = _("请输入至少两个字的关键词。")
+        else:
+            results = queries.matters_by_version_matter_ids(hits.version_matter_ids)
+    return render_template(
+        "public/search.html",
+        q=q,
+        code=code,
+        jurisdiction=jurisdiction,
+        options=options,
+        error=error,
+        hits=hits,
+        results=results,
+        page=page,
+        pages=_pages(hits.total, SEARCH_PER_PAGE) if hits else 1,
+        title_count=hits.title_total if hits else 0,
+        offset=(page - 1) * SEARCH_PER_PAGE,
+    )
