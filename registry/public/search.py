@@ -209,7 +209,11 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
 def indexed_version_ids(conn=None) -> dict[int, int]:
     """jurisdiction id → the version id its index entries come from."""
     ex = _executor(conn)
-    return dict(ex.execute(select(SearchEntry.jurisdiction_id, func.min(SearchEntry.version_id)).group_by(1)).all())
+    return dict(
+        ex.execute(
+            select(SearchEntry.jurisdiction_id, func.min(SearchEntry.version_id)).group_by(SearchEntry.jurisdiction_id)
+        ).all()
+    )
 
 
 def reindex_due(conn=None) -> list[int]:
