@@ -12,6 +12,7 @@ one PDF. So the footer counts body pages only and the contents cannot disagree w
 import mimetypes
 import os
 import subprocess
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,4 +138,8 @@ def render_pdf(template: str, context: dict[str, Any], *, fetcher: StaticOnlyFet
     front = _document(jinja.render(**context, part="front", toc_pages=toc_pages), fetcher)
     # Metadata (title, author, lang) come from the front document, whose <head> carries them.
     combined = front.copy([*front.pages, *body.pages])
-    return combined.write_pdf(pdf_variant=PDF_VARIANT)
+    with warnings.catch_warnings():
+        # WeasyPrint opens its bundled sRGB profile for PDF/A and never closes it; the file is freed
+        # (with a ResourceWarning) inside this call. Nothing of ours is hidden by this filter.
+        warnings.simplefilter("ignore", ResourceWarning)
+        return combined.write_pdf(pdf_variant=PDF_VARIANT)
