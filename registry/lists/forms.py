@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +19,11 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _int_or_zero(value) -> int:
@@ -61,7 +67,9 @@ class ConfirmForm(LockedForm):
 class UnitForm(FlaskForm):
     name = StringField(_l("机构名称"), validators=[DataRequired(_l("请填写机构名称。")), Length(max=200)])
     kind = SelectField(
-        _l("类型"), choices=[("internal", _l("内设机构")), ("affiliated", _l("直属单位"))], validate_choice=False
+        _l("类型"),
+        choices=choices([("internal", _l("内设机构")), ("affiliated", _l("直属单位"))]),
+        validate_choice=False,
     )
 
 
@@ -100,7 +108,7 @@ class DocumentForm(LockedForm):
 class BasisFields(LockedForm):
     basis_kind = RadioField(
         _l("决定方式"),
-        choices=[("meeting", _l("会议研究")), ("document", _l("发文明确"))],
+        choices=choices([("meeting", _l("会议研究")), ("document", _l("发文明确"))]),
         validators=[InputRequired(_l("请选择决定方式。"))],
         validate_choice=False,
     )

@@ -174,7 +174,7 @@ def _prepare_citations(form, jurisdiction: Jurisdiction, existing=()) -> None:
         form.citations.append_entry()
     choices = [(0, _("（不引用）"))] + [(d.id, d.label) for d in queries.document_choices(jurisdiction)]
     for entry in form.citations:
-        entry.form.document.choices = choices
+        entry.form.document.choices = forms.choices(choices)
 
 
 # -- workbench -------------------------------------------------------------------------------------
@@ -461,8 +461,8 @@ def _matter_form_page(j: Jurisdiction, form, matter: Matter | None):
 
 def _prepare_matter_form(form, j: Jurisdiction, matter: Matter | None = None) -> None:
     choices = _department_choices(j)
-    form.lead.choices = [(0, _("（待明确牵头部门）"))] + choices
-    form.cooperating.choices = choices
+    form.lead.choices = forms.choices([(0, _("（待明确牵头部门）"))] + choices)
+    form.cooperating.choices = forms.choices(choices)
     _prepare_citations(form, j, matter.citations if matter else ())
 
 
@@ -603,8 +603,8 @@ def matter_decide(matter_id: int):
     j = m.jurisdiction
     form = forms.DecideForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
     choices = _department_choices(j)
-    form.lead.choices = [(0, _("（请选择）"))] + choices
-    form.cooperating.choices = choices
+    form.lead.choices = forms.choices([(0, _("（请选择）"))] + choices)
+    form.cooperating.choices = forms.choices(choices)
     if form.validate_on_submit():
 
         def action():
@@ -628,7 +628,7 @@ def matter_delegate(matter_id: int):
     m = g.target.obj
     j = m.jurisdiction
     form = forms.DelegateForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
-    form.to_jurisdiction.choices = [(0, _("（请选择）"))] + [(c.id, c.name) for c in j.children]
+    form.to_jurisdiction.choices = forms.choices([(0, _("（请选择）"))] + [(c.id, c.name) for c in j.children])
     if form.validate_on_submit():
 
         def action():
