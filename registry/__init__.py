@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.jurisdictions.views import bp as jurisdictions_bp
     from registry.public.api import bp as api_bp
     from registry.public.views import bp as public_bp
+    from registry.lists.version_views import bp as list_versions_bp
     from registry.lists.views import bp as lists_bp
     from registry.reports.views import bp as reports_bp
 
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(list_versions_bp)
     app.register_blueprint(reports_bp)
 
 

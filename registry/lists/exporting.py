@@ -1,0 +1,222 @@
+"""Exporting the working list or a published version as XLSX, CSV or JSON.
+
+CSV and XLSX use exactly the import header (listfile.HEADER), so an exported file imported again
+changes nothing; the JSON export is read back by the importer too.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.importing import working_matters
+from registry.lists.listfile import HEADER, Basis, format_basis
+from registry.lists.models import Department, ListVersion, Role, VersionAssignment, VersionMatter
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+WORKING_LABEL = "工作清单"
+# Spreadsheet programs run a cell that starts like a formula; CSV cells get a quote in front.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass
+class ExportRow:
+    seq: int
+    category: str
+    title: str
+    lead: str | None
+    cooperating: list[str]
+    description: str
+    basis: list[Basis]
+    status: str
+    delegated_to: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cells(self) -> list[Any]:
+        return [
+            self.seq,
+            self.category,
+            self.title,
+            self.lead or "",
+            "、".join(self.cooperating),
+            self.description,
+            format_basis(self.basis),
+        ]
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "category": self.category,
+            "title": self.title,
+            "status": self.status,
+            "lead": self.lead,
+            "cooperating": self.cooperating,
+            "description": self.description,
+            "basis": [{"title": b.title, "doc_number": b.doc_number, "article": b.article} for b in self.basis],
+            "delegated_to": self.delegated_to,
+        }
+
+
+def working_rows(jurisdiction: Jurisdiction) -> list[ExportRow]:
+    """The working list's matters as export rows (a few bulk queries)."""
+    names = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(Department.jurisdiction_id == jurisdiction.id)
+        ).all()
+    )
+    return [
+        ExportRow(
+            seq=m.seq,
+            category=m.category,
+            title=m.title,
+            lead=names[m.lead_id] if m.lead_id else None,
+            cooperating=[names[i] for i in m.cooperating_ids],
+            description=m.description,
+            basis=m.basis,
+            status=m.status,
+            delegated_to=({"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_code else None),
+        )
+        for m in working_matters(jurisdiction.id)
+    ]
+
+
+def version_rows(version: ListVersion) -> list[ExportRow]:
+    """A published version's matters as export rows, as frozen at publication."""
+    vm, va = VersionMatter.__table__, VersionAssignment.__table__
+    lead: dict[int, str] = {}
+    cooperating: dict[int, list[str]] = {}
+    for matter_row_id, name, role in db.session.execute(
+        select(va.c.version_matter_id, va.c.department_name, va.c.role)
+        .where(va.c.version_id == version.id)
+        .order_by(va.c.version_matter_id, va.c.position, va.c.id)
+    ):
+        if role == Role.LEAD:
+            lead[matter_row_id] = name
+        else:
+            cooperating.setdefault(matter_row_id, []).append(name)
+    rows = db.session.execute(
+        select(
+            vm.c.id,
+            vm.c.seq,
+            vm.c.category,
+            vm.c.title,
+            vm.c.description,
+            vm.c.status,
+            vm.c.basis,
+            vm.c.delegated_to_code,
+            vm.c.delegated_to_name,
+        )
+        .where(vm.c.version_id == version.id)
+        .order_by(vm.c.seq, vm.c.id)
+    ).all()
+    return [
+        ExportRow(
+            seq=seq,
+            category=category,
+            title=title,
+            lead=lead.get(id_),
+            cooperating=cooperating.get(id_, []),
+            description=description,
+            basis=[Basis(b.get("title", ""), b.get("doc_number", ""), b.get("article", "")) for b in basis or []],
+            status=status,
+            delegated_to={"code": code, "name": name} if code else None,
+        )
+        for id_, seq, category, title, description, status, basis, code, name in rows
+    ]
+
+
+def to_csv(rows: list[ExportRow]) -> bytes:
+    """UTF-8 with a BOM, so that Excel opens it with the right encoding."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow([_csv_safe(c) for c in row.cells()])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31] or "责任清单")
+    for letter, width in zip("ABCDEFG", (6, 10, 36, 22, 40, 60, 50), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in HEADER:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        cells = []
+        for value in row.cells():
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.alignment = wrap
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def to_json(rows: list[ExportRow], meta: dict[str, Any]) -> bytes:
+    payload = {**meta, "matters": [r.plain() for r in rows]}
+    return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def export_list(jurisdiction: Jurisdiction, fmt: str, version: ListVersion | None = None) -> tuple[bytes, str, str]:
+    """(content, download file name, mimetype) of the working list, or of a version when given."""
+    if fmt not in FORMATS:
+        raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(FORMATS)}。")
+    rows = version_rows(version) if version is not None else working_rows(jurisdiction)
+    label = version.label if version is not None else WORKING_LABEL
+    if fmt == "csv":
+        content = to_csv(rows)
+    elif fmt == "xlsx":
+        content = to_xlsx(rows, f"{jurisdiction.name}{label}")
+    else:
+        content = to_json(rows, _meta(jurisdiction, version))
+    return content, f"{jurisdiction.code}-{jurisdiction.name}-{label}.{fmt}", FORMATS[fmt]
+
+
+def _meta(jurisdiction: Jurisdiction, version: ListVersion | None) -> dict[str, Any]:
+    return {
+        "format": "responsibility-list/1",
+        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name},
+        "version": (
+            {
+                "label": version.label,
+                "doc_number": version.doc_number,
+                "effective_date": version.effective_date.isoformat(),
+                "publisher": version.publisher,
+                "checksum": version.checksum,
+                "withdrawn": version.withdrawn,
+            }
+            if version is not None
+            else None
+        ),
+        "columns": list(HEADER),
+    }

@@ -1,0 +1,665 @@
+"""Importing a responsibility list from a spreadsheet: plan first (reads only, reports every bad
+row), then apply all or nothing.
+
+Built for big files (a province has ~100k matters): departments, documents and the existing matters
+are read with a handful of bulk queries, never per row, and rows are written with core INSERTs in
+chunks; the ORM unit of work is only used for the few departments an import may create.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
+from registry.core import audit
+from registry.core.audit import AuditEntry
+from registry.core.db import utcnow
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists import services
+from registry.lists.listfile import Basis, FileProblem, parse_basis, read_list_file, split_departments
+from registry.lists.models import (
+    Assignment,
+    Citation,
+    Department,
+    Matter,
+    MatterStatus,
+    PolicyDocument,
+    Role,
+)
+from registry.lists.services import ListError, StaleEdit
+
+CHUNK = 1000
+# Column widths of the schema, checked here so that PostgreSQL never has to refuse a row.
+MAX_TITLE, MAX_CATEGORY, MAX_DEPARTMENT = 300, 50, 100
+MAX_DOC_TITLE, MAX_DOC_NUMBER, MAX_ARTICLE = 300, 100, 100
+
+# Keywords of department names → sector (系统), to link created departments to their upper level.
+SECTOR_KEYWORDS = [
+    ("发展改革", "发展改革"),
+    ("发展和改革", "发展改革"),
+    ("工业和信息化", "工业和信息化"),
+    ("工信", "工业和信息化"),
+    ("公安", "公安"),
+    ("司法", "司法行政"),
+    ("财政", "财政"),
+    ("自然资源", "自然资源"),
+    ("生态环境", "生态环境"),
+    ("住房城乡建设", "住房城乡建设"),
+    ("住房和城乡建设", "住房城乡建设"),
+    ("住建", "住房城乡建设"),
+    ("交通运输", "交通运输"),
+    ("水利", "水利"),
+    ("水务", "水利"),
+    ("农业农村", "农业农村"),
+    ("商务", "商务"),
+    ("卫生健康", "卫生健康"),
+    ("卫健", "卫生健康"),
+    ("应急管理", "应急管理"),
+    ("市场监督管理", "市场监管"),
+    ("市场监管", "市场监管"),
+    ("能源", "能源"),
+    ("林业和草原", "林草"),
+    ("林草", "林草"),
+    ("林业", "林草"),
+    ("气象", "气象"),
+    ("教育", "教育"),
+    ("科技", "科技"),
+    ("科学技术", "科技"),
+    ("文化和旅游", "文化和旅游"),
+    ("城市管理", "城市管理"),
+    ("城管", "城市管理"),
+    ("统计", "统计"),
+    ("海洋", "海洋"),
+    ("国有资产", "国资"),
+    ("国资", "国资"),
+    ("税务", "税务"),
+]
+OTHER_SECTOR = "其他"
+
+CHANGE_LABELS = ("事项类别", "责任内容", "牵头部门", "配合部门", "依据")
+
+
+class RowError(NamedTuple):
+    row: int | None  # None: the file as a whole
+    reason: str
+
+
+@dataclass
+class NewDepartment:
+    name: str
+    sector: str
+    first_row: int
+
+
+@dataclass
+class PlannedMatter:
+    row: int
+    action: str  # create | change | same
+    title: str
+    category: str
+    description: str
+    seq: int | None
+    lead: str | None  # a department key: full name of an existing department or a new one's name
+    cooperating: list[str]
+    basis: list[Basis]
+    matter_id: int | None = None
+    lock_version: int | None = None
+    status: str = MatterStatus.PENDING
+    changes: list[str] = field(default_factory=list)
+    old_lead: str | None = None
+    before: dict[str, Any] | None = None
+
+
+@dataclass
+class ImportPlan:
+    jurisdiction_id: int
+    jurisdiction_name: str
+    filename: str = ""
+    format: str = ""
+    encoding: str = ""
+    layout: str = ""
+    create_departments: bool = False
+    matters: list[PlannedMatter] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    new_departments: list[NewDepartment] = field(default_factory=list)
+    untouched: list[str] = field(default_factory=list)  # titles in the list that the file does not name
+    department_ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def to_create(self) -> list[PlannedMatter]:
+        return [m for m in self.matters if m.action == "create"]
+
+    @property
+    def to_change(self) -> list[PlannedMatter]:
+        return [m for m in self.matters if m.action == "change"]
+
+    @property
+    def unchanged(self) -> list[PlannedMatter]:
+        return [m for m in self.matters if m.action == "same"]
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.new_departments or any(m.action != "same" for m in self.matters))
+
+    def summary(self) -> str:
+        text = (
+            f"新增 {len(self.to_create)} 项，修改 {len(self.to_change)} 项，不变 {len(self.unchanged)} 项；"
+            f"清单中另有 {len(self.untouched)} 项文件未列出，保持不动"
+        )
+        if self.new_departments:
+            text += f"；新建部门 {len(self.new_departments)} 个"
+        return text + "。"
+
+
+@dataclass
+class ImportResult:
+    created: int
+    changed: int
+    unchanged: int
+    departments_created: list[str]
+    audit_id: int | None = None
+
+    def summary(self) -> str:
+        text = f"新增 {self.created} 项，修改 {self.changed} 项，不变 {self.unchanged} 项"
+        if self.departments_created:
+            text += f"，新建部门 {len(self.departments_created)} 个"
+        return text + "。"
+
+
+# -- reading the database in bulk ------------------------------------------------------------------
+
+
+@dataclass
+class WorkingMatter:
+    id: int
+    seq: int
+    title: str
+    category: str
+    description: str
+    status: str
+    lock_version: int
+    delegated_to_code: str | None
+    delegated_to_name: str | None
+    lead_id: int | None = None
+    cooperating_ids: list[int] = field(default_factory=list)
+    basis: list[Basis] = field(default_factory=list)
+
+
+def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
+    """The working list's matters with assignments and citations, in three queries."""
+    delegated = Jurisdiction.__table__.alias("delegated")
+    m = Matter.__table__
+    rows = db.session.execute(
+        select(
+            m.c.id,
+            m.c.seq,
+            m.c.title,
+            m.c.category,
+            m.c.description,
+            m.c.status,
+            m.c.lock_version,
+            delegated.c.code,
+            delegated.c.name,
+        )
+        .select_from(m.outerjoin(delegated, delegated.c.id == m.c.delegated_to_id))
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(m.c.seq, m.c.id)
+    ).all()
+    matters = {r[0]: WorkingMatter(*r) for r in rows}
+    a = Assignment.__table__
+    for matter_id, department_id, role in db.session.execute(
+        select(a.c.matter_id, a.c.department_id, a.c.role)
+        .join(m, m.c.id == a.c.matter_id)
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(a.c.matter_id, a.c.position, a.c.id)
+    ):
+        if role == Role.LEAD:
+            matters[matter_id].lead_id = department_id
+        else:
+            matters[matter_id].cooperating_ids.append(department_id)
+    c, d = Citation.__table__, PolicyDocument.__table__
+    for matter_id, title, doc_number, article in db.session.execute(
+        select(c.c.matter_id, d.c.title, d.c.doc_number, c.c.article)
+        .join(m, m.c.id == c.c.matter_id)
+        .join(d, d.c.id == c.c.document_id)
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(c.c.matter_id, c.c.id)
+    ):
+        matters[matter_id].basis.append(Basis(title, doc_number, article))
+    return list(matters.values())
+
+
+@dataclass(frozen=True)
+class _Dept:
+    id: int
+    name: str
+    active: bool
+
+
+def _departments(jurisdiction_id: int) -> tuple[dict[str, _Dept], dict[int, _Dept]]:
+    rows = db.session.execute(
+        select(Department.id, Department.name, Department.short_name, Department.active).where(
+            Department.jurisdiction_id == jurisdiction_id
+        )
+    ).all()
+    by_name: dict[str, _Dept] = {}
+    by_id: dict[int, _Dept] = {}
+    for id_, name, _short, active in rows:
+        by_id[id_] = _Dept(id_, name, active)
+    for id_, _name, short_name, _ in rows:
+        by_name.setdefault(short_name, by_id[id_])
+    for id_, name, _short, _ in rows:
+        by_name[name] = by_id[id_]  # a full name wins over somebody's short name
+    return by_name, by_id
+
+
+def guess_sector(name: str) -> str:
+    """The sector (系统) a department name suggests, else 其他."""
+    return next((sector for keyword, sector in SECTOR_KEYWORDS if keyword in name), OTHER_SECTOR)
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+def plan_import(
+    jurisdiction: Jurisdiction, data: bytes, filename: str = "", *, create_departments: bool = False
+) -> ImportPlan:
+    """Read the file and say what importing it would do, and every bad row; changes nothing."""
+    db.session.flush()  # the bulk reads below are core queries, which do not autoflush
+    plan = ImportPlan(
+        jurisdiction_id=jurisdiction.id,
+        jurisdiction_name=jurisdiction.name,
+        filename=filename,
+        create_departments=create_departments,
+    )
+    try:
+        parsed = read_list_file(data, filename)
+    except FileProblem as e:
+        plan.errors.append(RowError(e.row, str(e)))
+        return plan
+    plan.format, plan.encoding, plan.layout = parsed.format, parsed.encoding, parsed.layout
+    if not parsed.rows:
+        plan.errors.append(RowError(None, "文件中没有任何事项行。"))
+        return plan
+
+    by_name, by_id = _departments(jurisdiction.id)
+    existing = {w.title: w for w in working_matters(jurisdiction.id)}
+    new_departments: dict[str, NewDepartment] = {}
+    seen: dict[str, int] = {}
+
+    for raw in parsed.rows:
+        errors: list[str] = []
+
+        def resolve(name: str, row: int = raw.row, errors: list[str] = errors) -> str | None:
+            department = by_name.get(name)
+            if department is not None:
+                if not department.active:
+                    errors.append(f"部门「{department.name}」已撤销，不能承担事项。")
+                return department.name
+            if not create_departments:
+                errors.append(f"找不到部门「{name}」：{jurisdiction.name}没有以此为全称或简称的部门。")
+                return None
+            if len(name) > MAX_DEPARTMENT:
+                errors.append(f"部门名称「{name[:20]}…」过长（最多 {MAX_DEPARTMENT} 字）。")
+                return None
+            new_departments.setdefault(name, NewDepartment(name, guess_sector(name), row))
+            return name
+
+        title, category, description = raw.title.strip(), raw.category.strip(), raw.description.strip()
+        if not title:
+            errors.append("具体事项为空。")
+        elif len(title) > MAX_TITLE:
+            errors.append(f"具体事项过长（最多 {MAX_TITLE} 字）。")
+        elif title in seen:
+            errors.append(f"具体事项「{title}」与第 {seen[title]} 行重复。")
+        else:
+            seen[title] = raw.row
+        if not category:
+            errors.append("事项类别为空。")
+        elif len(category) > MAX_CATEGORY:
+            errors.append(f"事项类别过长（最多 {MAX_CATEGORY} 字）。")
+
+        lead_names = split_departments(raw.lead)
+        if len(lead_names) > 1:
+            errors.append(f"牵头部门只能填写一个部门（「{raw.lead.strip()}」），其余请填入配合部门。")
+        lead = resolve(lead_names[0]) if lead_names else None
+        cooperating: list[str] = []
+        for name in raw.cooperating:
+            key = resolve(name)
+            if key is None:
+                continue
+            if key == lead:
+                errors.append(f"「{key}」已是牵头部门，不能同时作为配合部门。")
+            elif key in cooperating:
+                errors.append(f"配合部门「{key}」重复。")
+            else:
+                cooperating.append(key)
+
+        basis = raw.basis if isinstance(raw.basis, list) else parse_basis(raw.basis)
+        for item in basis:
+            if not item.title:
+                errors.append("依据中有空的文件名称（《》）。")
+            elif len(item.title) > MAX_DOC_TITLE:
+                errors.append(f"依据「{item.title[:20]}…」名称过长（最多 {MAX_DOC_TITLE} 字）。")
+            if len(item.doc_number) > MAX_DOC_NUMBER:
+                errors.append(f"依据「{item.title}」的文号过长（最多 {MAX_DOC_NUMBER} 字）。")
+            if len(item.article) > MAX_ARTICLE:
+                errors.append(f"依据「{item.title}」的条款过长（最多 {MAX_ARTICLE} 字）。")
+
+        old = existing.get(title)
+        if old is not None and old.status == MatterStatus.DELEGATED:
+            cooperating_ids = [by_name[k].id if k in by_name else k for k in cooperating]
+            if lead is not None or cooperating_ids != old.cooperating_ids:
+                errors.append(
+                    f"「{title}」已交由{old.delegated_to_name}研究明确，本级不再指定牵头或配合部门；"
+                    "请在文件中留空牵头部门、保持配合部门不变。"
+                )
+        if errors:
+            plan.errors.extend(RowError(raw.row, reason) for reason in errors)
+            continue
+
+        planned = PlannedMatter(
+            row=raw.row,
+            action="create",
+            title=title,
+            category=category,
+            description=description,
+            seq=int(raw.seq) if raw.seq.strip().isdigit() else None,
+            lead=lead,
+            cooperating=cooperating,
+            basis=basis,
+            status=MatterStatus.ASSIGNED if lead else MatterStatus.PENDING,
+        )
+        if old is not None:
+            _compare(planned, old, by_name, by_id)
+        plan.matters.append(planned)
+
+    plan.new_departments = list(new_departments.values())
+    plan.department_ids = {d.name: d.id for d in by_id.values()}
+    plan.untouched = [t for t in existing if t not in seen]
+    return plan
+
+
+def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dept], by_id: dict[int, _Dept]) -> None:
+    def ident(key: str | None) -> int | str | None:
+        # Departments still to be created have no id yet: they differ from every existing one.
+        return by_name[key].id if key in by_name else key
+
+    planned.matter_id, planned.lock_version = old.id, old.lock_version
+    planned.old_lead = by_id[old.lead_id].name if old.lead_id else None
+    if old.status == MatterStatus.DELEGATED:
+        planned.status = MatterStatus.DELEGATED
+    differs = {
+        "事项类别": planned.category != old.category,
+        "责任内容": planned.description != old.description,
+        "牵头部门": ident(planned.lead) != old.lead_id,
+        "配合部门": [ident(k) for k in planned.cooperating] != old.cooperating_ids,
+        "依据": list(planned.basis) != old.basis,
+    }
+    planned.changes = [label for label in CHANGE_LABELS if differs[label]]
+    planned.action = "change" if planned.changes else "same"
+    if planned.changes:
+        planned.before = _audit_data(
+            seq=old.seq,
+            category=old.category,
+            title=old.title,
+            description=old.description,
+            status=old.status,
+            delegated_to=old.delegated_to_code,
+            lead=planned.old_lead,
+            cooperating=[by_id[i].name for i in old.cooperating_ids],
+            basis=old.basis,
+        )
+        planned.seq = old.seq
+
+
+def _audit_data(*, seq, category, title, description, status, delegated_to, lead, cooperating, basis) -> dict:
+    # The same shape as Matter.audit_data(), so the audit pages show imports like edits.
+    return {
+        "seq": seq,
+        "category": category,
+        "title": title,
+        "description": description,
+        "status": str(status),
+        "delegated_to": delegated_to,
+        "lead": lead,
+        "cooperating": list(cooperating),
+        "basis": [b.label for b in basis],
+    }
+
+
+# -- applying ------------------------------------------------------------------------------------
+
+
+def apply_import(plan: ImportPlan, actor: Any = None, *, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Carry out a plan with no errors, all or nothing, with audit entries; flushes, never commits."""
+    if not plan.ok:
+        raise ListError(f"导入文件有 {len(plan.errors)} 处错误，未导入任何内容。")
+    jurisdiction = db.session.get(Jurisdiction, plan.jurisdiction_id)
+    progress = progress or (lambda n: None)
+    db.session.flush()
+    with db.session.begin_nested():
+        ids = dict(plan.department_ids)
+        created_departments = []
+        if plan.new_departments:
+            order = db.session.scalar(
+                select(func.max(Department.sort_order)).where(Department.jurisdiction_id == jurisdiction.id)
+            )
+            for offset, new in enumerate(plan.new_departments, start=1):
+                department = services.create_department(
+                    jurisdiction,
+                    name=new.name,
+                    short_name=new.name,
+                    sector=new.sector,
+                    sort_order=(order or 0) + offset,
+                    actor=actor,
+                )
+                ids[department.name] = department.id
+                created_departments.append(department.name)
+        writer = _Writer(jurisdiction, ids, actor)
+        writer.ensure_documents(m.basis for m in plan.matters if m.action != "same")
+        progress(len(plan.unchanged))
+        to_create, to_change = plan.to_create, plan.to_change
+        next_seq = max(
+            [db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == jurisdiction.id)) or 0]
+            + [m.seq or 0 for m in to_create]
+        )
+        for planned in to_create:
+            if planned.seq is None:
+                next_seq += 1
+                planned.seq = next_seq
+        for start in range(0, len(to_create), CHUNK):
+            writer.create(to_create[start : start + CHUNK])
+            progress(len(to_create[start : start + CHUNK]))
+        for start in range(0, len(to_change), CHUNK):
+            writer.change(to_change[start : start + CHUNK])
+            progress(len(to_change[start : start + CHUNK]))
+        result = ImportResult(len(to_create), len(to_change), len(plan.unchanged), created_departments)
+        entry = audit.record(
+            actor,
+            "import",
+            jurisdiction,
+            jurisdiction_id=jurisdiction.id,
+            after={
+                "file": plan.filename,
+                "created": result.created,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+                "untouched": len(plan.untouched),
+                "departments_created": created_departments,
+            },
+            summary=f"导入清单{('「' + plan.filename + '」') if plan.filename else ''}：{result.summary()}",
+        )
+        db.session.flush()
+        result.audit_id = entry.id
+    # Core statements bypass the identity map: make loaded objects read the new rows.
+    db.session.expire_all()
+    return result
+
+
+class _Writer:
+    """Core INSERT/UPDATE of matters, assignments, citations and their audit entries."""
+
+    def __init__(self, jurisdiction: Jurisdiction, department_ids: dict[str, int], actor: Any):
+        self.jurisdiction = jurisdiction
+        self.ids = department_ids
+        self.actor = actor
+        self.actor_id = getattr(actor, "id", None)
+        self.actor_name = getattr(actor, "display_name", None) or str(actor or "系统")
+        self.documents: dict[tuple[str, str], int] = {}
+
+    def ensure_documents(self, bases: Iterable[list[Basis]]) -> None:
+        d = PolicyDocument.__table__
+        query = select(d.c.title, d.c.doc_number, d.c.id).where(d.c.jurisdiction_id == self.jurisdiction.id)
+        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
+        missing = list(dict.fromkeys((b.title, b.doc_number) for basis in bases for b in basis))
+        missing = [key for key in missing if key not in self.documents]
+        if not missing:
+            return
+        db.session.execute(
+            insert(d),
+            [
+                {"jurisdiction_id": self.jurisdiction.id, "title": t, "doc_number": n, "issuer": "", "lock_version": 1}
+                for t, n in missing
+            ],
+        )
+        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
+        self.audit(
+            "create",
+            "policy_documents",
+            [
+                (self.documents[(t, n)], None, {"title": t, "doc_number": n, "issuer": "", "issued_on": None})
+                for t, n in missing
+            ],
+        )
+
+    def create(self, chunk: list[PlannedMatter]) -> None:
+        m = Matter.__table__
+        titles = [p.title for p in chunk]
+        if db.session.scalar(
+            select(m.c.id).where(m.c.jurisdiction_id == self.jurisdiction.id, m.c.title.in_(titles)).limit(1)
+        ):
+            raise StaleEdit("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。")
+        now = utcnow()
+        rows = db.session.execute(
+            insert(m).returning(m.c.id, m.c.title),
+            [
+                {
+                    "jurisdiction_id": self.jurisdiction.id,
+                    "seq": p.seq,
+                    "category": p.category,
+                    "title": p.title,
+                    "description": p.description,
+                    "status": str(p.status),
+                    "lock_version": 1,
+                    "created_at": now,
+                }
+                for p in chunk
+            ],
+        ).all()
+        ids = {title: id_ for id_, title in rows}
+        for p in chunk:
+            p.matter_id = ids[p.title]
+        self._write_links(chunk)
+        self.audit("create", "matters", [(p.matter_id, None, self._after(p)) for p in chunk])
+
+    def change(self, chunk: list[PlannedMatter]) -> None:
+        m = Matter.__table__
+        result = db.session.execute(
+            update(m)
+            .where(m.c.id == bindparam("_id"), m.c.lock_version == bindparam("_lock"))
+            .values(
+                category=bindparam("_category"),
+                description=bindparam("_description"),
+                status=bindparam("_status"),
+                lock_version=m.c.lock_version + 1,
+            ),
+            [
+                {
+                    "_id": p.matter_id,
+                    "_lock": p.lock_version,
+                    "_category": p.category,
+                    "_description": p.description,
+                    "_status": str(p.status),
+                }
+                for p in chunk
+            ],
+        )
+        dialect = db.session.get_bind().dialect
+        if dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
+            raise StaleEdit("清单在预览之后已被他人修改，请重新上传预览后再确认导入。")
+        ids = [p.matter_id for p in chunk]
+        db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
+        db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))
+        self._write_links(chunk)
+        self.audit("update", "matters", [(p.matter_id, p.before, self._after(p)) for p in chunk])
+
+    def _write_links(self, chunk: list[PlannedMatter]) -> None:
+        assignments, citations = [], []
+        for p in chunk:
+            if p.lead:
+                assignments.append(
+                    {"matter_id": p.matter_id, "department_id": self.ids[p.lead], "role": "lead", "position": 0}
+                )
+            for position, key in enumerate(p.cooperating, start=1):
+                assignments.append(
+                    {
+                        "matter_id": p.matter_id,
+                        "department_id": self.ids[key],
+                        "role": "cooperating",
+                        "position": position,
+                    }
+                )
+            for b in p.basis:
+                citations.append(
+                    {
+                        "matter_id": p.matter_id,
+                        "duty_id": None,
+                        "document_id": self.documents[(b.title, b.doc_number)],
+                        "article": b.article,
+                    }
+                )
+        if assignments:
+            db.session.execute(insert(Assignment.__table__), assignments)
+        if citations:
+            db.session.execute(insert(Citation.__table__), citations)
+
+    def _after(self, p: PlannedMatter) -> dict[str, Any]:
+        return _audit_data(
+            seq=p.seq,
+            category=p.category,
+            title=p.title,
+            description=p.description,
+            status=p.status,
+            delegated_to=(p.before or {}).get("delegated_to"),
+            lead=p.lead,
+            cooperating=p.cooperating,
+            basis=p.basis,
+        )
+
+    def audit(self, action: str, entity_type: str, entries: list[tuple], summary: str = "") -> None:
+        now = utcnow()
+        db.session.execute(
+            insert(AuditEntry.__table__),
+            [
+                {
+                    "at": now,
+                    "actor_id": self.actor_id,
+                    "actor_name": self.actor_name,
+                    "jurisdiction_id": self.jurisdiction.id,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "action": action,
+                    "summary": summary,
+                    "before": before,
+                    "after": after,
+                }
+                for entity_id, before, after in entries
+            ],
+        )

@@ -1,0 +1,310 @@
+"""The list spreadsheet format (DESIGN.md "List import format"), shared by import and export.
+
+One row per matter under the header `序号, 事项类别, 具体事项, 牵头部门, 配合部门, 责任内容, 依据`,
+or the common layout with one `责任部门` column whose first-named department leads. Files are XLSX,
+CSV (UTF-8 with or without BOM, or GB18030) or the JSON this system exports.
+"""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+HEADER = ("序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据")
+RESPONSIBLE = "责任部门"
+
+# Header spellings seen in offices' spreadsheets, mapped to the column they mean.
+HEADER_ALIASES = {
+    "序号": "序号",
+    "编号": "序号",
+    "事项类别": "事项类别",
+    "类别": "事项类别",
+    "具体事项": "具体事项",
+    "事项名称": "具体事项",
+    "牵头部门": "牵头部门",
+    "配合部门": "配合部门",
+    "责任内容": "责任内容",
+    "依据": "依据",
+    "法律法规及政策依据": "依据",
+    "法律法规依据": "依据",
+    "政策依据": "依据",
+    "责任部门": RESPONSIBLE,
+}
+
+DEPARTMENT_SEPARATORS = re.compile(r"[、，,；;/\r\n]+")
+BASIS_SEPARATORS = re.compile(r"[；;\r\n]+")
+# A document number in brackets: （环督察〔2022〕58号）.
+_DOC_NUMBER = re.compile(r"^[（(]([^）)]*)[）)]")
+_TRAILING_DOC_NUMBER = re.compile(r"[（(]([^（()）]*[〔\[][^（()）]*号)[）)]$")
+# How many rows from the top to search for the header (a title row may sit above it).
+HEADER_SEARCH_ROWS = 10
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
+
+
+class Basis(NamedTuple):
+    title: str
+    doc_number: str
+    article: str
+
+    @property
+    def text(self) -> str:
+        """As written in a spreadsheet cell: 《标题》（文号）第X条."""
+        number = f"（{self.doc_number}）" if self.doc_number else ""
+        return f"《{self.title}》{number}{self.article}"
+
+    @property
+    def label(self) -> str:
+        """As Citation.label shows it (the audit log's wording)."""
+        number = f"（{self.doc_number}）" if self.doc_number else ""
+        return f"《{self.title}》{self.article}{number}"
+
+
+@dataclass
+class RawRow:
+    """One data row of the file, cells as text, departments split but not yet resolved."""
+
+    row: int  # as the user sees it: spreadsheet row number, or item number in JSON
+    seq: str = ""
+    category: str = ""
+    title: str = ""
+    lead: str = ""
+    cooperating: list[str] = field(default_factory=list)
+    description: str = ""
+    basis: str | list[Basis] = ""
+
+
+@dataclass
+class ListFile:
+    format: str  # xlsx | csv | json
+    encoding: str = ""
+    layout: str = "standard"  # standard | responsible (单列「责任部门」)
+    rows: list[RawRow] = field(default_factory=list)
+
+
+def split_departments(text: str) -> list[str]:
+    return [p.strip() for p in DEPARTMENT_SEPARATORS.split(text or "") if p.strip()]
+
+
+def parse_basis(text: str) -> list[Basis]:
+    """《标题》第X条 items separated by ；/; or line breaks; a 文号 in brackets after the title."""
+    result = []
+    for item in BASIS_SEPARATORS.split(text or ""):
+        item = item.strip()
+        if not item:
+            continue
+        parts = re.findall(r"《([^》]*)》([^《]*)", item)
+        if not parts:
+            result.append(_basis_from(item.strip("《》"), ""))
+            continue
+        for title, rest in parts:
+            result.append(_basis_from(title, rest))
+    return result
+
+
+def _basis_from(title: str, rest: str) -> Basis:
+    rest = rest.strip().rstrip("，,。")
+    doc_number = ""
+    if m := _DOC_NUMBER.match(rest):
+        doc_number, rest = m.group(1).strip(), rest[m.end() :].strip()
+    elif m := _TRAILING_DOC_NUMBER.search(rest):
+        doc_number, rest = m.group(1).strip(), rest[: m.start()].strip()
+    return Basis(title.strip(), doc_number, rest)
+
+
+def format_basis(items: list[Basis]) -> str:
+    return "；".join(b.text for b in items)
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_list_file(data: bytes, filename: str = "") -> ListFile:
+    """Parse an uploaded file into raw rows; FileProblem when it cannot be read at all."""
+    if not data or not data.strip():
+        raise FileProblem("文件为空。")
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04":
+        return _rows_from_table(_xlsx_table(data), "xlsx", "")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
+        raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。")
+    if name.endswith(".xlsx"):
+        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。")
+    text, encoding = _decode(data)
+    if text.lstrip().startswith(("{", "[")):
+        return _rows_from_json(text, encoding)
+    return _rows_from_table(_csv_table(text), "csv", encoding)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if b"\x00" in data[:4096]:
+        raise FileProblem("无法读取文件：文件格式不明，请使用 XLSX 或 CSV 文件。")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" else encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem("无法读取文件：文字编码无法识别，请以 UTF-8 或 GB18030 编码保存。")
+
+
+def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
+    try:
+        sheet = workbook.worksheets[0]
+        return [
+            (number, [cell_text(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
+        raise FileProblem("无法读取文件：XLSX 文件内容已损坏。") from e
+    finally:
+        workbook.close()
+
+
+def _csv_table(text: str) -> list[tuple[int, list[str]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    try:
+        # Row numbers count records, as Excel shows a quoted multi-line cell in one row.
+        return [
+            (number, [_unquote(c.strip()) for c in cells])
+            for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+        ]
+    except csv.Error as e:
+        raise FileProblem(f"无法读取 CSV 文件：{e}") from e
+
+
+def _unquote(cell: str) -> str:
+    # The export puts a quote before text that a spreadsheet would take for a formula.
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") else cell
+
+
+def _normal_header(cell: str) -> str:
+    return HEADER_ALIASES.get(re.sub(r"[\s*＊]", "", cell), "")
+
+
+def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str) -> ListFile:
+    header_at = None
+    for index, (_, cells) in enumerate(table[:HEADER_SEARCH_ROWS]):
+        if "具体事项" in {_normal_header(c) for c in cells}:
+            header_at = index
+            break
+    if header_at is None:
+        raise FileProblem(
+            f"找不到表头行。第一行应为：{'、'.join(HEADER)}（或以「责任部门」一列代替牵头部门和配合部门）。", 1
+        )
+    header_row, header_cells = table[header_at]
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(header_cells):
+        name = _normal_header(cell)
+        if name and name not in columns:
+            columns[name] = position
+    layout = "standard" if "牵头部门" in columns else "responsible"
+    missing = [c for c in ("事项类别", "具体事项") if c not in columns]
+    if "牵头部门" not in columns and RESPONSIBLE not in columns:
+        missing.append("牵头部门")
+    if missing:
+        raise FileProblem(
+            f"表头缺少列：{'、'.join(missing)}。表头应为：{'、'.join(HEADER)}。",
+            header_row,
+        )
+
+    def get(cells: list[str], name: str) -> str:
+        position = columns.get(name)
+        return cells[position] if position is not None and position < len(cells) else ""
+
+    result = ListFile(format=fmt, encoding=encoding, layout=layout)
+    for number, cells in table[header_at + 1 :]:
+        if not any(cells[i] for i in range(len(cells)) if i != columns.get("序号")):
+            continue  # an empty line (perhaps numbered) is no matter
+        if layout == "standard":
+            # Several names in 牵头部门 stay as written: the plan reports them.
+            lead, cooperating = get(cells, "牵头部门"), split_departments(get(cells, "配合部门"))
+        else:
+            named = split_departments(get(cells, RESPONSIBLE))
+            lead, cooperating = (named[0] if named else ""), named[1:]
+        result.rows.append(
+            RawRow(
+                row=number,
+                seq=get(cells, "序号"),
+                category=get(cells, "事项类别"),
+                title=get(cells, "具体事项"),
+                lead=lead.strip(),
+                cooperating=cooperating,
+                description=get(cells, "责任内容"),
+                basis=get(cells, "依据"),
+            )
+        )
+    return result
+
+
+def _rows_from_json(text: str, encoding: str) -> ListFile:
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FileProblem(f"无法读取 JSON 文件：第 {e.lineno} 行格式有误。") from e
+    items = payload.get("matters") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise FileProblem("JSON 文件中没有事项列表（应有 matters 数组）。")
+    result = ListFile(format="json", encoding=encoding)
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise FileProblem(f"JSON 第 {number} 项不是对象。", number)
+        cooperating = item.get("cooperating") or []
+        basis = item.get("basis") or []
+        result.rows.append(
+            RawRow(
+                row=number,
+                seq=cell_text(item.get("seq")),
+                category=cell_text(item.get("category")),
+                title=cell_text(item.get("title")),
+                lead=cell_text(item.get("lead")),
+                cooperating=(
+                    split_departments(cooperating)
+                    if isinstance(cooperating, str)
+                    else [cell_text(c) for c in cooperating if cell_text(c)]
+                ),
+                description=cell_text(item.get("description")),
+                basis=(
+                    basis
+                    if isinstance(basis, str)
+                    else [
+                        Basis(
+                            cell_text(b.get("title")).strip("《》"),
+                            cell_text(b.get("doc_number")),
+                            cell_text(b.get("article")),
+                        )
+                        for b in basis
+                        if isinstance(b, dict)
+                    ]
+                ),
+            )
+        )
+    return result

@@ -1,0 +1,342 @@
+"""Publishing, withdrawing and comparing list versions; importing and exporting lists."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from registry.core.audit import AuditEntry
+from registry.core.db import utcnow
+from registry.core.permissions import Permission, can, requires
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists import diff, exporting, services, versions
+from registry.lists.importing import apply_import, plan_import
+from registry.lists.models import ListVersion, PendingImport, VersionMatter
+from registry.lists.services import ListError
+from registry.lists.version_forms import CompareForm, ConfirmImportForm, ImportForm, PublishForm, WithdrawForm
+
+bp = Blueprint("list_versions", __name__, url_prefix="/manage")
+
+WORKING = "working"
+PREVIEW_LIMIT = 200  # rows of each kind a preview lists; the counts are always complete
+PENDING_IMPORT_TTL = timedelta(days=1)
+
+
+@dataclass
+class InScope:
+    obj: Any
+    scope_jurisdiction: Jurisdiction
+
+
+def _jurisdiction(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+def _version(version_id: int) -> InScope | None:
+    version = db.session.get(ListVersion, version_id)
+    return InScope(version, version.jurisdiction) if version else None
+
+
+@bp.context_processor
+def _helpers():
+    return {"Permission": Permission, "formats": list(exporting.FORMATS)}
+
+
+# -- versions --------------------------------------------------------------------------------------
+
+
+@bp.route("/<code>/versions")
+@requires(Permission.LIST_READ, _jurisdiction)
+def index(code: str):
+    j = g.target
+    in_force = versions.version_in_force(j, date.today())
+    return render_template(
+        "lists/versions/index.html",
+        j=j,
+        versions=versions.versions_of(j),
+        in_force=in_force,
+        today=date.today(),
+        can_publish=can(current_user, Permission.LIST_PUBLISH, j),
+        can_edit=can(current_user, Permission.LIST_EDIT, j),
+    )
+
+
+@bp.route("/<code>/versions/publish", methods=["GET", "POST"])
+@requires(Permission.LIST_PUBLISH, _jurisdiction)
+def publish(code: str):
+    j = g.target
+    latest = versions.latest_version(j)
+    form = PublishForm()
+    if request.method == "GET":
+        form.effective_date.data = date.today()
+        form.label.data = _("%(year)s年版", year=date.today().year)
+        form.publisher.data = latest.publisher if latest else ""
+    content = services.frozen_content(j)
+    content_checksum = services.checksum(content)
+    confirming = False
+    if form.validate_on_submit():
+        if versions.version_by_label(j, form.label.data):
+            form.label.errors.append(_("版本「%(label)s」已存在，请换一个版本名称。", label=form.label.data.strip()))
+        elif "back" in request.form:
+            pass
+        elif form.confirmed.data == content_checksum:
+            try:
+                version = services.publish_version(
+                    j,
+                    label=form.label.data,
+                    doc_number=form.doc_number.data,
+                    effective_date=form.effective_date.data,
+                    publisher=form.publisher.data,
+                    actor=current_user,
+                )
+                db.session.commit()
+            except ListError as error:
+                db.session.rollback()
+                _field_error(form, error)
+            else:
+                flash(
+                    _("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count),
+                    "success",
+                )
+                return redirect(url_for(".show", version_id=version.id))
+        else:
+            if form.confirmed.data:
+                flash(_("工作清单在您确认前又被修改，请核对以下变化后再次确认。"), "warning")
+            confirming = True
+            form.confirmed.data = content_checksum
+    return render_template(
+        "lists/versions/publish.html",
+        j=j,
+        form=form,
+        confirming=confirming,
+        latest=latest,
+        changes=diff.compare_with_working(latest, j) if latest else None,
+        matter_count=len(content["matters"]),
+        pending_count=sum(1 for m in content["matters"] if m["status"] == "pending"),
+    )
+
+
+def _field_error(form, error: ListError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/versions/<int:version_id>")
+@requires(Permission.LIST_READ, _version)
+def show(version_id: int):
+    version = g.target.obj
+    page = db.paginate(
+        select(VersionMatter)
+        .where(VersionMatter.version_id == version.id)
+        .options(selectinload(VersionMatter.assignments))
+        .order_by(VersionMatter.seq, VersionMatter.id),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "lists/versions/show.html",
+        j=version.jurisdiction,
+        version=version,
+        page=page,
+        previous=versions.previous_version(version),
+        in_force=versions.version_in_force(version.jurisdiction, date.today()),
+        can_publish=can(current_user, Permission.LIST_PUBLISH, version.jurisdiction),
+    )
+
+
+@bp.route("/versions/<int:version_id>/withdraw", methods=["GET", "POST"])
+@requires(Permission.LIST_PUBLISH, _version)
+def withdraw(version_id: int):
+    version = g.target.obj
+    if version.withdrawn:
+        flash(_("版本「%(label)s」已废止。", label=version.label), "info")
+        return redirect(url_for(".show", version_id=version.id))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            versions.withdraw_version(version, form.reason.data, actor=current_user)
+            db.session.commit()
+        except ListError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("已废止版本「%(label)s」。该版本仍保留可查。", label=version.label), "success")
+            return redirect(url_for(".index", code=version.jurisdiction.code))
+    return render_template("lists/versions/withdraw.html", j=version.jurisdiction, version=version, form=form)
+
+
+@bp.route("/<code>/versions/compare")
+@requires(Permission.LIST_READ, _jurisdiction)
+def compare(code: str):
+    j = g.target
+    all_versions = versions.versions_of(j)
+    form = CompareForm(request.args)
+    choices = [
+        (str(v.id), f"{v.label}（{v.doc_number}）" + (_("·已废止") if v.withdrawn else "")) for v in all_versions
+    ]
+    choices.append((WORKING, _("工作清单（未发布）")))
+    form.old.choices = form.new.choices = choices
+    if not all_versions:
+        return render_template("lists/versions/compare.html", j=j, form=form, result=None, no_versions=True)
+    by_id = {str(v.id): v for v in all_versions}
+    old_key = request.args.get("old") or (str(all_versions[1].id) if len(all_versions) > 1 else str(all_versions[0].id))
+    new_key = request.args.get("new") or (str(all_versions[0].id) if len(all_versions) > 1 else WORKING)
+    form.old.data, form.new.data = old_key, new_key
+    problem, result = None, None
+    if old_key not in by_id and old_key != WORKING or new_key not in by_id and new_key != WORKING:
+        problem = _("所选版本不属于%(name)s。", name=j.name)
+    elif old_key == new_key:
+        problem = _("请选择两个不同的版本进行比较。")
+    elif old_key == WORKING:
+        result = diff.compare(
+            diff.working_states(j), diff.version_states(by_id[new_key]), diff.WORKING, by_id[new_key].label
+        )
+    elif new_key == WORKING:
+        result = diff.compare_with_working(by_id[old_key], j)
+    else:
+        result = diff.compare_versions(by_id[old_key], by_id[new_key])
+    return render_template("lists/versions/compare.html", j=j, form=form, result=result, problem=problem)
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+@bp.route("/<code>/import", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _jurisdiction)
+def import_upload(code: str):
+    j = g.target
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = (upload.filename or "").rsplit("/", 1)[-1][:255]
+        plan = plan_import(j, data, filename, create_departments=form.create_departments.data)
+        file_problem = next((e for e in plan.errors if e.row is None), None)
+        if file_problem is not None:
+            form.file.errors.append(file_problem.reason)
+        else:
+            _purge_pending_imports()
+            pending = PendingImport(
+                token=secrets.token_urlsafe(32),
+                user_id=current_user.id,
+                jurisdiction_id=j.id,
+                filename=filename,
+                data=data,
+                create_departments=bool(form.create_departments.data),
+            )
+            db.session.add(pending)
+            db.session.commit()
+            return redirect(url_for(".import_preview", code=j.code, token=pending.token))
+    return render_template("lists/versions/import.html", j=j, form=form)
+
+
+def _purge_pending_imports() -> None:
+    # One pending upload per user, none older than a day.
+    db.session.execute(
+        delete(PendingImport).where(
+            or_(PendingImport.user_id == current_user.id, PendingImport.created_at < utcnow() - PENDING_IMPORT_TTL)
+        )
+    )
+
+
+def _pending_import(j: Jurisdiction, token: str) -> PendingImport:
+    """The upload behind a token, only for the user who made it and the jurisdiction it was made for."""
+    pending = db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == token,
+            PendingImport.user_id == current_user.id,
+            PendingImport.jurisdiction_id == j.id,
+            PendingImport.created_at >= utcnow() - PENDING_IMPORT_TTL,
+        )
+    )
+    if pending is None:
+        abort(404)
+    return pending
+
+
+@bp.route("/<code>/import/<token>")
+@requires(Permission.LIST_EDIT, _jurisdiction)
+def import_preview(code: str, token: str):
+    j = g.target
+    pending = _pending_import(j, token)
+    plan = plan_import(j, pending.data, pending.filename, create_departments=pending.create_departments)
+    return render_template(
+        "lists/versions/import_preview.html",
+        j=j,
+        plan=plan,
+        pending=pending,
+        form=ConfirmImportForm(),
+        limit=PREVIEW_LIMIT,
+    )
+
+
+@bp.route("/<code>/import/<token>", methods=["POST"])
+@requires(Permission.LIST_EDIT, _jurisdiction)
+def import_confirm(code: str, token: str):
+    j = g.target
+    pending = _pending_import(j, token)
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # Planned again from the stored file: the list may have changed since the preview.
+    plan = plan_import(j, pending.data, pending.filename, create_departments=pending.create_departments)
+    if not plan.ok:
+        flash(_("文件有错误，未导入任何内容。"), "error")
+        return redirect(url_for(".import_preview", code=j.code, token=token))
+    try:
+        result = apply_import(plan, current_user)
+        db.session.delete(pending)
+        db.session.commit()
+    except (ListError, IntegrityError) as error:
+        db.session.rollback()
+        message = str(error) if isinstance(error, ListError) else _("清单在预览之后已被修改，请重新预览。")
+        flash(_("未导入任何内容：%(reason)s", reason=message), "error")
+        return redirect(url_for(".import_preview", code=j.code, token=token))
+    flash(_("导入完成：%(summary)s", summary=result.summary()), "success")
+    return redirect(url_for(".import_result", code=j.code, entry_id=result.audit_id))
+
+
+@bp.route("/<code>/imports/<int:entry_id>")
+@requires(Permission.LIST_READ, _jurisdiction)
+def import_result(code: str, entry_id: int):
+    j = g.target
+    entry = db.session.get(AuditEntry, entry_id)
+    if entry is None or entry.action != "import" or entry.jurisdiction_id != j.id:
+        abort(404)
+    return render_template("lists/versions/import_result.html", j=j, entry=entry)
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+
+def _send(content: bytes, filename: str, mimetype: str):
+    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+@bp.route("/<code>/export.<fmt>")
+@requires(Permission.LIST_READ, _jurisdiction)
+def export_working(code: str, fmt: str):
+    if fmt not in exporting.FORMATS:
+        abort(404)
+    return _send(*exporting.export_list(g.target, fmt))
+
+
+@bp.route("/versions/<int:version_id>/export.<fmt>")
+@requires(Permission.LIST_READ, _version)
+def export_version(version_id: int, fmt: str):
+    if fmt not in exporting.FORMATS:
+        abort(404)
+    version = g.target.obj
+    return _send(*exporting.export_list(version.jurisdiction, fmt, version))
