@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from registry.auth.models import User
+from registry.core import audit
 from registry.core.db import utcnow
 from registry.core.permissions import DEPARTMENT_ROLES, Role
 from registry.extensions import db
@@ -14,7 +15,11 @@ from registry.lists.models import Department
 
 
 class AccountError(ValueError):
-    """Bad input for an account operation; the message is shown to the user."""
+    """Bad input for an account operation; the message is shown to the user next to `field`."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -57,24 +62,25 @@ def create_user(
     jurisdiction_code: str,
     department_name: str | None = None,
     display_name: str | None = None,
+    actor=None,
 ) -> User:
     """Create a user scoped to a jurisdiction (and, for department roles, a department of it)."""
     username = username.strip()
     if not username:
-        raise AccountError("用户名不能为空。")
+        raise AccountError("用户名不能为空。", "username")
     if role not in set(Role):
-        raise AccountError(f"未知角色「{role}」，可选：{'、'.join(r.value for r in Role)}。")
+        raise AccountError(f"未知角色「{role}」，可选：{'、'.join(r.value for r in Role)}。", "role")
     if len(password) < 8:
-        raise AccountError("密码至少 8 位。")
+        raise AccountError("密码至少 8 位。", "password")
     if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"用户名「{username}」已存在。")
+        raise AccountError(f"用户名「{username}」已存在。", "username")
     jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
     if jurisdiction is None:
-        raise AccountError(f"行政区划代码「{jurisdiction_code}」不存在。")
+        raise AccountError(f"行政区划代码「{jurisdiction_code}」不存在。", "jurisdiction_code")
     department = None
     if role in DEPARTMENT_ROLES:
         if not department_name:
-            raise AccountError("部门角色必须指定所属部门。")
+            raise AccountError("部门角色必须指定所属部门。", "department_name")
         department = db.session.scalar(
             select(Department).where(
                 Department.jurisdiction_id == jurisdiction.id,
@@ -82,9 +88,9 @@ def create_user(
             )
         )
         if department is None:
-            raise AccountError(f"{jurisdiction.name}没有名为「{department_name}」的部门。")
+            raise AccountError(f"{jurisdiction.name}没有名为「{department_name}」的部门。", "department_name")
     elif department_name:
-        raise AccountError("只有部门角色（dept_head、dept_editor）可以指定部门。")
+        raise AccountError("只有部门角色（dept_head、dept_editor）可以指定部门。", "department_name")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -95,4 +101,11 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        user,
+        jurisdiction_id=jurisdiction.id,
+        after={"username": username, "role": role, "department": department.name if department else None},
+    )
     return user

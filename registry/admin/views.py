@@ -1,0 +1,119 @@
+"""The system administrator's pages: accounts and the jurisdiction tree."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from registry.admin import services
+from registry.admin.forms import ConfirmForm, JurisdictionForm, UserForm
+from registry.auth.models import User
+from registry.auth.services import AccountError, create_user
+from registry.core.db import utcnow
+from registry.core.forms import choices
+from registry.core.permissions import Permission, requires
+from registry.extensions import db
+from registry.jurisdictions import queries as jurisdiction_queries
+from registry.jurisdictions.services import JurisdictionError, create_jurisdiction
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+def _load_user(user_id: int):
+    return db.session.get(User, user_id)
+
+
+def _jurisdiction_choices() -> list[tuple[str, str]]:
+    return [(j.code, "　" * depth + f"{j.name}（{j.code}）") for j, depth in jurisdiction_queries.tree()]
+
+
+@bp.route("/users")
+@requires(Permission.ADMIN_USERS)
+def users():
+    page = max(request.args.get("page", 1, type=int), 1)
+    q = request.args.get("q", "").strip()
+    query = select(User).order_by(User.username)
+    if q:
+        query = query.where(User.username.contains(q) | User.display_name.contains(q))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template(
+        "admin/users.html", users=rows, page=page, pages=pages, total=total, q=q, form=ConfirmForm(), now=utcnow()
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS)
+def new_user():
+    form = UserForm()
+    form.jurisdiction_code.choices = choices(_jurisdiction_choices())
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                username=form.username.data,
+                password=form.password.data,
+                role=form.role.data,
+                jurisdiction_code=form.jurisdiction_code.data,
+                department_name=form.department_name.data or None,
+                display_name=form.display_name.data or None,
+                actor=current_user,
+            )
+        except AccountError as e:
+            db.session.rollback()
+            form[e.field or "role"].errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(_("已创建用户 %(name)s。", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@requires(Permission.ADMIN_USERS, _load_user)
+def toggle_active(user_id: int):
+    user = _load_user(user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("不能停用自己的账户。"), "error")
+        else:
+            services.set_active(user, not user.active, actor=current_user)
+            db.session.commit()
+            flash(_("已更新账户 %(name)s。", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@requires(Permission.ADMIN_USERS, _load_user)
+def unlock(user_id: int):
+    user = _load_user(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.unlock(user, actor=current_user)
+        db.session.commit()
+        flash(_("已解除账户 %(name)s 的锁定。", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/jurisdictions", methods=["GET", "POST"])
+@requires(Permission.ADMIN_JURISDICTIONS)
+def jurisdictions():
+    form = JurisdictionForm()
+    form.parent_code.choices = choices([("", _("（无上级）")), *_jurisdiction_choices()])
+    if form.validate_on_submit():
+        try:
+            create_jurisdiction(
+                code=form.code.data,
+                name=form.name.data,
+                level=form.level.data,
+                parent_code=form.parent_code.data or None,
+                actor=current_user,
+            )
+        except JurisdictionError as e:
+            db.session.rollback()
+            form[e.field or "code"].errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(_("已创建行政区划 %(name)s。", name=form.name.data), "success")
+            return redirect(url_for("admin.jurisdictions"))
+    return render_template("admin/jurisdictions.html", form=form, tree=jurisdiction_queries.tree())
