@@ -1,0 +1,251 @@
+"""“谁负责？”: the bigram index finds exactly what a plain substring scan finds, on both databases."""
+
+import random
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from registry.extensions import db
+from registry.lists import services
+from registry.lists.models import Assignment, Matter, VersionAssignment, VersionMatter
+from registry.lists.versions import withdraw_version
+from registry.public import search
+from registry.public.models import SearchEntry
+from tests import factories
+
+PLACES = ["城区", "农村", "工业园区", "沿江", "重点流域", "城乡结合部", "港口", "矿区", "自然保护地", "饮用水水源地"]
+OBJECTS = [
+    "秸秆",
+    "建筑施工扬尘",
+    "黑臭水体",
+    "危险废物",
+    "餐饮油烟",
+    "机动车尾气",
+    "畜禽养殖粪污",
+    "船舶污染物",
+    "尾矿库",
+    "医疗废物",
+    "渣土运输",
+    "农药包装废弃物",
+    "挥发性有机物",
+    "地下水",
+    "噪声",
+]
+ACTIONS = [
+    "综合利用",
+    "禁烧巡查",
+    "污染防治",
+    "转移联单管理",
+    "整治",
+    "监督管理",
+    "排查整改",
+    "执法检查",
+    "规范化建设",
+    "长治久清",
+]
+DEPARTMENTS = [
+    ("生态环境局", "生态环境"),
+    ("农业农村局", "农业农村"),
+    ("住房和城乡建设局", "住房城乡建设"),
+    ("交通运输局", "交通运输"),
+    ("水利局", "水利"),
+    ("公安局", "公安"),
+    ("卫生健康委员会", "卫生健康"),
+    ("自然资源和规划局", "自然资源"),
+    ("应急管理局", "应急管理"),
+    ("城市管理局", "城市管理"),
+]
+
+
+def _generate(jurisdiction, rng: random.Random, count: int, prefix: str):
+    departments = [
+        factories.department(jurisdiction, f"{prefix}{name}", sector=sector, short_name=f"{prefix[:1]}{name[:2]}")
+        for name, sector in DEPARTMENTS
+    ]
+    matters, assignments = [], []
+    start = db.session.scalar(select(db.func.coalesce(db.func.max(Matter.id), 0))) + 1
+    for i in range(count):
+        obj, action = rng.choice(OBJECTS), rng.choice(ACTIONS)
+        title = f"{rng.choice(PLACES)}{obj}{action}（{i}）"
+        lead, *coop = rng.sample(departments, rng.randint(1, 3))
+        text = f"督促有关单位落实{rng.choice(OBJECTS)}{rng.choice(ACTIONS)}措施，{rng.choice(PLACES)}每季度报送进展。"
+        matters.append(
+            {
+                "id": start + i,
+                "jurisdiction_id": jurisdiction.id,
+                "seq": i + 1,
+                "category": rng.choice(["大气", "水", "土壤", "固体废物"]),
+                "title": title,
+                "description": text,
+                "status": "assigned",
+                "lock_version": 1,
+                "created_at": datetime.now(UTC),
+            }
+        )
+        assignments.append({"matter_id": start + i, "department_id": lead.id, "role": "lead", "position": 0})
+        assignments += [
+            {"matter_id": start + i, "department_id": d.id, "role": "cooperating", "position": n}
+            for n, d in enumerate(coop, start=1)
+        ]
+    db.session.execute(insert(Matter), matters)
+    db.session.execute(insert(Assignment), assignments)
+    services.publish_version(
+        jurisdiction, label="测试版", doc_number="测〔2025〕1号", effective_date=date(2025, 1, 1), publisher="测试"
+    )
+
+
+@pytest.fixture
+def corpus(app):
+    rng = random.Random(20251122)
+    province = factories.jurisdiction("920000", "province", name="检索省")
+    city = factories.jurisdiction("920100", "city", parent=province, name="检索市")
+    _generate(province, rng, 1800, "省")
+    _generate(city, rng, 1200, "市")
+    db.session.flush()
+    rows = db.session.execute(
+        select(VersionMatter.id, VersionMatter.title, VersionMatter.description, SearchEntry.jurisdiction_id).join(
+            SearchEntry, SearchEntry.version_matter_id == VersionMatter.id
+        )
+    ).all()
+    names: dict[int, list[str]] = {}
+    for vm_id, name, short in db.session.execute(
+        select(
+            VersionAssignment.version_matter_id,
+            VersionAssignment.department_name,
+            VersionAssignment.department_short_name,
+        )
+    ):
+        names.setdefault(vm_id, []).extend([name, short])
+    docs = {
+        vm_id: {"title": title, "body": "\n".join([text, *names.get(vm_id, [])]), "jurisdiction_id": j}
+        for vm_id, title, text, j in rows
+    }
+    return province, city, docs
+
+
+def _scan(docs, words: list[str], jurisdiction_id=None, field=None) -> set[int]:
+    def has(doc, word):
+        return word in doc["title"] if field == "title" else (word in doc["title"] or word in doc["body"])
+
+    return {
+        i
+        for i, d in docs.items()
+        if (jurisdiction_id is None or d["jurisdiction_id"] == jurisdiction_id) and all(has(d, w) for w in words)
+    }
+
+
+def _search_all(q, jurisdiction_id=None):
+    hits = search.search_ids(q, jurisdiction_id, limit=100_000)
+    assert len(hits.version_matter_ids) == hits.total
+    return hits
+
+
+def test_two_character_words_find_every_matter_containing_them(corpus):
+    province, city, docs = corpus
+    assert len(docs) == 3000
+    rng = random.Random(7)
+    texts = [d["title"] + d["body"] for d in docs.values()]
+    # Named words plus random two-character substrings of the data (across word boundaries too).
+    words = ["秸秆", "扬尘", "废物", "转移", "油烟", "水体", "园区", "管理", "环境", "交通", "农村", "矿库"]
+    while len(words) < 60:
+        t = rng.choice(texts)
+        i = rng.randrange(len(t) - 1)
+        if t[i].isalnum() and t[i + 1].isalnum():
+            words.append(t[i : i + 2])
+    for word in dict.fromkeys(words):
+        expected = _scan(docs, [word])
+        hits = _search_all(word)
+        assert set(hits.version_matter_ids) == expected, word
+        assert hits.title_total == len(_scan(docs, [word], field="title")), word
+        in_city = _search_all(word, city.id)
+        assert set(in_city.version_matter_ids) == _scan(docs, [word], city.id), word
+
+
+def test_longer_words_and_several_words_match_as_substrings(corpus):
+    province, _city, docs = corpus
+    for q, words in [
+        ("黑臭水体", ["黑臭水体"]),
+        ("危险废物 转移", ["危险废物", "转移"]),
+        ("秸秆禁烧巡查", ["秸秆禁烧巡查"]),
+        ("工业园区，挥发性有机物", ["工业园区", "挥发性有机物"]),
+        ("生态环境局 尾矿库", ["生态环境局", "尾矿库"]),
+    ]:
+        expected = _scan(docs, words)
+        assert expected, q
+        assert set(_search_all(q).version_matter_ids) == expected, q
+        assert set(_search_all(q, province.id).version_matter_ids) == _scan(docs, words, province.id), q
+
+
+def test_title_matches_come_first_and_pages_cover_every_hit(corpus):
+    _province, _city, docs = corpus
+    hits = _search_all("秸秆")
+    title_ids = _scan(docs, ["秸秆"], field="title")
+    assert 0 < len(title_ids) < hits.total
+    assert set(hits.version_matter_ids[: len(title_ids)]) == title_ids
+    paged = []
+    for page in range(0, hits.total, 37):
+        paged += search.search_ids("秸秆", offset=page, limit=37).version_matter_ids
+    assert paged == hits.version_matter_ids
+
+
+def test_a_substring_split_by_punctuation_does_not_match(app):
+    province = factories.jurisdiction("930000", "province")
+    dept = factories.department(province, "测试局")
+    services.create_matter(province, title="甲乙丙，丙丁整治", category="水", lead=dept)
+    services.publish_version(province, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="测试")
+    assert search.search_ids("丙丁", province.id).total == 1
+    assert search.search_ids("乙丙丁", province.id).total == 0
+
+
+def test_one_character_queries_are_refused(app):
+    with pytest.raises(search.QueryTooShort):
+        search.search_ids("秸")
+    with pytest.raises(search.QueryTooShort):
+        search.search_ids("， ")
+
+
+def test_index_follows_publication_and_withdrawal(demo):
+    from registry.jurisdictions.queries import by_code
+
+    city = by_code("990100")
+    first = _search_all("秸秆", city.id)
+    assert first.total == 1
+    matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+    matter.title = "秸秆焚烧网格化巡查（新）"
+    db.session.flush()
+    # Unpublished: the index still holds the published title.
+    old_vm = first.version_matter_ids[0]
+    assert _search_all("焚烧网格", city.id).total == 0
+    second = services.publish_version(
+        city, label="2026年版", doc_number="江政办发〔2026〕1号", effective_date=date(2026, 1, 1), publisher="江川市"
+    )
+    hits = _search_all("焚烧网格", city.id)
+    assert hits.total == 1 and hits.version_matter_ids != [old_vm]
+    withdraw_version(second, "发布有误")
+    assert _search_all("焚烧网格", city.id).total == 0
+    assert _search_all("秸秆禁烧", city.id).version_matter_ids == [old_vm]
+
+
+def test_future_versions_wait_for_their_effective_date(demo):
+    from registry.jurisdictions.queries import by_code
+
+    city = by_code("990200")
+    matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+    matter.title = "秸秆未来巡查"
+    db.session.flush()
+    services.publish_version(
+        city, label="2099年版", doc_number="云政办发〔2099〕1号", effective_date=date(2099, 1, 1), publisher="云岭市"
+    )
+    assert _search_all("未来巡查").total == 0
+    assert search.reindex_due() == []
+
+
+def test_reindex_command_rebuilds_the_index(demo, runner):
+    before = db.session.scalar(select(db.func.count()).select_from(SearchEntry))
+    db.session.execute(db.delete(SearchEntry))
+    result = runner.invoke(args=["registry", "reindex-search"])
+    assert result.exit_code == 0, result.output
+    assert str(before) in result.output
+    assert db.session.scalar(select(db.func.count()).select_from(SearchEntry)) == before
+    assert _search_all("扬尘").total >= 1
