@@ -93,13 +93,12 @@ def _fields(title: str) -> dict[str, str]:
     }
 
 
-def _fill(report: AnnualReport, actor: User, *, limit: int | None = None) -> None:
-    led = 0
+def _fill(report: AnnualReport, actor: User, *, only: set[str] | None = None) -> None:
+    """Fill the report's sections (or only the led matters named), as its staff would."""
     for section in report.sections:
         if section.kind == "led_matter":
-            if limit is not None and led >= limit:
+            if only is not None and section.title not in only:
                 continue
-            led += 1
             rows = [services.IndicatorRow(*row) for row in INDICATORS.get(section.title, [])]
             services.save_section(
                 section, actor=actor, expected_version=None, fields=_fields(section.title), indicators=rows
@@ -109,7 +108,7 @@ def _fill(report: AnnualReport, actor: User, *, limit: int | None = None) -> Non
                 report.department.name, f"{report.department.name}2025年生态环境保护职责履行情况总体良好。"
             )
             services.save_section(section, actor=actor, expected_version=None, fields={"body": text})
-        elif limit is None and section.kind == "free":
+        elif only is None and section.kind == "free":
             text = FREE_TEXT.get(section.title, "")
             services.save_section(section, actor=actor, expected_version=None, fields={"body": text})
 
@@ -140,7 +139,12 @@ def load_reports_demo() -> None:
     cycle = services.open_cycle(province, year=YEAR, deadline=date(YEAR + 1, 3, 31), actor=office)
     reports = {r.department.name: r for r in cycle_reports(cycle.id)}
 
-    _fill(reports["省生态环境厅"], users["sthj_editor"], limit=3)  # draft: started, to be finished
+    # draft: started, three matters filled in, the rest for the demo user to finish
+    _fill(
+        reports["省生态环境厅"],
+        users["sthj_editor"],
+        only={"重污染天气应急应对", "工业企业大气污染防治与超低排放改造", "饮用水水源地保护"},
+    )
 
     zjt = reports["省住房和城乡建设厅"]
     _fill(zjt, users["zjt_head"])

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "table", "thead", "tbody", "tr", "th", "td"}
 ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z]")
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

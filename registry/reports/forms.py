@@ -12,13 +12,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 TEXT_HINT = _l(
     "可直接输入文字，空一行分段；也可使用简单格式标签：<p> 段落、<strong> 加粗、<ul>/<ol>/<li> 列表、"
     "<table>/<tr>/<th>/<td> 表格。其他标签和脚本在保存时会被清除。"
 )
-MET_CHOICES = [("", _l("未评价")), ("yes", _l("达标")), ("no", _l("未达标"))]
+MET_CHOICES = [SelectChoice("", _l("未评价")), SelectChoice("yes", _l("达标")), SelectChoice("no", _l("未达标"))]
 
 
 class CycleForm(FlaskForm):
