@@ -31,6 +31,16 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile the .po catalogues as `make translations` does (the .mo files are not in git)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    translations = Path(__file__).resolve().parent.parent / "registry" / "translations"
+    if any(translations.glob("*/LC_MESSAGES/messages.po")):
+        CommandLineInterface().run(["pybabel", "-q", "compile", "--use-fuzzy", "-d", str(translations)])
+
+
 @pytest.fixture(scope="session")
 def app():
     url = os.environ["TEST_DATABASE_URL"]
