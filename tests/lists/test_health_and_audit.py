@@ -1,0 +1,100 @@
+"""The list health view and the audit trail."""
+
+from registry.lists.queries import looks_duplicate, normalise_title
+from tests.lists.conftest import department, matter
+
+
+def test_health_shows_pending_matters_idle_departments_and_near_duplicates(browser):
+    browser.login("province_office")
+    page = browser.get("/manage/990000/health")
+    assert "待明确牵头部门事项（3）" in page and "城市光污染防治" in page
+    assert "省应急管理厅" in page and "省气象局" in page  # lead nothing in the demo
+    assert "省生态环境厅</a>" not in page.split("未牵头任何事项的部门")[1].split("名称疑似重复")[0]
+    assert "未发现名称疑似重复的事项" in page
+
+    browser.post(
+        "/manage/990000/matters/new",
+        {"category": "大气", "title": "工业企业大气污染防治和超低排放改造", "lead": "0"},
+    )
+    page = browser.get("/manage/990000/health")
+    section = page.split("名称疑似重复的事项")[1]
+    assert "（1 对）" in section
+    assert "工业企业大气污染防治与超低排放改造" in section and "工业企业大气污染防治和超低排放改造" in section
+
+
+def test_duplicate_detection_uses_normalised_titles_and_containment():
+    assert normalise_title("燃煤锅炉 综合整治（全省）") == "燃煤锅炉综合整治全省"
+    assert looks_duplicate(normalise_title("燃煤锅炉综合整治"), normalise_title("全省燃煤锅炉综合整治工作"))
+    assert looks_duplicate("工业企业大气污染防治与超低排放改造", "工业企业大气污染防治和超低排放改造")
+    assert not looks_duplicate("燃煤锅炉综合整治", "城市光污染防治")
+    assert not looks_duplicate("扬尘", "施工扬尘污染防治")  # too short to count as contained
+
+
+def test_duplicates_are_only_looked_for_within_a_category(browser):
+    browser.login("province_office")
+    browser.post(
+        "/manage/990000/matters/new",
+        {"category": "综合", "title": "工业企业大气污染防治与超低排放改造工作", "lead": "0"},
+    )
+    assert "未发现名称疑似重复的事项" in browser.get("/manage/990000/health")
+
+
+def test_audit_page_shows_who_changed_what_with_before_and_after(browser):
+    browser.login("province_office")
+    m = matter("燃煤锅炉综合整治")
+    edit = f"/manage/matters/{m.id}/edit"
+    browser.post(
+        edit,
+        {
+            "category": "大气",
+            "title": "燃煤锅炉综合整治提升",
+            "description": m.description,
+            "lead": str(department("省发展改革委").id),
+            "cooperating": [],
+        },
+    )
+    page = browser.get("/manage/990000/audit")
+    assert "示例省生态环境保护委员会办公室" in page and "修改" in page
+    assert "<del" in page and "燃煤锅炉综合整治</del>" in page and "燃煤锅炉综合整治提升</ins>" in page
+    assert "国家" not in page.split("牵头部门</dt>")[0][-10:]  # labels are Chinese
+    assert "牵头部门</dt>" in page and "省发展和改革委员会</ins>" in page
+    matter_page = browser.get(f"/manage/matters/{m.id}/audit")
+    assert "燃煤锅炉综合整治提升</ins>" in matter_page and "新增" in matter_page
+    assert "最近修改" in browser.get(f"/manage/matters/{m.id}")
+
+
+def test_audit_page_filters_by_entity_type_and_paginates(browser):
+    browser.login("province_office")
+    browser.post("/manage/990000/departments/new", {"name": "省数据局", "sector": "数据"})
+    page = browser.get("/manage/990000/audit?type=departments")
+    assert "省数据局" in page and "燃煤锅炉综合整治" not in page
+    page = browser.get("/manage/990000/audit?type=matters")
+    assert "废旧新能源汽车动力电池回收利用" in page and "省数据局" not in page
+    assert "page=2" in page  # the demo alone wrote more than 50 matter entries
+
+
+def test_every_editing_service_writes_an_audit_entry(browser):
+    from sqlalchemy import func, select
+
+    from registry.core.audit import AuditEntry
+    from registry.extensions import db
+
+    def count():
+        return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+    browser.login("province_office")
+    sthj = department("省生态环境厅")
+    steps = [
+        ("/manage/990000/departments/new", {"name": "省数据局", "sector": "数据"}),
+        (f"/manage/departments/{sthj.id}/units/new", {"name": "综合处", "kind": "internal"}),
+        (f"/manage/departments/{sthj.id}/duties/new", {"text": "负责生态环境宣传教育。"}),
+        ("/manage/990000/documents/new", {"title": "示例省水污染防治条例"}),
+        ("/manage/990000/matters/new", {"category": "水", "title": "入河排污口监管", "lead": str(sthj.id)}),
+    ]
+    for url, data in steps:
+        before = count()
+        assert browser.post(url, data).status_code == 302, url
+        assert count() == before + 1, url
+    audit = browser.get("/manage/990000/audit")
+    for label in ("部门", "内设机构/直属单位", "职责", "政策文件", "具体事项"):
+        assert label in audit
