@@ -52,8 +52,7 @@ def import_list_command(code, file: Path, dry_run, create_departments):
     click.echo(plan.summary())
     for new in plan.new_departments:
         click.echo(f"  新建部门：{new.name}（系统：{new.sector}）")
-    if dry_run:
-        db.session.rollback()
+    if dry_run:  # planning wrote nothing; the session ends without a commit
         click.echo("试运行：未写入任何内容。")
         return
     if not plan.changes_anything:
@@ -61,8 +60,7 @@ def import_list_command(code, file: Path, dry_run, create_departments):
         return
     try:
         if len(plan.matters) > PROGRESS_THRESHOLD:
-            stderr = click.get_text_stream("stderr")
-            with click.progressbar(length=len(plan.matters), label="导入中", file=stderr) as bar:
+            with click.progressbar(length=len(plan.matters), label="导入中") as bar:
                 result = apply_import(plan, _actor(), progress=bar.update)
         else:
             result = apply_import(plan, _actor())

@@ -37,11 +37,11 @@ class InScope:
     scope_jurisdiction: Jurisdiction
 
 
-def _jurisdiction(code: str) -> Jurisdiction | None:
+def _jurisdiction(code: str, **_: Any) -> Jurisdiction | None:
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
 
 
-def _version(version_id: int) -> InScope | None:
+def _version(version_id: int, **_: Any) -> InScope | None:
     version = db.session.get(ListVersion, version_id)
     return InScope(version, version.jurisdiction) if version else None
 
@@ -80,44 +80,40 @@ def publish(code: str):
         form.effective_date.data = date.today()
         form.label.data = _("%(year)s年版", year=date.today().year)
         form.publisher.data = latest.publisher if latest else ""
+    valid = form.validate_on_submit()
+    if request.method == "POST" and form.label.data and versions.version_by_label(j, form.label.data):
+        form.label.errors.append(_("版本「%(label)s」已存在，请换一个版本名称。", label=form.label.data.strip()))
+        valid = False
+    if not valid or "back" in request.form:
+        return render_template("lists/versions/publish.html", j=j, form=form, confirming=False)
     content = services.frozen_content(j)
     content_checksum = services.checksum(content)
-    confirming = False
-    if form.validate_on_submit():
-        if versions.version_by_label(j, form.label.data):
-            form.label.errors.append(_("版本「%(label)s」已存在，请换一个版本名称。", label=form.label.data.strip()))
-        elif "back" in request.form:
-            pass
-        elif form.confirmed.data == content_checksum:
-            try:
-                version = services.publish_version(
-                    j,
-                    label=form.label.data,
-                    doc_number=form.doc_number.data,
-                    effective_date=form.effective_date.data,
-                    publisher=form.publisher.data,
-                    actor=current_user,
-                )
-                db.session.commit()
-            except ListError as error:
-                db.session.rollback()
-                _field_error(form, error)
-            else:
-                flash(
-                    _("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count),
-                    "success",
-                )
-                return redirect(url_for(".show", version_id=version.id))
-        else:
-            if form.confirmed.data:
-                flash(_("工作清单在您确认前又被修改，请核对以下变化后再次确认。"), "warning")
-            confirming = True
-            form.confirmed.data = content_checksum
+    if form.confirmed.data == content_checksum:
+        try:
+            version = services.publish_version(
+                j,
+                label=form.label.data,
+                doc_number=form.doc_number.data,
+                effective_date=form.effective_date.data,
+                publisher=form.publisher.data,
+                actor=current_user,
+            )
+            db.session.commit()
+        except ListError as error:
+            db.session.rollback()
+            _field_error(form, error)
+            return render_template("lists/versions/publish.html", j=j, form=form, confirming=False)
+        flash(_("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count), "success")
+        return redirect(url_for(".show", version_id=version.id))
+    # First submission, or the list changed since the user confirmed: show what will be frozen.
+    if form.confirmed.data:
+        flash(_("工作清单在您确认前又被修改，请核对以下变化后再次确认。"), "warning")
+    form.confirmed.data = content_checksum
     return render_template(
         "lists/versions/publish.html",
         j=j,
         form=form,
-        confirming=confirming,
+        confirming=True,
         latest=latest,
         changes=diff.compare_with_working(latest, j) if latest else None,
         matter_count=len(content["matters"]),

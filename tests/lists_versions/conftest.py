@@ -1,11 +1,19 @@
 import io
+from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import services
+from registry.lists.importing import apply_import, plan_import
+from tests import factories
 from tests.conftest import CSRF_RE
+
+REFERENCE = Path(__file__).resolve().parents[2] / "registry" / "demo" / "example-province-matters.csv"
+PASSWORD = "password-123"
 
 
 @pytest.fixture
@@ -18,6 +26,24 @@ def city(demo):
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990100"))
 
 
+@pytest.fixture
+def ref():
+    """A province built from the reference spreadsheet (quicker than the whole demo), with its
+    2025 version published, an office user, a city below it with its own office."""
+    j = factories.jurisdiction("970000", name="参考省")
+    apply_import(plan_import(j, REFERENCE.read_bytes(), "reference.csv", create_departments=True), "测试")
+    services.publish_version(
+        j, label="2025年版", doc_number="参政办发〔2025〕1号", effective_date=date(2025, 1, 1), publisher="参考省政府"
+    )
+    below = factories.jurisdiction("970100", "city", parent=j, name="参考市")
+    factories.department(below, "参考市生态环境局")
+    factories.user("ref_office", "office_admin", j)
+    factories.user("ref_city_office", "office_admin", below)
+    factories.user("ref_admin", "sysadmin", j)
+    db.session.flush()
+    return j
+
+
 def token_of(client, path):
     page = client.get(path)
     assert page.status_code == 200, (path, page.status_code)
@@ -26,9 +52,9 @@ def token_of(client, path):
     return match.group(1)
 
 
-def upload(client, code, content: bytes, filename="list.csv", create_departments=False):
+def upload(client, code, content: bytes, filename="list.csv", create_departments=False, csrf_path=None):
     data = {
-        "csrf_token": token_of(client, f"/manage/{code}/import"),
+        "csrf_token": token_of(client, csrf_path or f"/manage/{code}/import"),
         "file": (io.BytesIO(content), filename),
     }
     if create_departments:
