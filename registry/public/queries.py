@@ -318,6 +318,9 @@ def in_force_matter_ref(matter_id: int) -> tuple[int, int] | None:
 
 def jurisdiction_of_matter(matter_id: int) -> int | None:
     """The jurisdiction of a matter that appears in any published version."""
+    in_force = db.session.scalar(select(SearchEntry.jurisdiction_id).where(SearchEntry.matter_id == matter_id))
+    if in_force is not None:
+        return in_force
     return db.session.scalar(
         select(ListVersion.jurisdiction_id)
         .join(VersionMatter, VersionMatter.version_id == ListVersion.id)
