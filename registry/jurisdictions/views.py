@@ -12,6 +12,13 @@ def home():
     return render_template("jurisdictions/home.html", tree=queries.tree())
 
 
+@bp.route("/healthz")
+@public
+def healthz():
+    # For load balancers: the app answers; deliberately no database round trip.
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.route("/lang/<code>")
 @public
 def set_language(code: str):

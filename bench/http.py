@@ -1,0 +1,244 @@
+"""Public throughput: gunicorn on 127.0.0.1 (random free port, 2 workers), loaded with wrk.
+
+Each page kind is loaded for a bounded time after a warm-up, rotating over many distinct URLs of that
+kind (a Lua script), so per-process caches see a realistic spread rather than one hot URL. The
+trivial `/healthz` endpoint of the same app, measured in the same run, is the baseline.
+"""
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.databases import Database
+from bench.machine import ROOT
+from registry.extensions import db
+
+WORKERS = 2
+# gthread: keep-alive connections (what a load balancer keeps open to an app server) and one thread
+# waiting on the database while another renders; 4 threads per worker keep both cores busy.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+DURATION = int(os.environ.get("BENCH_DURATION", "12"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
+URLS_PER_KIND = 200
+
+LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def targets(scale_matters_per_page: int = 200) -> dict[str, list[str]]:
+    """Paths per page kind, read from the published data (call inside an app context)."""
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.lists.models import Department, ListVersion, VersionMatter
+
+    jurisdictions = db.session.execute(
+        select(Jurisdiction.code)
+        .join(ListVersion, ListVersion.jurisdiction_id == Jurisdiction.id)
+        .order_by(Jurisdiction.code)
+    ).scalars()
+    codes = list(dict.fromkeys(jurisdictions))
+    # A seeded spread of every sector's departments (the 生态环境 ones lead the most matters) and of matters.
+    rng = random.Random(3)
+    departments = list(db.session.scalars(select(Department.id).where(Department.active.is_(True))))
+    departments = rng.sample(departments, min(URLS_PER_KIND, len(departments)))
+    matters = list(db.session.scalars(select(VersionMatter.matter_id).distinct()))
+    matters = rng.sample(matters, min(URLS_PER_KIND * 5, len(matters)))
+    return {
+        "baseline": ["/healthz"],
+        "department": [f"/departments/{i}" for i in departments],
+        "jurisdiction_200": [f"/jurisdictions/{c}?per_page={scale_matters_per_page}" for c in codes],
+        "matter": [f"/matters/{i}" for i in matters],
+        "api_matters_100": [f"/api/v1/matters?jurisdiction={c}&per_page=100" for c in codes],
+    }
+
+
+class Gunicorn:
+    def __init__(self, database: Database, workdir: Path):
+        self.database = database
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Gunicorn":
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database.env_url,
+            "SECRET_KEY": "bench",
+            "REGISTRY_INSTANCE": str(self.workdir),
+        }
+        cmd = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            WORKER_CLASS,
+            "--threads",
+            str(THREADS),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+            "wsgi:app",
+        ]
+        self.log = open(self.workdir / "gunicorn.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
+                    if r.status == 200 and len(self.worker_pids()) == WORKERS:
+                        return self
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.workdir / 'gunicorn.log'}")
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def worker_pids(self) -> list[int]:
+        if self.proc is None:
+            return []
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(p) for p in children]
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def vm_kb(pid: int, key: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(value: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value.strip())
+    if not m:
+        raise ValueError(f"unparsed latency {value!r}")
+    return round(float(m.group(1)) * _UNITS[m.group(2)], 3)
+
+
+def parse_wrk(output: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "rps": rps,
+        "p50_ms": _ms(lat["50"]),
+        "p90_ms": _ms(lat["90"]),
+        "p99_ms": _ms(lat["99"]),
+        "requests": requests,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+    }
+
+
+def wrk(base: str, paths: list[str], seconds: int, workdir: Path) -> dict:
+    listing = workdir / "paths.txt"
+    listing.write_text("\n".join(paths) + "\n")
+    script = workdir / "rotate.lua"
+    script.write_text(LUA % listing)
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        base + paths[0],
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def check(base: str, path: str) -> tuple[int, int]:
+    """Status and body size of one request (a page that 404s or 500s must not be measured as fast)."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as r:
+            return r.status, len(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, 0
+
+
+def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -> dict:
+    """Load every page kind; returns {kind: stats} plus worker memory, with ratios to the baseline."""
+    results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS}
+    results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
+    with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as tmp, Gunicorn(database, Path(tmp)) as server:
+        workdir = Path(tmp)
+        for kind, paths in paths_by_kind.items():
+            if not paths:
+                continue
+            status, size = check(server.base, paths[0])
+            if status != 200:
+                log(f"  {kind}: {paths[0]} → HTTP {status}; not measured")
+                results["pages"][kind] = {"error": f"HTTP {status}", "path": paths[0]}
+                continue
+            wrk(server.base, paths, WARMUP, workdir)
+            stats = wrk(server.base, paths, DURATION, workdir)
+            stats.update(example=paths[0], distinct_urls=len(paths), bytes=size)
+            results["pages"][kind] = stats
+            log(
+                f"  {kind:<18} {stats['rps']:>8.1f} req/s  p50 {stats['p50_ms']:>7.2f} ms"
+                f"  p99 {stats['p99_ms']:>7.2f} ms  ({size} B, {len(paths)} URLs)"
+            )
+        pids = server.worker_pids()
+        results["worker_peak_rss_mb"] = [round((vm_kb(p, "VmHWM") or 0) / 1024, 1) for p in pids]
+        results["worker_rss_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids]
+    base = results["pages"].get("baseline", {}).get("rps")
+    for stats in results["pages"].values():
+        if base and "rps" in stats:
+            stats["ratio_to_baseline"] = round(stats["rps"] / base, 3)
+    log(f"  worker peak RSS (VmHWM): {results['worker_peak_rss_mb']} MB")
+    return results
