@@ -18,6 +18,7 @@ TEST_DEBS := chromium poppler-utils
 run: setup system-deps
 	$(FLASK) db upgrade
 	$(FLASK) registry demo
+	$(FLASK) registry reindex-search --due
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup system-deps test-system-deps
