@@ -80,6 +80,16 @@ def test_department_page_lists_duties_matters_led_and_cooperated(client, demo):
     page(client, "/departments/999999", 404)
 
 
+def test_department_page_links_its_published_reports(client, demo):
+    from registry.reports.models import AnnualReport, ReportState
+
+    report = db.session.scalar(select(AnnualReport).where(AnnualReport.state == ReportState.PUBLISHED).limit(1))
+    assert report is not None, "the demo publishes an annual report"
+    html = page(client, f"/departments/{report.department_id}")
+    assert report.title in html.split('id="reports-heading"')[1]
+    assert f"/{report.id}" in html.split('id="reports-heading"')[1]
+
+
 def test_matter_page_shows_lead_cooperating_basis_and_history(client, second_version):
     city, matter, old_lead, ecology, _ = second_version
     html = page(client, f"/matters/{matter.id}")
