@@ -223,3 +223,31 @@ def test_interface_switches_to_english_and_back(client, demo):
     assert "Who is responsible?" in page(client, "/search?q=秸秆")
     switch_language(client, "zh")
     assert "职能部门" in page(client, "/jurisdictions/990000")
+
+
+def test_search_page_and_api_agree(client, demo):
+    html = page(client, "/search?q=黑臭水体")
+    on_page = [int(i) for i in re.findall(r'<h2><a href="/matters/(\d+)">', html)]
+    api = client.get("/api/v1/matters?q=黑臭水体").get_json()
+    assert on_page and on_page == [m["id"] for m in api["items"]]
+    for m in api["items"]:
+        assert m["lead"]["name"] in html
+
+
+def test_odd_queries_never_break_search(client, demo):
+    for q in [
+        '"秸秆"',
+        "秸秆'",
+        "AND OR",
+        "NOT 秸秆",
+        "NEAR(秸秆)",
+        "秸*",
+        "scope:j1",
+        "\\\\",
+        "秸秆 -- ;",
+        "ＡＢ",
+        "a" * 500,
+    ]:
+        assert client.get("/search", query_string={"q": q}).status_code == 200, q
+        assert client.get("/api/v1/matters", query_string={"q": q}).status_code in (200, 400), q
+    assert "秸秆禁烧网格化巡查" in page(client, "/search?q=" + '"秸秆"')
