@@ -257,7 +257,7 @@ def generate_reports(scale: Scale, codes: list[str], result: Generated, *, progr
                 _fill(report, head)
                 reports.submit_report(report, actor=head)
                 reports.accept_report(report, actor=office)
-                reports.publish_report(report, actor=office)
+                reports.publish_report(report, actor=head)
                 commit()
                 result.published_reports += 1
         assert db.session.get(ReportingCycle, cycle.id) is not None

@@ -386,34 +386,51 @@ def _write_snapshot(version: ListVersion, content: dict[str, Any]) -> None:
     ]
     if duties:
         db.session.execute(VersionDuty.__table__.insert(), duties)
-    for m in content["matters"]:
-        lead = next((a for a in m["assignments"] if a["role"] == Role.LEAD), None)
-        vm = VersionMatter(
-            version_id=v,
-            matter_id=m["id"],
-            seq=m["seq"],
-            category=m["category"],
-            title=m["title"],
-            description=m["description"],
-            status=m["status"],
-            delegated_to_code=m["delegated_to"]["code"] if m["delegated_to"] else None,
-            delegated_to_name=m["delegated_to"]["name"] if m["delegated_to"] else None,
-            lead_department_id=lead["department_id"] if lead else None,
-            basis=m["basis"],
-        )
-        vm.assignments = [
-            VersionAssignment(
-                version_id=v,
-                department_id=a["department_id"],
-                department_name=a["name"],
-                department_short_name=a["short_name"],
-                role=a["role"],
-                position=i,
+    matters = content["matters"]
+    vm_table, va_table = VersionMatter.__table__, VersionAssignment.__table__
+    for begin in range(0, len(matters), _SNAPSHOT_CHUNK):
+        chunk = matters[begin : begin + _SNAPSHOT_CHUNK]
+        rows = []
+        for m in chunk:
+            lead = next((a for a in m["assignments"] if a["role"] == Role.LEAD), None)
+            rows.append(
+                {
+                    "version_id": v,
+                    "matter_id": m["id"],
+                    "seq": m["seq"],
+                    "category": m["category"],
+                    "title": m["title"],
+                    "description": m["description"],
+                    "status": m["status"],
+                    "delegated_to_code": m["delegated_to"]["code"] if m["delegated_to"] else None,
+                    "delegated_to_name": m["delegated_to"]["name"] if m["delegated_to"] else None,
+                    "lead_department_id": lead["department_id"] if lead else None,
+                    "basis": m["basis"],
+                }
             )
+        # RETURNING in parameter order pairs each new version-matter id with its matter.
+        ids = db.session.execute(
+            vm_table.insert().returning(vm_table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        assignments = [
+            {
+                "version_matter_id": vm_id,
+                "version_id": v,
+                "department_id": a["department_id"],
+                "department_name": a["name"],
+                "department_short_name": a["short_name"],
+                "role": a["role"],
+                "position": i,
+            }
+            for vm_id, m in zip(ids, chunk, strict=True)
             for i, a in enumerate(m["assignments"])
         ]
-        db.session.add(vm)
+        if assignments:
+            db.session.execute(va_table.insert(), assignments)
     db.session.flush()
+
+
+_SNAPSHOT_CHUNK = 2000
 
 
 # -- editing the working list (offices) ----------------------------------------------------------
