@@ -6,18 +6,18 @@ are read with a handful of bulk queries, never per row, and rows are written wit
 chunks; the ORM unit of work is only used for the few departments an import may create.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.core import audit
-from registry.core.audit import AuditEntry
-from registry.core.db import utcnow
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services
+from registry.lists.import_writer import ImportWriter, audit_data
 from registry.lists.listfile import Basis, FileProblem, parse_basis, read_list_file, split_departments
 from registry.lists.models import (
     Assignment,
@@ -30,7 +30,15 @@ from registry.lists.models import (
 )
 from registry.lists.services import ListError, StaleEdit
 
-CHUNK = 1000
+CHUNK = 2000
+# A row inserted meanwhile with a title the plan thought free trips the unique constraint.
+DUPLICATE_ERRORS: tuple[type[Exception], ...] = (IntegrityError,)
+try:
+    import psycopg
+
+    DUPLICATE_ERRORS += (psycopg.errors.IntegrityError,)  # raised by COPY, which bypasses SQLAlchemy
+except ImportError:  # pragma: no cover - SQLite-only installs
+    pass
 # Column widths of the schema, checked here so that PostgreSQL never has to refuse a row.
 MAX_TITLE, MAX_CATEGORY, MAX_DEPARTMENT = 300, 50, 100
 MAX_DOC_TITLE, MAX_DOC_NUMBER, MAX_ARTICLE = 300, 100, 100
@@ -405,7 +413,7 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
     planned.changes = [label for label in CHANGE_LABELS if differs[label]]
     planned.action = "change" if planned.changes else "same"
     if planned.changes:
-        planned.before = _audit_data(
+        planned.before = audit_data(
             seq=old.seq,
             category=old.category,
             title=old.title,
@@ -419,21 +427,6 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
         planned.seq = old.seq
 
 
-def _audit_data(*, seq, category, title, description, status, delegated_to, lead, cooperating, basis) -> dict:
-    # The same shape as Matter.audit_data(), so the audit pages show imports like edits.
-    return {
-        "seq": seq,
-        "category": category,
-        "title": title,
-        "description": description,
-        "status": str(status),
-        "delegated_to": delegated_to,
-        "lead": lead,
-        "cooperating": list(cooperating),
-        "basis": [b.label for b in basis],
-    }
-
-
 # -- applying ------------------------------------------------------------------------------------
 
 
@@ -442,224 +435,69 @@ def apply_import(plan: ImportPlan, actor: Any = None, *, progress: Callable[[int
     if not plan.ok:
         raise ListError(f"导入文件有 {len(plan.errors)} 处错误，未导入任何内容。")
     jurisdiction = db.session.get(Jurisdiction, plan.jurisdiction_id)
-    progress = progress or (lambda n: None)
     db.session.flush()
-    with db.session.begin_nested():
-        ids = dict(plan.department_ids)
-        created_departments = []
-        if plan.new_departments:
-            order = db.session.scalar(
-                select(func.max(Department.sort_order)).where(Department.jurisdiction_id == jurisdiction.id)
-            )
-            for offset, new in enumerate(plan.new_departments, start=1):
-                department = services.create_department(
-                    jurisdiction,
-                    name=new.name,
-                    short_name=new.name,
-                    sector=new.sector,
-                    sort_order=(order or 0) + offset,
-                    actor=actor,
-                )
-                ids[department.name] = department.id
-                created_departments.append(department.name)
-        writer = _Writer(jurisdiction, ids, actor)
-        writer.ensure_documents(m.basis for m in plan.matters if m.action != "same")
-        progress(len(plan.unchanged))
-        to_create, to_change = plan.to_create, plan.to_change
-        next_seq = max(
-            [db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == jurisdiction.id)) or 0]
-            + [m.seq or 0 for m in to_create]
-        )
-        for planned in to_create:
-            if planned.seq is None:
-                next_seq += 1
-                planned.seq = next_seq
-        for start in range(0, len(to_create), CHUNK):
-            writer.create(to_create[start : start + CHUNK])
-            progress(len(to_create[start : start + CHUNK]))
-        for start in range(0, len(to_change), CHUNK):
-            writer.change(to_change[start : start + CHUNK])
-            progress(len(to_change[start : start + CHUNK]))
-        result = ImportResult(len(to_create), len(to_change), len(plan.unchanged), created_departments)
-        entry = audit.record(
-            actor,
-            "import",
-            jurisdiction,
-            jurisdiction_id=jurisdiction.id,
-            after={
-                "file": plan.filename,
-                "created": result.created,
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-                "untouched": len(plan.untouched),
-                "departments_created": created_departments,
-            },
-            summary=f"导入清单{('「' + plan.filename + '」') if plan.filename else ''}：{result.summary()}",
-        )
-        db.session.flush()
-        result.audit_id = entry.id
+    try:
+        with db.session.begin_nested():
+            result = _apply(plan, jurisdiction, actor, progress or (lambda n: None))
+    except DUPLICATE_ERRORS as e:
+        raise StaleEdit("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。") from e
     # Core statements bypass the identity map: make loaded objects read the new rows.
     db.session.expire_all()
     return result
 
 
-class _Writer:
-    """Core INSERT/UPDATE of matters, assignments, citations and their audit entries."""
-
-    def __init__(self, jurisdiction: Jurisdiction, department_ids: dict[str, int], actor: Any):
-        self.jurisdiction = jurisdiction
-        self.ids = department_ids
-        self.actor = actor
-        self.actor_id = getattr(actor, "id", None)
-        self.actor_name = getattr(actor, "display_name", None) or str(actor or "系统")
-        self.documents: dict[tuple[str, str], int] = {}
-
-    def ensure_documents(self, bases: Iterable[list[Basis]]) -> None:
-        d = PolicyDocument.__table__
-        query = select(d.c.title, d.c.doc_number, d.c.id).where(d.c.jurisdiction_id == self.jurisdiction.id)
-        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
-        missing = list(dict.fromkeys((b.title, b.doc_number) for basis in bases for b in basis))
-        missing = [key for key in missing if key not in self.documents]
-        if not missing:
-            return
-        db.session.execute(
-            insert(d),
-            [
-                {"jurisdiction_id": self.jurisdiction.id, "title": t, "doc_number": n, "issuer": "", "lock_version": 1}
-                for t, n in missing
-            ],
+def _apply(plan: ImportPlan, jurisdiction: Jurisdiction, actor: Any, progress: Callable[[int], None]) -> ImportResult:
+    ids = dict(plan.department_ids)
+    created_departments = []
+    if plan.new_departments:
+        order = db.session.scalar(
+            select(func.max(Department.sort_order)).where(Department.jurisdiction_id == jurisdiction.id)
         )
-        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
-        self.audit(
-            "create",
-            "policy_documents",
-            [
-                (self.documents[(t, n)], None, {"title": t, "doc_number": n, "issuer": "", "issued_on": None})
-                for t, n in missing
-            ],
-        )
-
-    def create(self, chunk: list[PlannedMatter]) -> None:
-        m = Matter.__table__
-        titles = [p.title for p in chunk]
-        if db.session.scalar(
-            select(m.c.id).where(m.c.jurisdiction_id == self.jurisdiction.id, m.c.title.in_(titles)).limit(1)
-        ):
-            raise StaleEdit("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。")
-        now = utcnow()
-        rows = db.session.execute(
-            insert(m).returning(m.c.id, m.c.title),
-            [
-                {
-                    "jurisdiction_id": self.jurisdiction.id,
-                    "seq": p.seq,
-                    "category": p.category,
-                    "title": p.title,
-                    "description": p.description,
-                    "status": str(p.status),
-                    "lock_version": 1,
-                    "created_at": now,
-                }
-                for p in chunk
-            ],
-        ).all()
-        ids = {title: id_ for id_, title in rows}
-        for p in chunk:
-            p.matter_id = ids[p.title]
-        self._write_links(chunk)
-        self.audit("create", "matters", [(p.matter_id, None, self._after(p)) for p in chunk])
-
-    def change(self, chunk: list[PlannedMatter]) -> None:
-        m = Matter.__table__
-        result = db.session.execute(
-            update(m)
-            .where(m.c.id == bindparam("_id"), m.c.lock_version == bindparam("_lock"))
-            .values(
-                category=bindparam("_category"),
-                description=bindparam("_description"),
-                status=bindparam("_status"),
-                lock_version=m.c.lock_version + 1,
-            ),
-            [
-                {
-                    "_id": p.matter_id,
-                    "_lock": p.lock_version,
-                    "_category": p.category,
-                    "_description": p.description,
-                    "_status": str(p.status),
-                }
-                for p in chunk
-            ],
-        )
-        dialect = db.session.get_bind().dialect
-        if dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
-            raise StaleEdit("清单在预览之后已被他人修改，请重新上传预览后再确认导入。")
-        ids = [p.matter_id for p in chunk]
-        db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
-        db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))
-        self._write_links(chunk)
-        self.audit("update", "matters", [(p.matter_id, p.before, self._after(p)) for p in chunk])
-
-    def _write_links(self, chunk: list[PlannedMatter]) -> None:
-        assignments, citations = [], []
-        for p in chunk:
-            if p.lead:
-                assignments.append(
-                    {"matter_id": p.matter_id, "department_id": self.ids[p.lead], "role": "lead", "position": 0}
-                )
-            for position, key in enumerate(p.cooperating, start=1):
-                assignments.append(
-                    {
-                        "matter_id": p.matter_id,
-                        "department_id": self.ids[key],
-                        "role": "cooperating",
-                        "position": position,
-                    }
-                )
-            for b in p.basis:
-                citations.append(
-                    {
-                        "matter_id": p.matter_id,
-                        "duty_id": None,
-                        "document_id": self.documents[(b.title, b.doc_number)],
-                        "article": b.article,
-                    }
-                )
-        if assignments:
-            db.session.execute(insert(Assignment.__table__), assignments)
-        if citations:
-            db.session.execute(insert(Citation.__table__), citations)
-
-    def _after(self, p: PlannedMatter) -> dict[str, Any]:
-        return _audit_data(
-            seq=p.seq,
-            category=p.category,
-            title=p.title,
-            description=p.description,
-            status=p.status,
-            delegated_to=(p.before or {}).get("delegated_to"),
-            lead=p.lead,
-            cooperating=p.cooperating,
-            basis=p.basis,
-        )
-
-    def audit(self, action: str, entity_type: str, entries: list[tuple], summary: str = "") -> None:
-        now = utcnow()
-        db.session.execute(
-            insert(AuditEntry.__table__),
-            [
-                {
-                    "at": now,
-                    "actor_id": self.actor_id,
-                    "actor_name": self.actor_name,
-                    "jurisdiction_id": self.jurisdiction.id,
-                    "entity_type": entity_type,
-                    "entity_id": entity_id,
-                    "action": action,
-                    "summary": summary,
-                    "before": before,
-                    "after": after,
-                }
-                for entity_id, before, after in entries
-            ],
-        )
+        for offset, new in enumerate(plan.new_departments, start=1):
+            department = services.create_department(
+                jurisdiction,
+                name=new.name,
+                short_name=new.name,
+                sector=new.sector,
+                sort_order=(order or 0) + offset,
+                actor=actor,
+            )
+            ids[department.name] = department.id
+            created_departments.append(department.name)
+    writer = ImportWriter(jurisdiction, ids, actor)
+    writer.ensure_documents(m.basis for m in plan.matters if m.action != "same")
+    progress(len(plan.unchanged))
+    to_create, to_change = plan.to_create, plan.to_change
+    next_seq = max(
+        [db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == jurisdiction.id)) or 0]
+        + [m.seq or 0 for m in to_create]
+    )
+    for planned in to_create:
+        if planned.seq is None:
+            next_seq += 1
+            planned.seq = next_seq
+    for start in range(0, len(to_create), CHUNK):
+        writer.create(to_create[start : start + CHUNK])
+        progress(len(to_create[start : start + CHUNK]))
+    for start in range(0, len(to_change), CHUNK):
+        writer.change(to_change[start : start + CHUNK])
+        progress(len(to_change[start : start + CHUNK]))
+    result = ImportResult(len(to_create), len(to_change), len(plan.unchanged), created_departments)
+    entry = audit.record(
+        actor,
+        "import",
+        jurisdiction,
+        jurisdiction_id=jurisdiction.id,
+        after={
+            "file": plan.filename,
+            "created": result.created,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+            "untouched": len(plan.untouched),
+            "departments_created": created_departments,
+        },
+        summary=f"导入清单{('「' + plan.filename + '」') if plan.filename else ''}：{result.summary()}",
+    )
+    db.session.flush()
+    result.audit_id = entry.id
+    return result

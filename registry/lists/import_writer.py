@@ -1,0 +1,185 @@
+"""Writing an import plan: matters, assignments, citations, policy documents and their audit
+entries, in chunks, with bulk inserts (registry.lists.bulk) rather than the ORM unit of work."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, delete, select, update
+
+from registry.core.audit import AuditEntry
+from registry.core.db import utcnow
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.bulk import insert_rows, reserve_ids
+from registry.lists.listfile import Basis
+from registry.lists.models import Assignment, Citation, Matter, PolicyDocument
+from registry.lists.services import StaleEdit
+
+if TYPE_CHECKING:
+    from registry.lists.importing import PlannedMatter
+
+MATTER_COLUMNS = (
+    "id",
+    "jurisdiction_id",
+    "seq",
+    "category",
+    "title",
+    "description",
+    "status",
+    "lock_version",
+    "created_at",
+)
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "jurisdiction_id",
+    "entity_type",
+    "entity_id",
+    "action",
+    "summary",
+    "before",
+    "after",
+)
+
+
+def audit_data(*, seq, category, title, description, status, delegated_to, lead, cooperating, basis) -> dict:
+    """The same shape as Matter.audit_data(), so the audit pages show imports like edits."""
+    return {
+        "seq": seq,
+        "category": category,
+        "title": title,
+        "description": description,
+        "status": str(status),
+        "delegated_to": delegated_to,
+        "lead": lead,
+        "cooperating": list(cooperating),
+        "basis": [b.label for b in basis],
+    }
+
+
+class ImportWriter:
+    def __init__(self, jurisdiction: Jurisdiction, department_ids: dict[str, int], actor: Any):
+        self.jurisdiction_id = jurisdiction.id
+        self.ids = department_ids
+        self.actor_id = getattr(actor, "id", None)
+        self.actor_name = getattr(actor, "display_name", None) or str(actor or "系统")
+        self.documents: dict[tuple[str, str], int] = {}
+
+    def ensure_documents(self, bases: Iterable[list[Basis]]) -> None:
+        """Register the policy documents the rows cite that the jurisdiction does not have yet."""
+        d = PolicyDocument.__table__
+        query = select(d.c.title, d.c.doc_number, d.c.id).where(d.c.jurisdiction_id == self.jurisdiction_id)
+        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
+        wanted = dict.fromkeys((b.title, b.doc_number) for basis in bases for b in basis)
+        missing = [key for key in wanted if key not in self.documents]
+        if not missing:
+            return
+        insert_rows(
+            d,
+            ("jurisdiction_id", "title", "doc_number", "issuer", "lock_version"),
+            [(self.jurisdiction_id, t, n, "", 1) for t, n in missing],
+        )
+        self.documents = {(t, n): i for t, n, i in db.session.execute(query)}
+        self.audit(
+            "create",
+            "policy_documents",
+            [
+                (self.documents[(t, n)], None, {"title": t, "doc_number": n, "issuer": "", "issued_on": None})
+                for t, n in missing
+            ],
+        )
+
+    def create(self, chunk: list["PlannedMatter"]) -> None:
+        # Ids are taken up front, so the rows need no read-back (a duplicate title still trips the
+        # unique constraint, reported by apply_import as a stale plan).
+        for p, id_ in zip(chunk, reserve_ids(Matter.__table__, len(chunk)), strict=True):
+            p.matter_id = id_
+        now = utcnow()
+        insert_rows(
+            Matter.__table__,
+            (
+                "id",
+                "jurisdiction_id",
+                "seq",
+                "category",
+                "title",
+                "description",
+                "status",
+                "lock_version",
+                "created_at",
+            ),
+            [
+                (p.matter_id, self.jurisdiction_id, p.seq, p.category, p.title, p.description, str(p.status), 1, now)
+                for p in chunk
+            ],
+        )
+        self._write_links(chunk)
+        self.audit("create", "matters", [(p.matter_id, None, self.after(p)) for p in chunk])
+
+    def change(self, chunk: list["PlannedMatter"]) -> None:
+        m = Matter.__table__
+        result = db.session.execute(
+            update(m)
+            .where(m.c.id == bindparam("_id"), m.c.lock_version == bindparam("_lock"))
+            .values(
+                category=bindparam("_category"),
+                description=bindparam("_description"),
+                status=bindparam("_status"),
+                lock_version=m.c.lock_version + 1,  # edit forms opened before the import are now stale
+            ),
+            [
+                {
+                    "_id": p.matter_id,
+                    "_lock": p.lock_version,
+                    "_category": p.category,
+                    "_description": p.description,
+                    "_status": str(p.status),
+                }
+                for p in chunk
+            ],
+        )
+        dialect = db.session.get_bind().dialect
+        if dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
+            raise StaleEdit("清单在预览之后已被他人修改，请重新上传预览后再确认导入。")
+        ids = [p.matter_id for p in chunk]
+        db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
+        db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))
+        self._write_links(chunk)
+        self.audit("update", "matters", [(p.matter_id, p.before, self.after(p)) for p in chunk])
+
+    def _write_links(self, chunk: list["PlannedMatter"]) -> None:
+        assignments, citations = [], []
+        for p in chunk:
+            if p.lead:
+                assignments.append((p.matter_id, self.ids[p.lead], "lead", 0))
+            for position, key in enumerate(p.cooperating, start=1):
+                assignments.append((p.matter_id, self.ids[key], "cooperating", position))
+            for b in p.basis:
+                citations.append((p.matter_id, self.documents[(b.title, b.doc_number)], b.article))
+        insert_rows(Assignment.__table__, ("matter_id", "department_id", "role", "position"), assignments)
+        insert_rows(Citation.__table__, ("matter_id", "document_id", "article"), citations)
+
+    def after(self, p: "PlannedMatter") -> dict[str, Any]:
+        return audit_data(
+            seq=p.seq,
+            category=p.category,
+            title=p.title,
+            description=p.description,
+            status=p.status,
+            delegated_to=(p.before or {}).get("delegated_to"),
+            lead=p.lead,
+            cooperating=p.cooperating,
+            basis=p.basis,
+        )
+
+    def audit(self, action: str, entity_type: str, entries: list[tuple]) -> None:
+        now = utcnow()
+        insert_rows(
+            AuditEntry.__table__,
+            AUDIT_COLUMNS,
+            [
+                (now, self.actor_id, self.actor_name, self.jurisdiction_id, entity_type, id_, action, "", before, after)
+                for id_, before, after in entries
+            ],
+        )
