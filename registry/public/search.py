@@ -7,8 +7,9 @@ is a substring. SQLite keeps the bigrams in an FTS5 table (unicode61 sees each s
 bigram as one token, and a phrase query checks adjacency); PostgreSQL keeps explicit positioned
 lexemes in tsvector columns under GIN indexes and queries them with the `<->` phrase operator.
 
-Title and body are indexed apart, so title matches are listed first by running two index queries
-(title hits, then body-only hits) instead of ranking and sorting every hit. The jurisdiction filter
+The title is indexed alone and again at the head of the body (title, responsibility text, department
+names, with adjacency broken between them), so every query is one index condition per group: title
+hits first, then body hits whose title does not match, instead of ranking and sorting every hit. The jurisdiction filter
 is one more index term (`j<id>`) ANDed into the same index query.
 
 The index holds the matters of each jurisdiction's version in force today; `reindex_jurisdiction`
@@ -169,7 +170,7 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
     scope = scope_term(jurisdiction_id)
     entries, documents = [], []
     for vm_id, matter_id, title, description in matters:
-        body = [description, *names.get(vm_id, [])]
+        body = [title, description, *names.get(vm_id, [])]
         entry: dict[str, Any] = {
             "version_matter_id": vm_id,
             "jurisdiction_id": jurisdiction_id,
@@ -289,7 +290,7 @@ def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
     phrases = " AND ".join(_fts_phrase(t) for t in terms)
     scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
     title_match = f"{scope}title : ({phrases})"
-    other_match = f"{scope}{{title body}} : ({phrases}) NOT title : ({phrases})"
+    other_match = f"{scope}body : ({phrases}) NOT title : ({phrases})"
 
     def count(match):
         return lambda: db.session.execute(
@@ -310,14 +311,9 @@ def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
 def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
     scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
     all_terms = " & ".join(_ts_phrase(t) for t in terms)
-    params: dict[str, str] = {"title_q": scope + all_terms, "all_q": all_terms}
-    # Every term in the title or in the body (the scope term sits in both vectors).
-    either = []
-    for i, t in enumerate(terms):
-        params[f"t{i}"] = (scope if i == 0 else "") + _ts_phrase(t)
-        either.append(f"(title_terms @@ CAST(:t{i} AS tsquery) OR body_terms @@ CAST(:t{i} AS tsquery))")
-    title_where = "title_terms @@ CAST(:title_q AS tsquery)"
-    other_where = " AND ".join(either) + " AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
+    params: dict[str, str] = {"scoped_q": scope + all_terms, "all_q": all_terms}
+    title_where = "title_terms @@ CAST(:scoped_q AS tsquery)"
+    other_where = "body_terms @@ CAST(:scoped_q AS tsquery) AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
 
     def count(where):
         return lambda: db.session.execute(
@@ -348,17 +344,11 @@ def matching_ids(q: str, jurisdiction_id: int | None = None):
         phrases = " AND ".join(_fts_phrase(t) for t in terms)
         scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
         clause = text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match_q").bindparams(
-            match_q=f"{scope}{{title body}} : ({phrases})"
+            match_q=f"{scope}body : ({phrases})"
         )
     else:
         scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
-        params, either = {}, []
-        for i, t in enumerate(terms):
-            params[f"match_t{i}"] = (scope if i == 0 else "") + _ts_phrase(t)
-            either.append(
-                f"(title_terms @@ CAST(:match_t{i} AS tsquery) OR body_terms @@ CAST(:match_t{i} AS tsquery))"
-            )
-        clause = text("SELECT version_matter_id AS id FROM search_entries WHERE " + " AND ".join(either)).bindparams(
-            **params
-        )
+        clause = text(
+            "SELECT version_matter_id AS id FROM search_entries WHERE body_terms @@ CAST(:match_q AS tsquery)"
+        ).bindparams(match_q=scope + " & ".join(_ts_phrase(t) for t in terms))
     return clause.columns(column("id", Integer))
