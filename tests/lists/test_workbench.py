@@ -58,3 +58,12 @@ def test_sysadmin_sees_the_tree(browser):
 def test_anonymous_user_is_sent_to_log_in(client, demo):
     response = client.get("/manage/990000/matters")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_sysadmin_reads_lists_without_dead_links_or_edit_buttons(browser):
+    browser.login("admin")
+    page = browser.get("/manage/990000/departments")
+    assert "省生态环境厅" in page and "/manage/departments/" not in page  # department pages are for offices
+    page = browser.get("/manage/990000/matters")
+    assert "燃煤锅炉综合整治" in page and "新增具体事项" not in page
+    browser.get("/manage/990000/matters/new", status=403)
