@@ -153,7 +153,7 @@ def _csv_safe(value: Any) -> Any:
 def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31] or "责任清单")
@@ -167,19 +167,22 @@ def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单") -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        cells = []
-        for value in row.cells():
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = wrap
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_safe(sheet, v) for v in row.cells()])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _xlsx_safe(sheet, value: Any) -> Any:
+    # openpyxl writes a string starting with "=" as a formula: keep such text a plain string.
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def to_json(rows: list[ExportRow], meta: dict[str, Any]) -> bytes:

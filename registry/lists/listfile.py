@@ -35,7 +35,6 @@ HEADER_ALIASES = {
     "责任部门": RESPONSIBLE,
 }
 
-DEPARTMENT_SEPARATORS = re.compile(r"[、，,；;/\r\n]+")
 BASIS_SEPARATORS = re.compile(r"[；;\r\n]+")
 # A document number in brackets: （环督察〔2022〕58号）.
 _DOC_NUMBER = re.compile(r"^[（(]([^）)]*)[）)]")
@@ -92,8 +91,12 @@ class ListFile:
     rows: list[RawRow] = field(default_factory=list)
 
 
+_TO_ONE_SEPARATOR = str.maketrans({c: "、" for c in "，,；;/\r\n"})
+
+
 def split_departments(text: str) -> list[str]:
-    return [p.strip() for p in DEPARTMENT_SEPARATORS.split(text or "") if p.strip()]
+    # str.translate + split: several times quicker than a regex split on a 100k-row file.
+    return [p for p in (p.strip() for p in (text or "").translate(_TO_ONE_SEPARATOR).split("、")) if p]
 
 
 def parse_basis(text: str) -> list[Basis]:
@@ -194,7 +197,7 @@ def _csv_table(text: str) -> list[tuple[int, list[str]]]:
     try:
         # Row numbers count records, as Excel shows a quoted multi-line cell in one row.
         return [
-            (number, [_unquote(c.strip()) for c in cells])
+            (number, [_unquote(c.strip()) if c[:1] == "'" else c.strip() for c in cells])
             for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
         ]
     except csv.Error as e:

@@ -311,7 +311,7 @@ def import_result(code: str, entry_id: int):
     entry = db.session.get(AuditEntry, entry_id)
     if entry is None or entry.action != "import" or entry.jurisdiction_id != j.id:
         abort(404)
-    return render_template("lists/versions/import_result.html", j=j, entry=entry)
+    return render_template("lists/versions/import_result.html", j=j, entry=entry, latest=versions.latest_version(j))
 
 
 # -- export ----------------------------------------------------------------------------------------
