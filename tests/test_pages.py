@@ -35,3 +35,14 @@ def test_templates_load_nothing_from_outside():
 def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_form_fields_are_not_marked_invalid_until_they_are(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "aria-invalid" not in page and '"None"' not in page
+    from tests.conftest import csrf_token
+
+    page = client.post("/login", data={"username": "", "password": "", "csrf_token": csrf_token(client)}).get_data(
+        as_text=True
+    )
+    assert 'aria-invalid="true"' in page and 'aria-describedby="username-error"' in page

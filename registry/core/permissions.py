@@ -48,7 +48,9 @@ class Permission(StrEnum):
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.SYSADMIN: frozenset({P.ADMIN_USERS, P.ADMIN_JURISDICTIONS, P.LIST_READ, P.AUDIT_READ, P.ACCOUNT}),
+    Role.SYSADMIN: frozenset(
+        {P.ADMIN_USERS, P.ADMIN_JURISDICTIONS, P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.ACCOUNT}
+    ),
     Role.OFFICE_ADMIN: frozenset(
         {
             P.LIST_READ,
