@@ -1,5 +1,7 @@
 """The workbench: where each kind of user lands, and what they may see."""
 
+import re
+
 from tests.lists.conftest import department
 
 
@@ -63,7 +65,9 @@ def test_anonymous_user_is_sent_to_log_in(client, demo):
 def test_sysadmin_reads_lists_without_dead_links_or_edit_buttons(browser):
     browser.login("admin")
     page = browser.get("/manage/990000/departments")
-    assert "省生态环境厅" in page and "/manage/departments/" not in page  # department pages are for offices
+    assert "省生态环境厅" in page and "新增部门" not in page
+    link = re.search(r'href="(/manage/departments/\d+/?)"', page).group(1)
+    assert "撤销" not in browser.get(link)  # the department page opens, read only
     page = browser.get("/manage/990000/matters")
     assert "燃煤锅炉综合整治" in page and "新增具体事项" not in page
     browser.get("/manage/990000/matters/new", status=403)
