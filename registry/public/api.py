@@ -77,7 +77,13 @@ def _jurisdiction(code: str) -> Jurisdiction:
 
 
 def _parts(jurisdiction: Jurisdiction, refs: list[queries.VersionRef]) -> list:
-    return [jurisdiction.code, jurisdiction.name, *(r.fingerprint + (r.withdrawn,) for r in refs)]
+    current = queries.in_force(refs)  # changes with the date too, not only with publication
+    return [
+        jurisdiction.code,
+        jurisdiction.name,
+        current.id if current else None,
+        *(r.fingerprint + (r.withdrawn,) for r in refs),
+    ]
 
 
 def _last_modified(refs):

@@ -43,8 +43,10 @@ def _load(code: str) -> tuple[Jurisdiction, list[queries.VersionRef]]:
     return jurisdiction, queries.version_refs(jurisdiction.id)
 
 
-def _parts(refs: list[queries.VersionRef]) -> list:
-    return [r.fingerprint + (r.withdrawn,) for r in refs]
+def _parts(jurisdiction: Jurisdiction, refs: list[queries.VersionRef]) -> list:
+    # Which version is in force changes with the date too (a future-dated version taking effect).
+    current = queries.in_force(refs)
+    return [jurisdiction.name, current.id if current else None, *(r.fingerprint + (r.withdrawn,) for r in refs)]
 
 
 def _last_modified(refs: list[queries.VersionRef]):
@@ -106,7 +108,7 @@ def _version_page(code: str, label: str | None):
             pages=_pages(matters["total"], per_page),
         )
 
-    return conditional(_parts(refs), _last_modified(refs), render)
+    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
 
 
 @bp.route("/jurisdictions/<code>/versions")
@@ -115,7 +117,7 @@ def versions(code: str):
     jurisdiction, refs = _load(code)
     current = queries.in_force(refs)
     return conditional(
-        _parts(refs),
+        _parts(jurisdiction, refs),
         _last_modified(refs),
         lambda: render_template("public/versions.html", jurisdiction=jurisdiction, refs=refs, current=current),
     )
@@ -138,7 +140,7 @@ def compare(code: str):
         diff = queries.version_diff(old, new) if old.id != new.id else None
         return render_template("public/compare.html", jurisdiction=jurisdiction, refs=refs, old=old, new=new, diff=diff)
 
-    return conditional(_parts(refs), _last_modified(refs), render)
+    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
 
 
 @bp.route("/jurisdictions/<code>/versions/<label>/download.<fmt>")
@@ -198,7 +200,7 @@ def department(department_id: int):
             reports=reports,
         )
 
-    return conditional([*_parts(refs), *report_parts], _last_modified(refs), render)
+    return conditional([*_parts(jurisdiction, refs), *report_parts], _last_modified(refs), render)
 
 
 @bp.route("/matters/<int:matter_id>")
@@ -226,7 +228,7 @@ def matter(matter_id: int):
             current=current,
         )
 
-    return conditional(_parts(refs), _last_modified(refs), render)
+    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
 
 
 @bp.route("/search", endpoint="search")
