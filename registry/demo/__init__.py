@@ -201,6 +201,10 @@ def load_demo() -> list[tuple[str, str, str]]:
         ("sthj_head", "dept_head", province, "省生态环境厅", "省生态环境厅 负责人"),
         ("sthj_editor", "dept_editor", province, "省生态环境厅", "省生态环境厅 填报人"),
         ("nync_head", "dept_head", province, "省农业农村厅", "省农业农村厅 负责人"),
+        # More department heads, so that the demo cycle holds reports in every state.
+        ("zjt_head", "dept_head", province, "省住房城乡建设厅", "省住房和城乡建设厅 负责人"),
+        ("slt_head", "dept_head", province, "省水利厅", "省水利厅 负责人"),
+        ("jtt_head", "dept_head", province, "省交通运输厅", "省交通运输厅 负责人"),
     ]
     for username, role, jurisdiction, department, display in logins:
         _user(username, role, jurisdiction, department, display)

@@ -11,7 +11,6 @@ from datetime import date
 from sqlalchemy import select
 
 from registry.auth.models import User
-from registry.auth.services import create_user
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.reports import services
@@ -19,14 +18,6 @@ from registry.reports.models import AnnualReport, ReportingCycle
 from registry.reports.queries import cycle_reports
 
 YEAR = 2025
-PASSWORD = "demo-2025"
-
-# Extra department heads, so that the demo can carry reports through every state.
-EXTRA_HEADS = [
-    ("zjt_head", "省住房和城乡建设厅", "省住房和城乡建设厅 负责人"),
-    ("slt_head", "省水利厅", "省水利厅 负责人"),
-    ("jtt_head", "省交通运输厅", "省交通运输厅 负责人"),
-]
 
 OVERVIEW = {
     "省生态环境厅": (
@@ -113,18 +104,6 @@ def _fill(report: AnnualReport, actor: User, *, only: set[str] | None = None) ->
             services.save_section(section, actor=actor, expected_version=None, fields={"body": text})
 
 
-def _head(username: str, department: str, display: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
-    return user or create_user(
-        username=username,
-        password=PASSWORD,
-        role="dept_head",
-        jurisdiction_code="990000",
-        department_name=department,
-        display_name=display,
-    )
-
-
 def load_reports_demo() -> None:
     """Create the 2025 reporting cycle of 示例省 with reports in every state (once)."""
     province = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990000"))
@@ -134,8 +113,6 @@ def load_reports_demo() -> None:
         return
     users = {u.username: u for u in db.session.scalars(select(User).where(User.jurisdiction_id == province.id))}
     office = users["province_office"]
-    for username, department, display in EXTRA_HEADS:
-        users[username] = _head(username, department, display)
     cycle = services.open_cycle(province, year=YEAR, deadline=date(YEAR + 1, 3, 31), actor=office)
     reports = {r.department.name: r for r in cycle_reports(cycle.id)}
 
