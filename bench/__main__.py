@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -75,7 +74,7 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
     )
     pdf_done = False
     for kind in dbs:
-        database = databases.sqlite(scale) if kind == "sqlite" else databases.postgresql()
+        database = databases.sqlite(scale) if kind == "sqlite" else databases.postgresql(scale)
         run = results["databases"].setdefault(database.label, {})
         _log(f"\n== {database.label} ==")
         if "generate" in steps or not databases.exists(database):
@@ -134,7 +133,7 @@ def _generate(database, size) -> dict:
     with app.app_context():
         from registry.extensions import db
 
-        generated = generate(size, progress=sys.stdout.isatty())
+        generated = generate(size, progress=True)
         db.session.remove()
         db.engine.dispose()
     t0 = time.perf_counter()

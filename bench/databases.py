@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_NAME = os.environ.get("BENCH_PG_NAME", "bench")
+PG_NAME = os.environ.get("BENCH_PG_NAME", "bench")  # province scale; other scales get a suffix
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Database:
     kind: str  # "sqlite" | "postgresql"
     url: str  # SQLAlchemy URL (driver included)
     env_url: str  # DATABASE_URL as config.py reads it (gunicorn)
+    name: str = ""  # the PostgreSQL database name
 
     @property
     def label(self) -> str:
@@ -30,10 +31,11 @@ def sqlite(scale: str) -> Database:
     return Database("sqlite", f"sqlite:///{path}", f"sqlite:///{path}")
 
 
-def postgresql() -> Database:
+def postgresql(scale: str = "province") -> Database:
+    name = PG_NAME if scale == "province" else f"{PG_NAME}_{scale}"
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{PG_NAME}"
-    return Database("postgresql", url, url.replace("postgresql+psycopg://", "postgresql://", 1))
+    url = f"{base}/{name}"
+    return Database("postgresql", url, url.replace("postgresql+psycopg://", "postgresql://", 1), name)
 
 
 def drop(database: Database) -> None:
@@ -44,7 +46,7 @@ def drop(database: Database) -> None:
         return
     engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -54,7 +56,7 @@ def create(database: Database) -> None:
     if database.kind == "postgresql":
         engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{database.name}"'))
         engine.dispose()
     from flask_migrate import upgrade
 
@@ -71,7 +73,7 @@ def exists(database: Database) -> bool:
         return Path(database.url.removeprefix("sqlite:///")).exists()
     engine = create_engine(PG_ADMIN_URL)
     with engine.connect() as conn:
-        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_NAME}).scalar()
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database.name}).scalar()
     engine.dispose()
     return bool(found)
 
