@@ -31,6 +31,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 DURATION = int(os.environ.get("BENCH_DURATION", "12"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 URLS_PER_KIND = 200
+PAGE_SIZE = 200
 
 LUA = """
 local paths = {}
@@ -49,7 +50,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def targets(scale_matters_per_page: int = 200) -> dict[str, list[str]]:
+def targets() -> dict[str, list[str]]:
     """Paths per page kind, read from the published data (call inside an app context)."""
     from registry.jurisdictions.models import Jurisdiction
     from registry.lists.models import Department, ListVersion, VersionMatter
@@ -69,7 +70,7 @@ def targets(scale_matters_per_page: int = 200) -> dict[str, list[str]]:
     return {
         "baseline": ["/healthz"],
         "department": [f"/departments/{i}" for i in departments],
-        "jurisdiction_200": [f"/jurisdictions/{c}?per_page={scale_matters_per_page}" for c in codes],
+        "jurisdiction_200": [f"/jurisdictions/{c}" for c in codes],
         "matter": [f"/matters/{i}" for i in matters],
         "api_matters_100": [f"/api/v1/matters?jurisdiction={c}&per_page=100" for c in codes],
     }
@@ -92,6 +93,7 @@ class Gunicorn:
             "DATABASE_URL": self.database.env_url,
             "SECRET_KEY": "bench",
             "REGISTRY_INSTANCE": str(self.workdir),
+            "PER_PAGE": str(PAGE_SIZE),  # the jurisdiction page shows 200 matters
         }
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -202,13 +204,13 @@ def wrk(base: str, paths: list[str], seconds: int, workdir: Path) -> dict:
     return parse_wrk(out)
 
 
-def check(base: str, path: str) -> tuple[int, int]:
-    """Status and body size of one request (a page that 404s or 500s must not be measured as fast)."""
+def check(base: str, path: str) -> tuple[int, bytes]:
+    """Status and body of one request (a page that 404s or 500s must not be measured as fast)."""
     try:
         with urllib.request.urlopen(base + path, timeout=30) as r:
-            return r.status, len(r.read())
+            return r.status, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, 0
+        return e.code, b""
 
 
 def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -> dict:
@@ -220,7 +222,8 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
         for kind, paths in paths_by_kind.items():
             if not paths:
                 continue
-            status, size = check(server.base, paths[0])
+            status, body = check(server.base, paths[0])
+            size = len(body)
             if status != 200:
                 log(f"  {kind}: {paths[0]} → HTTP {status}; not measured")
                 results["pages"][kind] = {"error": f"HTTP {status}", "path": paths[0]}
@@ -228,6 +231,8 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
             wrk(server.base, paths, WARMUP, workdir)
             stats = wrk(server.base, paths, DURATION, workdir)
             stats.update(example=paths[0], distinct_urls=len(paths), bytes=size)
+            if kind == "jurisdiction_200":  # links to distinct matters: the page really lists 200
+                stats["matters_shown"] = len(set(re.findall(rb"/matters/(\d+)", body)))
             results["pages"][kind] = stats
             log(
                 f"  {kind:<18} {stats['rps']:>8.1f} req/s  p50 {stats['p50_ms']:>7.2f} ms"
