@@ -84,8 +84,8 @@ def plan_tree(scale: Scale, seed: int = 2025) -> list[tuple[str, str, str, str |
     """(code, name, level, parent code) for every jurisdiction, parents first."""
     rng = random.Random(seed)
     rows: list[tuple[str, str, str, str | None]] = []
-    taken: set[str] = set()
     for p in range(scale.provinces):
+        taken: set[str] = set()  # place names are unique within a province (1,140 to choose from)
         pcode = f"{81 + p:02d}0000"  # 81–9x: codes no real province uses
         rows.append((pcode, f"{_PROVINCE_NAMES[p % len(_PROVINCE_NAMES)]}省", "province", None))
         for c, city in enumerate(place_names(rng, scale.cities_per_province, taken), start=1):
