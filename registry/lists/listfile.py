@@ -173,6 +173,18 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
+    from xml.etree.ElementTree import ParseError
+
+    from registry.lists.xlsx_reader import UnexpectedWorkbook, read_first_sheet
+
+    try:
+        return read_first_sheet(data)
+    except (UnexpectedWorkbook, zipfile.BadZipFile, KeyError, ParseError, ValueError, IndexError, AttributeError):
+        pass  # openpyxl reads what the quick reader does not expect, or says what is wrong with it
+    return _openpyxl_table(data)
+
+
+def _openpyxl_table(data: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
