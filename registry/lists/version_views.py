@@ -1,24 +1,22 @@
 """Publishing, withdrawing and comparing list versions; importing and exporting lists."""
 
-import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from registry.core.audit import AuditEntry
-from registry.core.db import utcnow
 from registry.core.permissions import Permission, can, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists import diff, exporting, services, versions
+from registry.lists import diff, exporting, services, uploads, versions
 from registry.lists.importing import apply_import, plan_import
 from registry.lists.models import ListVersion, PendingImport, VersionMatter
 from registry.lists.services import ListError
@@ -28,7 +26,6 @@ bp = Blueprint("list_versions", __name__, url_prefix="/manage")
 
 WORKING = "working"
 PREVIEW_LIMIT = 200  # rows of each kind a preview lists; the counts are always complete
-PENDING_IMPORT_TTL = timedelta(days=1)
 
 
 @dataclass
@@ -216,47 +213,22 @@ def import_upload(code: str):
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
-        filename = (upload.filename or "").rsplit("/", 1)[-1][:255]
+        data, filename = upload.read(), uploads.base_name(upload.filename)
         plan = plan_import(j, data, filename, create_departments=form.create_departments.data)
         file_problem = next((e for e in plan.errors if e.row is None), None)
         if file_problem is not None:
             form.file.errors.append(file_problem.reason)
         else:
-            _purge_pending_imports()
-            pending = PendingImport(
-                token=secrets.token_urlsafe(32),
-                user_id=current_user.id,
-                jurisdiction_id=j.id,
-                filename=filename,
-                data=data,
-                create_departments=bool(form.create_departments.data),
+            pending = uploads.keep_upload(
+                current_user, j, filename, data, create_departments=bool(form.create_departments.data)
             )
-            db.session.add(pending)
             db.session.commit()
             return redirect(url_for(".import_preview", code=j.code, token=pending.token))
     return render_template("lists/versions/import.html", j=j, form=form)
 
 
-def _purge_pending_imports() -> None:
-    # One pending upload per user, none older than a day.
-    db.session.execute(
-        delete(PendingImport).where(
-            or_(PendingImport.user_id == current_user.id, PendingImport.created_at < utcnow() - PENDING_IMPORT_TTL)
-        )
-    )
-
-
 def _pending_import(j: Jurisdiction, token: str) -> PendingImport:
-    """The upload behind a token, only for the user who made it and the jurisdiction it was made for."""
-    pending = db.session.scalar(
-        select(PendingImport).where(
-            PendingImport.token == token,
-            PendingImport.user_id == current_user.id,
-            PendingImport.jurisdiction_id == j.id,
-            PendingImport.created_at >= utcnow() - PENDING_IMPORT_TTL,
-        )
-    )
+    pending = uploads.find_upload(current_user, j, token)
     if pending is None:
         abort(404)
     return pending
@@ -293,7 +265,7 @@ def import_confirm(code: str, token: str):
         return redirect(url_for(".import_preview", code=j.code, token=token))
     try:
         result = apply_import(plan, current_user)
-        db.session.delete(pending)
+        uploads.discard_upload(pending)
         db.session.commit()
     except (ListError, IntegrityError) as error:
         db.session.rollback()

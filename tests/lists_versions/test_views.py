@@ -239,3 +239,18 @@ def test_department_users_cannot_reach_the_version_pages(demo, client, auth):
     auth.login("sthj_editor")
     assert client.get("/manage/990000/versions").status_code == 403
     assert client.get("/manage/990000/import").status_code == 403
+
+
+def test_uploads_expire_and_lose_their_folders(office, client):
+    from datetime import timedelta
+
+    from registry.lists.uploads import base_name
+
+    location = upload(client, "970000", (HEADER + "1,大气,某事项,省生态环境厅,,,\n").encode(), "清单/新.csv")
+    pending = db.session.scalar(select(PendingImport))
+    assert pending.filename == "新.csv"
+    pending.created_at -= timedelta(days=2)
+    db.session.flush()
+    assert client.get(location.headers["Location"]).status_code == 404
+    assert base_name("../../etc/passwd") == "passwd"
+    assert base_name("C:\\清单\\新.csv") == "新.csv"

@@ -1,0 +1,61 @@
+"""Uploaded list files kept between an import's preview and its confirmation.
+
+The file stays on the server (in the database, so any app server can confirm it), reachable only
+through a random token and only by the user who uploaded it, for the jurisdiction it was uploaded for.
+"""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
+
+from registry.core.db import utcnow
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import PendingImport
+
+KEEP_FOR = timedelta(days=1)
+
+
+def keep_upload(
+    user, jurisdiction: Jurisdiction, filename: str, data: bytes, *, create_departments: bool
+) -> PendingImport:
+    """Store an upload for its confirmation; the user's earlier uploads and stale ones are dropped."""
+    db.session.execute(
+        delete(PendingImport).where(
+            or_(PendingImport.user_id == user.id, PendingImport.created_at < utcnow() - KEEP_FOR)
+        )
+    )
+    pending = PendingImport(
+        token=secrets.token_urlsafe(32),
+        user_id=user.id,
+        jurisdiction_id=jurisdiction.id,
+        filename=base_name(filename),
+        data=data,
+        create_departments=create_departments,
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending
+
+
+def find_upload(user, jurisdiction: Jurisdiction, token: str) -> PendingImport | None:
+    """The upload behind a token, for the user who made it and the jurisdiction it was made for."""
+    return db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == token,
+            PendingImport.user_id == user.id,
+            PendingImport.jurisdiction_id == jurisdiction.id,
+            PendingImport.created_at >= utcnow() - KEEP_FOR,
+        )
+    )
+
+
+def discard_upload(pending: PendingImport) -> None:
+    db.session.delete(pending)
+    db.session.flush()
+
+
+def base_name(filename: str | None) -> str:
+    """The file's own name, without any folders a browser may send along."""
+    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
