@@ -254,3 +254,15 @@ def test_uploads_expire_and_lose_their_folders(office, client):
     assert client.get(location.headers["Location"]).status_code == 404
     assert base_name("../../etc/passwd") == "passwd"
     assert base_name("C:\\清单\\新.csv") == "新.csv"
+
+
+def test_long_comparisons_are_cut_with_a_note(office, client):
+    from registry.lists.importing import apply_import, plan_import
+
+    rows = "".join(f"{i},大气,批量事项{i},省生态环境厅,,,\n" for i in range(1, 503))
+    apply_import(plan_import(office, (HEADER + rows).encode()), "测试")
+    first = version_by_label(office, "2025年版")
+    page = text(client.get(f"/manage/970000/versions/compare?old={first.id}&new=working"))
+    assert "新增 502 项" in page
+    assert "另有 2 项未列出" in page
+    assert "批量事项500<" in page and "批量事项501<" not in page
