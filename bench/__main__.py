@@ -114,6 +114,7 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
             databases.drop(database)
 
     results["total_s"] = round(time.perf_counter() - started, 1)
+    results["machine"]["loadavg_at_end"] = machine.load_average()
     _log("\n" + report.markdown(results))
     if not no_save:
         path = report.save(results)

@@ -31,6 +31,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 DURATION = int(os.environ.get("BENCH_DURATION", "12"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 URLS_PER_KIND = 200
+WSGI_APP = os.environ.get("BENCH_WSGI", "wsgi:app")  # bench.page_cache_experiment:app for the experiment
 PAGE_SIZE = 200
 
 LUA = """
@@ -109,7 +110,7 @@ class Gunicorn:
             "warning",
             "--keep-alive",
             "30",
-            "wsgi:app",
+            WSGI_APP,
         ]
         self.log = open(self.workdir / "gunicorn.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -215,7 +216,7 @@ def check(base: str, path: str) -> tuple[int, bytes]:
 
 def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -> dict:
     """Load every page kind; returns {kind: stats} plus worker memory, with ratios to the baseline."""
-    results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS}
+    results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS, "wsgi": WSGI_APP}
     results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as tmp, Gunicorn(database, Path(tmp)) as server:
         workdir = Path(tmp)

@@ -62,4 +62,13 @@ def describe() -> dict:
         "sqlalchemy": sqlalchemy.__version__,
         "postgresql": _version(["psql", "--version"]),
         "wrk": _version(["wrk", "--version"]),
+        "loadavg_at_start": load_average(),
     }
+
+
+def load_average() -> list[float]:
+    """1, 5, 15-minute load averages: other work on the machine during a run shows here."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
