@@ -65,7 +65,7 @@ def run(jurisdiction_ids: list[int], *, log=print) -> dict:
     rng = random.Random(11)
     for shape, qs in queries().items():
         for scope in ("all", "jurisdiction"):
-            timings, hits = [], []
+            timings, hits, samples = [], [], []
             for q in qs:  # warm-up pass: first-touch page cache / plan cache
                 search_ids(q, None if scope == "all" else rng.choice(jurisdiction_ids))
             for _ in range(REPEATS):
@@ -75,6 +75,7 @@ def run(jurisdiction_ids: list[int], *, log=print) -> dict:
                     found = search_ids(q, j, limit=20)
                     timings.append((time.perf_counter() - start) * 1000)
                     hits.append(found.total)
+                    samples.append((round(timings[-1], 2), q, j, found.total))
                 db.session.rollback()
             stats = {
                 "queries": len(qs),
@@ -85,6 +86,10 @@ def run(jurisdiction_ids: list[int], *, log=print) -> dict:
                 "median_hits": statistics.median(hits),
                 "max_hits": max(hits),
                 "examples": qs[:5],
+                # What the slow ones have in common (usually: thousands of hits to count).
+                "slowest": [
+                    {"ms": ms, "q": q, "jurisdiction_id": j, "hits": n} for ms, q, j, n in sorted(samples)[-5:]
+                ],
             }
             results["shapes"][f"{shape}/{scope}"] = stats
             log(
