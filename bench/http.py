@@ -220,6 +220,7 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
     results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as tmp, Gunicorn(database, Path(tmp)) as server:
         workdir = Path(tmp)
+        results["worker_rss_at_start_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in server.worker_pids()]
         for kind, paths in paths_by_kind.items():
             if not paths:
                 continue
@@ -246,5 +247,8 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
     for stats in results["pages"].values():
         if base and "rps" in stats:
             stats["ratio_to_baseline"] = round(stats["rps"] / base, 3)
-    log(f"  worker peak RSS (VmHWM): {results['worker_peak_rss_mb']} MB")
+    log(
+        f"  worker peak RSS (VmHWM): {results['worker_peak_rss_mb']} MB"
+        f" (RSS at start {results['worker_rss_at_start_mb']} MB)"
+    )
     return results

@@ -140,7 +140,8 @@ def markdown(results: dict) -> str:
                     f" {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['distinct_urls']} | {s['bytes']:,} |"
                 )
             peaks = ", ".join(f"{x:.0f} MB" for x in http["worker_peak_rss_mb"])
-            lines.append(f"\nWorker peak RSS (VmHWM) after the load: {peaks}.")
+            start = ", ".join(f"{x:.0f} MB" for x in http.get("worker_rss_at_start_mb", []))
+            lines.append(f"\nWorker peak RSS (VmHWM) after the load: {peaks} (RSS when started: {start}).")
         search = run.get("search")
         if search:
             lines += [
