@@ -10,13 +10,15 @@ from registry.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The main navigation: (endpoint, label, needs login). Endpoints take no arguments.
+# The main navigation: (endpoint, label, permissions of which the user needs one; none: public).
+# Endpoints take no arguments.
 NAV_ENTRIES = [
-    ("public.jurisdictions", "责任清单", False),
-    ("public.search", "谁负责？", False),
-    ("lists.workbench", "清单工作台", True),
-    ("reports.home", "年度报告", True),
-    ("reports.inbox", "收件箱", True),
+    ("public.jurisdictions", "责任清单", ()),
+    ("public.search", "谁负责？", ()),
+    ("lists.workbench", "清单工作台", ("list:read", "department:read")),
+    ("reports.home", "年度报告", ("report:read",)),
+    ("reports.inbox", "收件箱", ("report:read",)),
+    ("admin.users", "用户管理", ("admin:users",)),
 ]
 
 
@@ -71,6 +73,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
     from registry.public.api import bp as api_bp
@@ -80,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(jurisdictions_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
@@ -112,7 +116,11 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from registry.core.permissions import ROLE_LABELS, can
+    from flask_login import current_user
+
+    from registry.core.permissions import ROLE_LABELS, Permission, can
+
+    app.jinja_env.tests["user_can"] = lambda permission: can(current_user, Permission(permission))
 
     @app.context_processor
     def helpers():
