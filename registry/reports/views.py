@@ -37,7 +37,7 @@ from registry.reports.rendering import LED_FIELDS, render_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-ROLE_LABELS = {"to": "报送", "cc": "抄送"}
+RECIPIENT_LABELS = {"to": "报送", "cc": "抄送"}
 
 
 @bp.app_template_filter("sanitized")
@@ -103,7 +103,7 @@ def inbox():
         rows=rows[(page - 1) * per_page : page * per_page],
         page=page,
         pages=pages,
-        role_labels=ROLE_LABELS,
+        recipient_labels=RECIPIENT_LABELS,
     )
 
 
@@ -165,11 +165,11 @@ def report(report_id: int):
         may_publish=can(current_user, Permission.REPORT_PUBLISH, report) and report.state == ReportState.ACCEPTED,
         attachment_form=AttachmentForm(),
         return_form=ReturnForm(),
-        accept_form=AcceptForm(),
+        accept_form=AcceptForm(prefix="accept"),
         action_form=EmptyForm(),
         event_labels=services.EVENT_LABELS,
         state_labels=STATE_LABELS,
-        role_labels=ROLE_LABELS,
+        recipient_labels=RECIPIENT_LABELS,
         overdue=queries.is_overdue(report, date.today()),
     )
 
@@ -364,7 +364,7 @@ def return_report(report_id: int):
 @bp.route("/<int:report_id>/accept", methods=["POST"])
 @requires(Permission.REPORT_REVIEW, load_report)
 def accept(report_id: int):
-    form = AcceptForm()
+    form = AcceptForm(prefix="accept")
     if not form.validate_on_submit():
         abort(400)
     report = g.target

@@ -136,7 +136,7 @@ def test_walkthrough_fill_submit_return_accept_publish_download(client, auth, re
     post(client, f"/reports/{report.id}/submit", form_page=f"/reports/{report.id}")
     auth.logout()
     auth.login("province_office")
-    post(client, f"/reports/{report.id}/accept", {"comment": ""}, f"/reports/{report.id}")
+    post(client, f"/reports/{report.id}/accept", {"accept-comment": ""}, f"/reports/{report.id}")
     auth.logout()
 
     auth.login("sthj_head")
@@ -332,3 +332,17 @@ def test_draft_preview_has_watermark(client, auth, reports):
     assert response.status_code == 200 and response.data[:5] == b"%PDF-"
     first = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "草稿" in first
+
+
+def test_the_header_names_the_department_users_role_on_report_pages(client, auth, demo):
+    from sqlalchemy import select
+
+    from registry.lists.models import Department
+    from registry.reports.models import AnnualReport
+
+    auth.login("sthj_head")
+    report = db.session.scalar(
+        select(AnnualReport).join(AnnualReport.department).where(Department.name == "省生态环境厅")
+    )
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "（部门负责人）" in page
