@@ -76,10 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
-    from registry.public.api import bp as api_bp
-    from registry.public.views import bp as public_bp
     from registry.lists.version_views import bp as list_versions_bp
     from registry.lists.views import bp as lists_bp
+    from registry.public.api import bp as api_bp
+    from registry.public.views import bp as public_bp
     from registry.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)

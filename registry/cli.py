@@ -69,5 +69,5 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
 
 
 import registry.lists.cli  # noqa: E402, F401  (import-list, export-list, publish)
-import registry.reports.cli  # noqa: E402, F401  (the `registry reports` sub-group)
 import registry.public.cli  # noqa: E402, F401  (reindex-search)
+import registry.reports.cli  # noqa: E402, F401  (the `registry reports` sub-group)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from registry.public.queries import API_MATTER_KEYS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -91,18 +93,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Matter": {
         "type": "object",
-        "required": [
-            "id",
-            "title",
-            "category",
-            "description",
-            "status",
-            "lead",
-            "cooperating",
-            "basis",
-            "jurisdiction",
-            "version",
-        ],
+        "required": list(API_MATTER_KEYS),  # what api_matter() returns, so the two cannot drift
         "additionalProperties": False,
         "properties": {
             "id": {"type": "integer", "description": "事项编号，在各版本间保持不变"},

@@ -1,0 +1,34 @@
+"""What every list service shares: the refusal types and optimistic locking."""
+
+from typing import Any
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from registry.lists.models import Department, Duty, Matter, PolicyDocument
+
+
+class ListError(ValueError):
+    """A change the rules refuse. `field` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleEdit(ListError):
+    """Someone else saved the record since this edit began."""
+
+
+def check_lock(obj: Any, expected_version: int | None) -> None:
+    """Refuse a save based on an out-of-date copy (optimistic locking)."""
+    if expected_version is not None and obj.lock_version != expected_version:
+        raise StaleEdit("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。")
+
+
+def _touch(obj: Any) -> None:
+    # Changes to child rows (assignments, citations) must still bump the owner's lock_version, so
+    # that a concurrent edit of the same record is refused.
+    flag_modified(obj, _FIRST_COLUMN[type(obj)])
+
+
+_FIRST_COLUMN: dict[type, str] = {Matter: "title", Duty: "text", Department: "name", PolicyDocument: "title"}

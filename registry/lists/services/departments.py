@@ -1,0 +1,287 @@
+"""Departments, their units (内设机构、直属单位) and their duty lines."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry.core import audit
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import Assignment, Department, Duty, Matter, PolicyDocument, Role, Unit
+from registry.lists.services.common import ListError, _touch, check_lock
+from registry.lists.services.documents import _check_citations, _replace_citations, cite
+
+
+def create_department(
+    jurisdiction: Jurisdiction,
+    *,
+    name: str,
+    short_name: str,
+    sector: str,
+    website: str = "",
+    sort_order: int = 0,
+    actor=None,
+) -> Department:
+    """Add a department to a jurisdiction."""
+    name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
+    _check_department_names(jurisdiction, name, short_name, exclude_id=None)
+    if not sector:
+        raise ListError("请填写所属系统。", "sector")
+    department = Department(
+        jurisdiction=jurisdiction,
+        name=name,
+        short_name=short_name,
+        sector=sector,
+        website=website.strip(),
+        sort_order=sort_order,
+    )
+    db.session.add(department)
+    db.session.flush()
+    audit.record(actor, "create", department, jurisdiction_id=jurisdiction.id, after=department.audit_data())
+    return department
+
+
+def _check_department_names(jurisdiction: Jurisdiction, name: str, short_name: str, exclude_id: int | None) -> None:
+    if not name:
+        raise ListError("部门全称不能为空。", "name")
+    clash = select(Department).where(Department.jurisdiction_id == jurisdiction.id)
+    if exclude_id is not None:
+        clash = clash.where(Department.id != exclude_id)
+    for field, value in (("name", name), ("short_name", short_name)):
+        other = db.session.scalar(clash.where((Department.name == value) | (Department.short_name == value)).limit(1))
+        if other is not None:
+            raise ListError(f"{jurisdiction.name}已有部门「{other.name}」使用了名称「{value}」。", field)
+
+
+def resolve_department(jurisdiction: Jurisdiction, name: str) -> Department | None:
+    """A department of the jurisdiction by full or short name."""
+    return db.session.scalar(
+        select(Department).where(
+            Department.jurisdiction_id == jurisdiction.id,
+            (Department.name == name) | (Department.short_name == name),
+        )
+    )
+
+
+class DepartmentStillLeads(ListError):
+    """Retiring a department that still leads matters: `matters` lists them."""
+
+    def __init__(self, message: str, matters: Sequence[Matter]):
+        super().__init__(message, None)
+        self.matters = list(matters)
+
+
+def update_department(
+    department: Department,
+    *,
+    name: str,
+    short_name: str,
+    sector: str,
+    website: str = "",
+    sort_order: int = 0,
+    expected_version: int | None = None,
+    actor=None,
+) -> Department:
+    """Change a department's names, sector, website or order."""
+    check_lock(department, expected_version)
+    name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
+    _check_department_names(department.jurisdiction, name, short_name, exclude_id=department.id)
+    if not sector:
+        raise ListError("请填写所属系统。", "sector")
+    before = department.audit_data()
+    department.name, department.short_name, department.sector = name, short_name, sector
+    department.website, department.sort_order = website.strip(), sort_order
+    db.session.flush()
+    if department.audit_data() != before:
+        audit.record(
+            actor,
+            "update",
+            department,
+            jurisdiction_id=department.jurisdiction_id,
+            before=before,
+            after=department.audit_data(),
+        )
+    return department
+
+
+def matters_led_by(department: Department) -> list[Matter]:
+    return list(
+        db.session.scalars(
+            select(Matter)
+            .join(Assignment)
+            .where(Assignment.department_id == department.id, Assignment.role == Role.LEAD)
+            .order_by(Matter.seq, Matter.id)
+        )
+    )
+
+
+def matters_cooperated_by(department: Department) -> list[Matter]:
+    return list(
+        db.session.scalars(
+            select(Matter)
+            .join(Assignment)
+            .where(Assignment.department_id == department.id, Assignment.role == Role.COOPERATING)
+            .order_by(Matter.seq, Matter.id)
+        )
+    )
+
+
+def retire_department(department: Department, *, expected_version: int | None = None, actor=None) -> Department:
+    """Retire a department (active=False); refused while it leads matters. It leaves the matters it
+    cooperated on."""
+    check_lock(department, expected_version)
+    if not department.active:
+        raise ListError(f"「{department.name}」已撤销。")
+    led = matters_led_by(department)
+    if led:
+        raise DepartmentStillLeads(
+            f"「{department.name}」仍牵头 {len(led)} 项事项，不能撤销。请先为这些事项另行明确牵头部门。", led
+        )
+    for matter in matters_cooperated_by(department):
+        before = matter.audit_data()
+        matter.assignments = [a for a in matter.assignments if a.department_id != department.id]
+        _touch(matter)
+        db.session.flush()
+        audit.record(
+            actor,
+            "update",
+            matter,
+            jurisdiction_id=matter.jurisdiction_id,
+            before=before,
+            after=matter.audit_data(),
+            summary=f"因撤销「{department.name}」，移出配合部门",
+        )
+    before = department.audit_data()
+    department.active = False
+    db.session.flush()
+    audit.record(
+        actor,
+        "retire",
+        department,
+        jurisdiction_id=department.jurisdiction_id,
+        before=before,
+        after=department.audit_data(),
+    )
+    return department
+
+
+UNIT_KINDS = {"internal": "内设机构", "affiliated": "直属单位"}
+
+
+def _check_unit(department: Department, name: str, kind: str, exclude_id: int | None) -> None:
+    if not name:
+        raise ListError("机构名称不能为空。", "name")
+    if kind not in UNIT_KINDS:
+        raise ListError("请选择机构类型。", "kind")
+    clash = select(Unit.id).where(Unit.department_id == department.id, Unit.name == name)
+    if exclude_id is not None:
+        clash = clash.where(Unit.id != exclude_id)
+    if db.session.scalar(clash):
+        raise ListError(f"「{department.name}」已有名为「{name}」的机构。", "name")
+
+
+def create_unit(department: Department, *, name: str, kind: str = "internal", actor=None) -> Unit:
+    """Add a 内设机构 or 直属单位 to a department."""
+    name = name.strip()
+    _check_unit(department, name, kind, None)
+    unit = Unit(department=department, name=name, kind=kind)
+    db.session.add(unit)
+    db.session.flush()
+    audit.record(actor, "create", unit, jurisdiction_id=department.jurisdiction_id, after=unit.audit_data())
+    return unit
+
+
+def update_unit(unit: Unit, *, name: str, kind: str, actor=None) -> Unit:
+    """Rename a unit or change its kind."""
+    name = name.strip()
+    _check_unit(unit.department, name, kind, unit.id)
+    before = unit.audit_data()
+    unit.name, unit.kind = name, kind
+    db.session.flush()
+    if unit.audit_data() != before:
+        audit.record(
+            actor,
+            "update",
+            unit,
+            jurisdiction_id=unit.department.jurisdiction_id,
+            before=before,
+            after=unit.audit_data(),
+        )
+    return unit
+
+
+def retire_unit(unit: Unit, *, actor=None) -> Unit:
+    """Retire a unit (active=False)."""
+    if not unit.active:
+        raise ListError(f"「{unit.name}」已撤销。")
+    before = unit.audit_data()
+    unit.active = False
+    db.session.flush()
+    audit.record(
+        actor, "retire", unit, jurisdiction_id=unit.department.jurisdiction_id, before=before, after=unit.audit_data()
+    )
+    return unit
+
+
+def duty_data(duty: Duty) -> dict[str, Any]:
+    """A duty's audit data, with the documents it cites."""
+    return {**duty.audit_data(), "basis": [c.label for c in duty.citations]}
+
+
+def add_duty(
+    department: Department, text: str, *, citations: Sequence[tuple[PolicyDocument, str]] = (), actor=None
+) -> Duty:
+    """Add a duty line to a department, optionally citing policy documents."""
+    text = text.strip()
+    if not text:
+        raise ListError("职责内容不能为空。", "text")
+    _check_citations(department.jurisdiction_id, citations)
+    seq = (db.session.scalar(select(func.max(Duty.seq)).where(Duty.department_id == department.id)) or 0) + 1
+    duty = Duty(department=department, text=text, seq=seq)
+    db.session.add(duty)
+    for document, article in citations:
+        cite(duty, document, article)
+    db.session.flush()
+    audit.record(actor, "create", duty, jurisdiction_id=department.jurisdiction_id, after=duty_data(duty))
+    return duty
+
+
+def update_duty(
+    duty: Duty,
+    *,
+    text: str,
+    citations: Sequence[tuple[PolicyDocument, str]] = (),
+    expected_version: int | None = None,
+    actor=None,
+) -> Duty:
+    """Change a duty's text and the documents it cites."""
+    check_lock(duty, expected_version)
+    text = text.strip()
+    if not text:
+        raise ListError("职责内容不能为空。", "text")
+    _check_citations(duty.department.jurisdiction_id, citations)
+    before = duty_data(duty)
+    duty.text = text
+    _replace_citations(duty, citations)
+    if duty_data(duty) != before:
+        _touch(duty)
+        db.session.flush()
+        audit.record(
+            actor,
+            "update",
+            duty,
+            jurisdiction_id=duty.department.jurisdiction_id,
+            before=before,
+            after=duty_data(duty),
+        )
+    return duty
+
+
+def delete_duty(duty: Duty, *, expected_version: int | None = None, actor=None) -> None:
+    """Delete a duty line (published versions keep their copy)."""
+    check_lock(duty, expected_version)
+    before, jurisdiction_id = duty_data(duty), duty.department.jurisdiction_id
+    db.session.delete(duty)
+    db.session.flush()
+    audit.record(actor, "delete", duty, jurisdiction_id=jurisdiction_id, before=before, entity_type="duties")

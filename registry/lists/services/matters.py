@@ -1,0 +1,140 @@
+"""Matters (具体事项) of the working list and their lead and cooperating departments."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from registry.core import audit
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import Assignment, Department, Matter, MatterStatus, PolicyDocument, Role
+from registry.lists.services.common import ListError, _touch, check_lock
+from registry.lists.services.documents import _check_citations, _replace_citations, cite
+
+
+def validate_assignments(
+    jurisdiction: Jurisdiction, lead: Department | None, cooperating: Sequence[Department]
+) -> None:
+    """The rules of assignments the database cannot see: same jurisdiction, active, one role each."""
+    for department, field in [(lead, "lead"), *((d, "cooperating") for d in cooperating)]:
+        if department is None:
+            continue
+        if department.jurisdiction_id != jurisdiction.id:
+            raise ListError(f"「{department.name}」不属于{jurisdiction.name}，不能承担本级事项。", field)
+        if not department.active:
+            raise ListError(f"「{department.name}」已撤销，不能承担事项。", field)
+    ids = [d.id for d in cooperating]
+    if len(ids) != len(set(ids)):
+        raise ListError("配合部门重复。", "cooperating")
+    if lead is not None and lead.id in ids:
+        raise ListError(f"「{lead.name}」已是牵头部门，不能同时作为配合部门。", "cooperating")
+
+
+def _apply_assignments(matter: Matter, lead: Department | None, cooperating: Sequence[Department]) -> None:
+    matter.assignments.clear()
+    db.session.flush()  # delete old rows before inserting, so unique indexes never see both
+    if lead is not None:
+        matter.assignments.append(Assignment(department=lead, role=Role.LEAD, position=0))
+    for position, department in enumerate(cooperating, start=1):
+        matter.assignments.append(Assignment(department=department, role=Role.COOPERATING, position=position))
+    if matter.status != MatterStatus.DELEGATED:
+        matter.status = MatterStatus.ASSIGNED if lead is not None else MatterStatus.PENDING
+
+
+def create_matter(
+    jurisdiction: Jurisdiction,
+    *,
+    title: str,
+    category: str,
+    description: str = "",
+    lead: Department | None = None,
+    cooperating: Sequence[Department] = (),
+    seq: int | None = None,
+    citations: Sequence[tuple[PolicyDocument, str]] = (),
+    actor=None,
+) -> Matter:
+    """Add a matter; with no lead it is pending (§5)."""
+    title, category = title.strip(), category.strip()
+    if not title:
+        raise ListError("具体事项名称不能为空。", "title")
+    if not category:
+        raise ListError("请填写事项类别。", "category")
+    if db.session.scalar(select(Matter.id).where(Matter.jurisdiction_id == jurisdiction.id, Matter.title == title)):
+        raise ListError(f"{jurisdiction.name}已有名为「{title}」的事项。", "title")
+    validate_assignments(jurisdiction, lead, cooperating)
+    _check_citations(jurisdiction.id, citations)
+    if seq is None:
+        seq = (
+            db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == jurisdiction.id)) or 0
+        ) + 1
+    matter = Matter(jurisdiction=jurisdiction, title=title, category=category, description=description.strip(), seq=seq)
+    db.session.add(matter)
+    _apply_assignments(matter, lead, cooperating)
+    for document, article in citations:
+        cite(matter, document, article)
+    db.session.flush()
+    audit.record(actor, "create", matter, jurisdiction_id=jurisdiction.id, after=matter.audit_data())
+    return matter
+
+
+def update_matter(
+    matter: Matter,
+    *,
+    title: str,
+    category: str,
+    description: str = "",
+    lead: Department | None = None,
+    cooperating: Sequence[Department] = (),
+    citations: Sequence[tuple[PolicyDocument, str]] = (),
+    expected_version: int | None = None,
+    actor=None,
+) -> Matter:
+    """Change a matter's text, lead and cooperating departments and legal basis."""
+    check_lock(matter, expected_version)
+    title, category = title.strip(), category.strip()
+    if not title:
+        raise ListError("具体事项名称不能为空。", "title")
+    if not category:
+        raise ListError("请填写事项类别。", "category")
+    if db.session.scalar(
+        select(Matter.id).where(
+            Matter.jurisdiction_id == matter.jurisdiction_id, Matter.title == title, Matter.id != matter.id
+        )
+    ):
+        raise ListError(f"{matter.jurisdiction.name}已有名为「{title}」的事项。", "title")
+    if matter.status == MatterStatus.DELEGATED and (lead is not None or cooperating):
+        raise ListError(
+            f"该事项已交由{matter.delegated_to.name}研究明确，本级不再指定牵头或配合部门。",
+            "lead" if lead is not None else "cooperating",
+        )
+    validate_assignments(matter.jurisdiction, lead, cooperating)
+    _check_citations(matter.jurisdiction_id, citations)
+    before = matter.audit_data()
+    matter.title, matter.category, matter.description = title, category, description.strip()
+    _apply_assignments(matter, lead, cooperating)
+    _replace_citations(matter, citations)
+    if matter.audit_data() != before:
+        _touch(matter)
+        db.session.flush()
+        audit.record(
+            actor,
+            "update",
+            matter,
+            jurisdiction_id=matter.jurisdiction_id,
+            before=before,
+            after=matter.audit_data(),
+        )
+    return matter
+
+
+def delete_matter(matter: Matter, *, expected_version: int | None = None, actor=None) -> None:
+    """Delete a matter from the working list (published versions keep their copy)."""
+    check_lock(matter, expected_version)
+    if matter.status == MatterStatus.DELEGATED:
+        raise ListError(f"该事项已交由{matter.delegated_to.name}研究明确，不能删除。")
+    if matter.delegated_from_id is not None:
+        raise ListError("该事项由上级交由本级研究明确，不能删除；请研究明确其牵头部门。")
+    before, jurisdiction_id = matter.audit_data(), matter.jurisdiction_id
+    db.session.delete(matter)
+    db.session.flush()
+    audit.record(actor, "delete", matter, jurisdiction_id=jurisdiction_id, before=before, entity_type="matters")

@@ -1,0 +1,232 @@
+"""Freezing the working list into an immutable published version."""
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from registry.core import audit
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import (
+    Assignment,
+    Citation,
+    Department,
+    Duty,
+    ListVersion,
+    Matter,
+    Role,
+    VersionAssignment,
+    VersionDepartment,
+    VersionDuty,
+    VersionMatter,
+)
+from registry.lists.services.common import ListError
+
+
+def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
+    """The working list as plain data: what a published version freezes and its checksum covers."""
+    departments = db.session.scalars(
+        select(Department)
+        .where(Department.jurisdiction_id == jurisdiction.id, Department.active.is_(True))
+        .options(selectinload(Department.duties).selectinload(Duty.citations).selectinload(Citation.document))
+        .order_by(Department.sort_order, Department.id)
+    ).all()
+    matters = db.session.scalars(
+        select(Matter)
+        .where(Matter.jurisdiction_id == jurisdiction.id)
+        .options(
+            selectinload(Matter.assignments).selectinload(Assignment.department),
+            selectinload(Matter.citations).selectinload(Citation.document),
+            selectinload(Matter.delegated_to),
+        )
+        .order_by(Matter.seq, Matter.id)
+    ).all()
+    return {
+        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name},
+        "departments": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "short_name": d.short_name,
+                "sector": d.sector,
+                "website": d.website,
+                "sort_order": d.sort_order,
+                "duties": [
+                    {"id": t.id, "seq": t.seq, "text": t.text, "basis": [c.plain() for c in t.citations]}
+                    for t in d.duties
+                    if t.active
+                ],
+            }
+            for d in departments
+        ],
+        "matters": [
+            {
+                "id": m.id,
+                "seq": m.seq,
+                "category": m.category,
+                "title": m.title,
+                "description": m.description,
+                "status": m.status,
+                "delegated_to": (
+                    {"code": m.delegated_to.code, "name": m.delegated_to.name} if m.delegated_to else None
+                ),
+                "assignments": [
+                    {
+                        "department_id": a.department_id,
+                        "name": a.department.name,
+                        "short_name": a.department.short_name,
+                        "role": a.role,
+                    }
+                    for a in m.assignments
+                ],
+                "basis": [c.plain() for c in m.citations],
+            }
+            for m in matters
+        ],
+    }
+
+
+def checksum(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def publish_version(
+    jurisdiction: Jurisdiction,
+    *,
+    label: str,
+    doc_number: str,
+    effective_date: date,
+    publisher: str,
+    actor=None,
+) -> ListVersion:
+    """Freeze the working list into a new immutable version."""
+    label, doc_number, publisher = label.strip(), doc_number.strip(), publisher.strip()
+    if not label:
+        raise ListError("请填写版本名称。", "label")
+    if not doc_number:
+        raise ListError("请填写发布文号。", "doc_number")
+    if not publisher:
+        raise ListError("请填写发布机关。", "publisher")
+    if db.session.scalar(
+        select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id, ListVersion.label == label)
+    ):
+        raise ListError(f"版本「{label}」已存在，请换一个版本名称。", "label")
+    content = frozen_content(jurisdiction)
+    seq = (
+        db.session.scalar(select(func.max(ListVersion.seq)).where(ListVersion.jurisdiction_id == jurisdiction.id)) or 0
+    ) + 1
+    version = ListVersion(
+        jurisdiction_id=jurisdiction.id,
+        seq=seq,
+        label=label,
+        doc_number=doc_number,
+        effective_date=effective_date,
+        publisher=publisher,
+        published_by_id=getattr(actor, "id", None),
+        checksum=checksum(content),
+        matter_count=len(content["matters"]),
+    )
+    db.session.add(version)
+    db.session.flush()
+    _write_snapshot(version, content)
+    from registry.public.search import reindex_jurisdiction  # the public search follows the version in force
+
+    reindex_jurisdiction(jurisdiction.id)
+    audit.record(
+        actor,
+        "publish",
+        version,
+        jurisdiction_id=jurisdiction.id,
+        after={
+            "label": label,
+            "doc_number": doc_number,
+            "effective_date": effective_date.isoformat(),
+            "publisher": publisher,
+            "checksum": version.checksum,
+            "matters": version.matter_count,
+        },
+    )
+    return version
+
+
+def _write_snapshot(version: ListVersion, content: dict[str, Any]) -> None:
+    # Core inserts: a national list has millions of rows and the ORM unit of work is not needed here.
+    v = version.id
+    departments = [
+        {
+            "version_id": v,
+            "department_id": d["id"],
+            "name": d["name"],
+            "short_name": d["short_name"],
+            "sector": d["sector"],
+            "website": d["website"],
+            "sort_order": d["sort_order"],
+        }
+        for d in content["departments"]
+    ]
+    if departments:
+        db.session.execute(VersionDepartment.__table__.insert(), departments)
+    duties = [
+        {
+            "version_id": v,
+            "department_id": d["id"],
+            "duty_id": t["id"],
+            "seq": t["seq"],
+            "text": t["text"],
+            "basis": t["basis"],
+        }
+        for d in content["departments"]
+        for t in d["duties"]
+    ]
+    if duties:
+        db.session.execute(VersionDuty.__table__.insert(), duties)
+    matters = content["matters"]
+    vm_table, va_table = VersionMatter.__table__, VersionAssignment.__table__
+    for begin in range(0, len(matters), _SNAPSHOT_CHUNK):
+        chunk = matters[begin : begin + _SNAPSHOT_CHUNK]
+        rows = []
+        for m in chunk:
+            lead = next((a for a in m["assignments"] if a["role"] == Role.LEAD), None)
+            rows.append(
+                {
+                    "version_id": v,
+                    "matter_id": m["id"],
+                    "seq": m["seq"],
+                    "category": m["category"],
+                    "title": m["title"],
+                    "description": m["description"],
+                    "status": m["status"],
+                    "delegated_to_code": m["delegated_to"]["code"] if m["delegated_to"] else None,
+                    "delegated_to_name": m["delegated_to"]["name"] if m["delegated_to"] else None,
+                    "lead_department_id": lead["department_id"] if lead else None,
+                    "basis": m["basis"],
+                }
+            )
+        # RETURNING in parameter order pairs each new version-matter id with its matter.
+        ids = db.session.execute(
+            vm_table.insert().returning(vm_table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        assignments = [
+            {
+                "version_matter_id": vm_id,
+                "version_id": v,
+                "department_id": a["department_id"],
+                "department_name": a["name"],
+                "department_short_name": a["short_name"],
+                "role": a["role"],
+                "position": i,
+            }
+            for vm_id, m in zip(ids, chunk, strict=True)
+            for i, a in enumerate(m["assignments"])
+        ]
+        if assignments:
+            db.session.execute(va_table.insert(), assignments)
+    db.session.flush()
+
+
+_SNAPSHOT_CHUNK = 2000

@@ -1,0 +1,85 @@
+"""§5: the queue of matters with no lead; deciding the lead or delegating to a lower level."""
+
+from datetime import date
+from typing import Any
+
+from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.core.permissions import Permission, requires
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists import forms, queries, services
+from registry.lists.views import bp
+from registry.lists.views.common import (
+    _attempt,
+    _can_edit,
+    _department_choices,
+    _departments_from,
+    _jurisdiction,
+    _matter,
+)
+
+
+@bp.route("/<code>/queue")
+@requires(Permission.LIST_READ, _jurisdiction)
+def queue(code: str):
+    j = g.target
+    return render_template("lists/queue.html", j=j, queue=queries.queue(j), can_edit=_can_edit(j))
+
+
+def _basis_args(form) -> dict[str, Any]:
+    return {
+        "basis_kind": form.basis_kind.data or "",
+        "basis_doc_number": form.basis_doc_number.data or "",
+        "basis_date": form.basis_date.data,
+        "note": form.note.data or "",
+        "expected_version": form.lock_version.data,
+        "actor": current_user,
+    }
+
+
+@bp.route("/matters/<int:matter_id>/decide", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _matter)
+def matter_decide(matter_id: int):
+    m = g.target.obj
+    j = m.jurisdiction
+    form = forms.DecideForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
+    choices = _department_choices(j)
+    form.lead.choices = forms.choices([(0, _("（请选择）"))] + choices)
+    form.cooperating.choices = forms.choices(choices)
+    if form.validate_on_submit():
+
+        def action():
+            lead = _departments_from([form.lead.data], "lead")
+            services.decide_lead(
+                m,
+                lead=lead[0] if lead else None,
+                cooperating=_departments_from(form.cooperating.data or [], "cooperating"),
+                **_basis_args(form),
+            )
+
+        if _attempt(form, action):
+            flash(_("已明确「%(title)s」的牵头部门为%(lead)s。", title=m.title, lead=m.lead.name), "success")
+            return redirect(url_for(".matter", matter_id=m.id))
+    return render_template("lists/matter_decide.html", m=m, j=j, form=form)
+
+
+@bp.route("/matters/<int:matter_id>/delegate", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _matter)
+def matter_delegate(matter_id: int):
+    m = g.target.obj
+    j = m.jurisdiction
+    form = forms.DelegateForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
+    form.to_jurisdiction.choices = forms.choices([(0, _("（请选择）"))] + [(c.id, c.name) for c in j.children])
+    if form.validate_on_submit():
+
+        def action():
+            to = db.session.get(Jurisdiction, form.to_jurisdiction.data) if form.to_jurisdiction.data else None
+            services.delegate_matter(m, to=to, **_basis_args(form))
+
+        if _attempt(form, action):
+            flash(_("已将「%(title)s」交由%(name)s研究明确。", title=m.title, name=m.delegated_to.name), "success")
+            return redirect(url_for(".matter", matter_id=m.id))
+    return render_template("lists/matter_delegate.html", m=m, j=j, form=form)

@@ -1,0 +1,167 @@
+"""Matters of the working list: browse, add, edit, delete."""
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.core.permissions import Permission, requires
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists import forms, queries, services
+from registry.lists.models import STATUS_LABELS, Matter
+from registry.lists.views import bp
+from registry.lists.views.common import (
+    _attempt,
+    _can_edit,
+    _citations_from,
+    _department_choices,
+    _departments_from,
+    _jurisdiction,
+    _matter,
+    _paginate,
+    _prepare_citations,
+)
+
+
+@bp.route("/<code>/matters")
+@requires(Permission.LIST_READ, _jurisdiction)
+def matters(code: str):
+    j = g.target
+    args = request.args
+    department_id = args.get("department", type=int)
+    filters = {
+        "category": args.get("category", "").strip(),
+        "department_id": department_id,
+        "role": args.get("role", ""),
+        "status": args.get("status", "") if args.get("status", "") in STATUS_LABELS else "",
+        "text": args.get("q", "").strip(),
+    }
+    page = _paginate(queries.matters(j, **filters))
+    return render_template(
+        "lists/matters.html",
+        j=j,
+        page=page,
+        filters=filters,
+        categories=queries.categories(j),
+        departments=queries.departments(j, include_retired=True),
+        can_edit=_can_edit(j),
+    )
+
+
+def _matter_form_page(j: Jurisdiction, form, matter: Matter | None):
+    return render_template(
+        "lists/matter_form.html",
+        j=j,
+        form=form,
+        matter=matter,
+        categories=queries.categories(j),
+    )
+
+
+def _prepare_matter_form(form, j: Jurisdiction, matter: Matter | None = None) -> None:
+    choices = _department_choices(j)
+    form.lead.choices = forms.choices([(0, _("（待明确牵头部门）"))] + choices)
+    form.cooperating.choices = forms.choices(choices)
+    _prepare_citations(form, j, matter.citations if matter else ())
+
+
+def _matter_args(form) -> dict[str, Any]:
+    """The matter form as a service's arguments; refuses departments or documents that do not exist."""
+    lead = _departments_from([form.lead.data], "lead")
+    return {
+        "title": form.title.data,
+        "category": form.category.data,
+        "description": form.description.data or "",
+        "lead": lead[0] if lead else None,
+        "cooperating": _departments_from(form.cooperating.data or [], "cooperating"),
+        "citations": _citations_from(form),
+        "actor": current_user,
+    }
+
+
+@bp.route("/<code>/matters/new", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _jurisdiction)
+def matter_new(code: str):
+    j = g.target
+    form = forms.MatterForm()
+    _prepare_matter_form(form, j)
+    if form.validate_on_submit():
+        created = []
+
+        def action():
+            created.append(services.create_matter(j, **_matter_args(form)))
+
+        if _attempt(form, action):
+            flash(_("已新增事项「%(title)s」。", title=created[0].title), "success")
+            return redirect(url_for(".matter", matter_id=created[0].id))
+    return _matter_form_page(j, form, None)
+
+
+@bp.route("/matters/<int:matter_id>")
+@requires(Permission.LIST_READ, _matter)
+def matter(matter_id: int):
+    m = g.target.obj
+    return render_template(
+        "lists/matter.html",
+        m=m,
+        j=m.jurisdiction,
+        history=queries.decision_history(m),
+        lower=queries.lower_matters(m),
+        recent=db.session.scalars(queries.matter_audit(m.id).limit(5)).all(),
+        can_edit=_can_edit(m.jurisdiction),
+    )
+
+
+@bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _matter)
+def matter_edit(matter_id: int):
+    m = g.target.obj
+    j = m.jurisdiction
+    form = forms.MatterForm(
+        data={
+            "category": m.category,
+            "title": m.title,
+            "description": m.description,
+            "lead": m.lead.id if m.lead else 0,
+            "cooperating": [d.id for d in m.cooperating],
+            "lock_version": m.lock_version,
+        }
+    )
+    _prepare_matter_form(form, j, m)
+    if form.validate_on_submit():
+
+        def action():
+            services.update_matter(m, expected_version=form.lock_version.data, **_matter_args(form))
+
+        if _attempt(form, action):
+            flash(_("已保存事项「%(title)s」。", title=m.title), "success")
+            return redirect(url_for(".matter", matter_id=m.id))
+    return _matter_form_page(j, form, m)
+
+
+@bp.route("/matters/<int:matter_id>/delete", methods=["GET", "POST"])
+@requires(Permission.LIST_EDIT, _matter)
+def matter_delete(matter_id: int):
+    m = g.target.obj
+    j = m.jurisdiction
+    form = forms.ConfirmForm(obj=m)
+    if form.validate_on_submit():
+        title = m.title
+        if _attempt(
+            form, lambda: services.delete_matter(m, expected_version=form.lock_version.data, actor=current_user)
+        ):
+            flash(_("已删除事项「%(title)s」。", title=title), "success")
+            return redirect(url_for(".matters", code=j.code))
+    return render_template(
+        "lists/confirm.html",
+        j=j,
+        form=form,
+        heading=_("删除事项「%(title)s」", title=m.title),
+        message=_(
+            "将从%(name)s的工作清单中删除该事项及其牵头、配合部门和依据。已发布的清单版本不受影响。", name=j.name
+        ),
+        button=_("确认删除"),
+        back=url_for(".matter", matter_id=m.id),
+    )
