@@ -98,17 +98,7 @@ class ImportWriter:
         now = utcnow()
         insert_rows(
             Matter.__table__,
-            (
-                "id",
-                "jurisdiction_id",
-                "seq",
-                "category",
-                "title",
-                "description",
-                "status",
-                "lock_version",
-                "created_at",
-            ),
+            MATTER_COLUMNS,
             [
                 (p.matter_id, self.jurisdiction_id, p.seq, p.category, p.title, p.description, str(p.status), 1, now)
                 for p in chunk
