@@ -120,10 +120,18 @@ def _median(values):
     return ordered[len(ordered) // 2]
 
 
-def _batch(context: dict, workers: int) -> float:
+def _batch(context: dict, workers: int) -> tuple[float, float]:
+    """Wall time, and CPU seconds the pool's processes used (reaped children), of BATCH renders."""
+    import resource
+
     from registry.reports.cli import _init_worker, _render_job
 
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
+        cpu0 = children_cpu()
         start = time.perf_counter()
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=("config.Config",)
@@ -131,7 +139,7 @@ def _batch(context: dict, workers: int) -> float:
             futures = [pool.submit(_render_job, "report", context, f"{tmp}/{i:02d}.pdf") for i in range(BATCH)]
             for f in futures:
                 f.result()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, children_cpu() - cpu0
 
 
 def peak_rss(database_url: str, report_id: int) -> dict:
@@ -170,10 +178,14 @@ def run(database, *, log=print) -> dict:
 
     context = report_context(report)
     cores = os.cpu_count() or 1
-    one = _batch(context, 1)
-    log(f"  batch of {BATCH}: 1 process {one:.1f} s")
-    many = _batch(context, cores)
-    log(f"  batch of {BATCH}: {cores} processes {many:.1f} s → speedup {one / many:.2f}×")
+    one, one_cpu = _batch(context, 1)
+    log(f"  batch of {BATCH}: 1 process {one:.1f} s (CPU {one_cpu:.1f} s)")
+    many, many_cpu = _batch(context, cores)
+    # CPU/wall below the number of cores means the pool waited for cores that other work held.
+    log(
+        f"  batch of {BATCH}: {cores} processes {many:.1f} s (CPU {many_cpu:.1f} s, {many_cpu / many:.2f} cores busy)"
+        f" → speedup {one / many:.2f}×"
+    )
     memory = peak_rss(database.env_url, report.id)
     log(f"  peak RSS of a {pages}-page render in a subprocess: {memory['peak_rss_mb']} MB")
     return {
@@ -189,5 +201,8 @@ def run(database, *, log=print) -> dict:
         "batch_all_cores_s": round(many, 2),
         "batch_cores": cores,
         "batch_speedup": round(one / many, 2),
+        "batch_one_core_cpu_s": round(one_cpu, 2),
+        "batch_all_cores_cpu_s": round(many_cpu, 2),
+        "batch_all_cores_busy": round(many_cpu / many, 2),
         **memory,
     }

@@ -170,7 +170,8 @@ def markdown(results: dict) -> str:
             f"\nPDF ({pdf['pages']}-page report): application {pdf['app_median_s']} s vs direct WeasyPrint"
             f" {pdf['direct_median_s']} s (median of {len(pdf['app_s'])}) = **{pdf['app_to_direct']}×**; batch of"
             f" {pdf['batch_reports']}: {pdf['batch_one_core_s']} s on 1 process, {pdf['batch_all_cores_s']} s on"
-            f" {pdf['batch_cores']} = **{pdf['batch_speedup']}×**; peak RSS of one render in a fresh process"
+            f" {pdf['batch_cores']} = **{pdf['batch_speedup']}×** (the pool kept"
+            f" {pdf.get('batch_all_cores_busy', '?')} cores busy on average); peak RSS of one render in a fresh process"
             f" {pdf['peak_rss_mb']} MB (of which {pdf['rss_before_render_mb']} MB before rendering)."
         )
     return "\n".join(lines)
