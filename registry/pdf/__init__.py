@@ -9,19 +9,20 @@ each heading anchor landed feeds the contents of the front matter; the pages are
 one PDF. So the footer counts body pages only and the contents cannot disagree with the body.
 """
 
-import mimetypes
-import os
 import subprocess
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+if TYPE_CHECKING:
+    from registry.pdf.fetcher import StaticOnlyFetcher
+
+# WeasyPrint (with Pillow and fontTools, ≈ 27 MB per process) is imported when a PDF is rendered,
+# not when the application starts: web workers serve pages and never render.
 
 PDF_VARIANT = "pdf/a-3b"
 CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
@@ -69,38 +70,6 @@ def check_cjk_font(list_fonts: Callable[[], list[str]] = _fc_list_chinese) -> st
     )
 
 
-# -- the URL fetcher -----------------------------------------------------------------------------
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Serves files under the static root and refuses everything else: other file:// paths
-    (including `..` and symlink escapes), http(s) and every other scheme, data: URLs, redirects."""
-
-    def __init__(self, static_root: str | os.PathLike[str]):
-        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
-        self.static_root = Path(static_root).resolve()
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None):
-        path = self.resolve(url)
-        if path is None:
-            self.refused.append(url)
-            raise RefusedURL(f"refused: {url[:200]}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        headers = {"Content-Type": content_type + ("; charset=utf-8" if content_type == "text/css" else "")}
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers)
-
-    def resolve(self, url: str) -> Path | None:
-        """The real path of an allowed static file, or None."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-            return None
-        real = Path(os.path.realpath(unquote(parts.path)))
-        if not real.is_relative_to(self.static_root) or not real.is_file():
-            return None
-        return real
-
-
 # -- rendering -----------------------------------------------------------------------------------
 
 
@@ -108,7 +77,17 @@ def _static_root() -> Path:
     return Path(current_app.static_folder).resolve()
 
 
-def _document(html: str, fetcher: StaticOnlyFetcher):
+def __getattr__(name: str):
+    if name == "StaticOnlyFetcher":
+        from registry.pdf.fetcher import StaticOnlyFetcher
+
+        return StaticOnlyFetcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _document(html: str, fetcher: "StaticOnlyFetcher"):
+    from weasyprint import HTML
+
     # base_url is the static root: relative links (the stylesheet) resolve there and nowhere else.
     return HTML(string=html, base_url=_static_root().as_uri() + "/", url_fetcher=fetcher).render()
 
@@ -122,12 +101,14 @@ def heading_pages(document) -> dict[str, int]:
     return pages
 
 
-def render_pdf(template: str, context: dict[str, Any], *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+def render_pdf(template: str, context: dict[str, Any], *, fetcher: "StaticOnlyFetcher | None" = None) -> bytes:
     """Render a PDF template (front matter + numbered body) to PDF/A-3b bytes.
 
     The template receives `part` ("front" or "body") and, for the front, `toc_pages`: heading
     anchor -> body page number. Raises FontMissing when Chinese cannot be shown.
     """
+    from registry.pdf.fetcher import StaticOnlyFetcher
+
     check_cjk_font()
     fetcher = fetcher or StaticOnlyFetcher(_static_root())
     # The bare Jinja environment (autoescaping on): no context processors, so the template sees
