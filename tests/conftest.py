@@ -67,6 +67,9 @@ def _transaction(request, app):
     if "browser" in request.keywords:
         yield
         return
+    from registry.public.queries import reset_caches
+
+    reset_caches()  # the public caches must not carry one test's rows (ids are reused) into the next
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

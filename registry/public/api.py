@@ -69,14 +69,14 @@ def _listing(items: list, total: int, page: int, per_page: int) -> dict[str, Any
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-def _jurisdiction(code: str) -> Jurisdiction:
-    jurisdiction = queries.jurisdiction_by_code(code)
+def _jurisdiction(code: str) -> queries.JurisdictionRef:
+    jurisdiction = queries.jurisdiction_ref(code)
     if jurisdiction is None:
         raise _not_found(_("行政区划代码 %(code)s 不存在。", code=code))
     return jurisdiction
 
 
-def _parts(jurisdiction: Jurisdiction, refs: list[queries.VersionRef]) -> list:
+def _parts(jurisdiction: queries.JurisdictionRef, refs: list[queries.VersionRef]) -> list:
     current = queries.in_force(refs)  # changes with the date too, not only with publication
     return [
         jurisdiction.code,
@@ -104,11 +104,11 @@ def openapi():
 @public
 def jurisdictions():
     page, per_page = _paging()
-    tree = queries.jurisdiction_tree()
-    by_id = {j["id"]: j for j in tree}
-    parents = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.parent_id)).all())
 
     def payload():
+        tree = queries.jurisdiction_tree()
+        by_id = {j["id"]: j for j in tree}
+        parents = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.parent_id)).all())
         chunk = tree[(page - 1) * per_page : page * per_page]
         items = [
             {
@@ -128,12 +128,13 @@ def jurisdictions():
 @bp.route("/jurisdictions/<code>")
 @public
 def jurisdiction(code: str):
-    j = _jurisdiction(code)
-    refs = queries.version_refs(j.id)
+    jref = _jurisdiction(code)
+    refs = queries.version_refs(jref.id)
     current = queries.in_force(refs)
 
     def payload():
         overview = queries.version_overview(current) if current else None
+        j = jref.load()
         return {
             "code": j.code,
             "name": j.name,
@@ -148,7 +149,7 @@ def jurisdiction(code: str):
             "categories": [c["name"] for c in (overview["categories"] if overview else [])],
         }
 
-    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+    return conditional(_parts(jref, refs), _last_modified(refs), _json(payload))
 
 
 @bp.route("/jurisdictions/<code>/versions")
@@ -305,7 +306,7 @@ def matter(matter_id: str):
     jurisdiction_id = queries.jurisdiction_of_matter(mid)
     if jurisdiction_id is None:
         raise _not_found(_("没有编号为 %(id)s 的已发布事项。", id=mid))
-    j = db.session.get(Jurisdiction, jurisdiction_id)
+    j = queries.jurisdiction_ref_by_id(jurisdiction_id)
     refs = queries.version_refs(j.id)
     current = queries.in_force(refs)
 

@@ -1,20 +1,28 @@
 """What the public reads: published versions only, as plain dicts.
 
 A published version never changes, so everything derived from one is cached in-process, keyed by
-the version's fingerprint (id, checksum, publication time, label). Each request makes one cheap
-query for the jurisdiction's versions (which also tells which is in force) and takes the rest from
-the cache; a new or withdrawn version changes the fingerprints and so the keys.
+the version's fingerprint (id, checksum, publication time, label); a new or withdrawn version
+changes the fingerprints and so the keys.
+
+What tells a request which versions exist (jurisdiction by code, a department's or matter's
+jurisdiction, a jurisdiction's versions, published reports) is cached under the *publication token*
+(`publication_token`): one tiny query over the tables whose changes the public sees, re-read at most
+once per `TOKEN_TTL` second per process. Changes made through this process (any flush touching those
+tables) advance a local generation and are seen at once; changes made by another process are seen
+within `TOKEN_TTL` (HTTP caches may keep pages `MAX_AGE` seconds anyway). A warm request therefore
+does no ORM work until the token is re-read.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -63,7 +71,100 @@ class LRUCache:
             self._data.clear()
 
 
-cache = LRUCache()
+# Plain data derived from published versions (pages of matters, departments, histories, diffs). The
+# rendered bodies are cached separately (registry.public.http); this one only serves their misses.
+cache = LRUCache(maxsize=256)
+
+
+# -- publication token -----------------------------------------------------------------------------
+
+TOKEN_TTL = 1.0  # seconds: how stale another process's publication may be seen here
+# Tables whose rows change what the public sees (by name, to avoid importing the reports domain).
+_PUBLIC_TABLES = frozenset({"list_versions", "version_withdrawals", "jurisdictions", "annual_reports"})
+
+_generation = 0
+_token: tuple[int, float, tuple] | None = None  # (generation, read at, token)
+_token_lock = threading.Lock()
+memo = LRUCache(maxsize=50_000)  # small values keyed by (token, kind, argument)
+
+
+def invalidate() -> None:
+    """Forget the publication token in this process (a publication, withdrawal or report)."""
+    global _generation
+    with _token_lock:
+        _generation += 1
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if getattr(obj, "__tablename__", None) in _PUBLIC_TABLES:
+            session.info["public_changed"] = True
+            invalidate()
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    # Again after the commit: another thread may have read the token between flush and commit.
+    if session.info.pop("public_changed", False):
+        invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:
+    if session.info.pop("public_changed", False):
+        invalidate()
+
+
+def _read_token() -> tuple:
+    from registry.reports.models import AnnualReport, ReportState
+
+    return tuple(
+        db.session.execute(
+            select(
+                select(func.count(ListVersion.id)).scalar_subquery(),
+                select(func.max(ListVersion.id)).scalar_subquery(),
+                select(func.max(ListVersion.published_at)).scalar_subquery(),
+                select(func.count(VersionWithdrawal.id)).scalar_subquery(),
+                select(func.count(Jurisdiction.id)).scalar_subquery(),
+                select(func.max(Jurisdiction.id)).scalar_subquery(),
+                select(func.count(AnnualReport.id))
+                .where(AnnualReport.state == ReportState.PUBLISHED)
+                .scalar_subquery(),
+                select(func.max(AnnualReport.published_at)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def publication_token() -> tuple:
+    """Changes whenever anything the public sees is published, withdrawn or added (see the module doc)."""
+    global _token
+    now = time.monotonic()
+    current = _token
+    if current is not None and current[0] == _generation and now - current[1] < TOKEN_TTL:
+        return current[2]
+    generation = _generation
+    value = (generation, _read_token())
+    _token = (generation, now, value)
+    return value
+
+
+def reset_caches() -> None:
+    """Empty every in-process cache (tests: ids are reused after each test's rollback)."""
+    global _token
+    from registry.public.http import bodies
+
+    _token = None
+    invalidate()
+    cache.clear()
+    memo.clear()
+    bodies.clear()
+
+
+def _memo(kind: str, argument: Hashable, produce: Callable[[], Any]) -> Any:
+    return memo.get_or_set((publication_token(), kind, argument), produce)
 
 
 # -- versions --------------------------------------------------------------------------------------
@@ -89,7 +190,11 @@ class VersionRef:
 
 
 def version_refs(jurisdiction_id: int) -> list[VersionRef]:
-    """A jurisdiction's published versions, newest first (one query)."""
+    """A jurisdiction's published versions, newest first (cached under the publication token)."""
+    return _memo("refs", jurisdiction_id, lambda: _version_refs(jurisdiction_id))
+
+
+def _version_refs(jurisdiction_id: int) -> list[VersionRef]:
     rows = db.session.execute(
         select(
             ListVersion.id,
@@ -140,6 +245,48 @@ def version_plain(ref: VersionRef) -> dict[str, Any]:
 
 def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+@dataclass(frozen=True)
+class JurisdictionRef:
+    """What a request needs of a jurisdiction before it knows whether to render (cached)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+    def load(self) -> Jurisdiction:
+        """The ORM object, for rendering (templates walk its parents and children)."""
+        return db.session.get(Jurisdiction, self.id)
+
+
+_JURISDICTION_COLUMNS = (
+    Jurisdiction.id,
+    Jurisdiction.code,
+    Jurisdiction.name,
+    Jurisdiction.level,
+    Jurisdiction.parent_id,
+)
+
+
+def jurisdiction_ref(code: str) -> JurisdictionRef | None:
+    """A jurisdiction by code (cached under the publication token)."""
+
+    def produce():
+        row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.code == code)).first()
+        return JurisdictionRef(*row) if row else None
+
+    return _memo("code", code, produce)
+
+
+def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
+    def produce():
+        row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
+        return JurisdictionRef(*row) if row else None
+
+    return _memo("jid", jurisdiction_id, produce)
 
 
 def jurisdiction_tree() -> list[dict[str, Any]]:
@@ -317,7 +464,11 @@ def in_force_matter_ref(matter_id: int) -> tuple[int, int] | None:
 
 
 def jurisdiction_of_matter(matter_id: int) -> int | None:
-    """The jurisdiction of a matter that appears in any published version."""
+    """The jurisdiction of a matter that appears in any published version (cached)."""
+    return _memo("matter", matter_id, lambda: _jurisdiction_of_matter(matter_id))
+
+
+def _jurisdiction_of_matter(matter_id: int) -> int | None:
     in_force = db.session.scalar(select(SearchEntry.jurisdiction_id).where(SearchEntry.matter_id == matter_id))
     if in_force is not None:
         return in_force
@@ -415,15 +566,29 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
     return cache.get_or_set(("department", ref.fingerprint, department_id), produce)
 
 
-def department_jurisdiction(department_id: int) -> Jurisdiction | None:
-    """The jurisdiction of a department that appears in a published version."""
-    jurisdiction_id = db.session.scalar(
-        select(ListVersion.jurisdiction_id)
-        .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
-        .where(VersionDepartment.department_id == department_id)
-        .limit(1)
-    )
-    return db.session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id else None
+def department_jurisdiction(department_id: int) -> JurisdictionRef | None:
+    """The jurisdiction of a department that appears in a published version (cached)."""
+
+    def produce():
+        return db.session.scalar(
+            select(ListVersion.jurisdiction_id)
+            .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
+            .where(VersionDepartment.department_id == department_id)
+            .limit(1)
+        )
+
+    jurisdiction_id = _memo("department", department_id, produce)
+    return jurisdiction_ref_by_id(jurisdiction_id) if jurisdiction_id else None
+
+
+def published_report_parts(department_id: int) -> tuple:
+    """What identifies a department's published reports, for the page's ETag (cached)."""
+    from registry.reports.queries import published_reports
+
+    def produce():
+        return tuple((r.id, r.pdf_sha256, str(r.published_at)) for r in published_reports(department_id))
+
+    return _memo("reports", department_id, produce)
 
 
 def matter_history(refs: list[VersionRef], matter_id: int, jurisdiction: dict[str, str]) -> list[dict[str, Any]]:
@@ -481,20 +646,10 @@ def version_diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
 
 
 def global_fingerprint() -> tuple:
-    """Changes whenever any version is published or withdrawn or a jurisdiction is added (one query)."""
-    return tuple(
-        db.session.execute(
-            select(
-                select(func.count(ListVersion.id)).scalar_subquery(),
-                select(func.max(ListVersion.id)).scalar_subquery(),
-                select(func.max(ListVersion.published_at)).scalar_subquery(),
-                select(func.count(VersionWithdrawal.id)).scalar_subquery(),
-                select(func.count(Jurisdiction.id)).scalar_subquery(),
-                select(func.max(Jurisdiction.id)).scalar_subquery(),
-            )
-        ).one()
-    )
+    """Changes whenever any version is published or withdrawn or a jurisdiction is added: the
+    database part of the publication token (no query while the token is fresh)."""
+    return publication_token()[1]
 
 
 def latest_published_at():
-    return db.session.scalar(select(func.max(ListVersion.published_at)))
+    return publication_token()[1][2]

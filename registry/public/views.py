@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 
 from registry.core.permissions import public
 from registry.extensions import db
-from registry.jurisdictions.models import Jurisdiction
 from registry.public import queries, search
 from registry.public.http import conditional
 
@@ -36,14 +35,14 @@ def _pages(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def _load(code: str) -> tuple[Jurisdiction, list[queries.VersionRef]]:
-    jurisdiction = queries.jurisdiction_by_code(code)
+def _load(code: str) -> tuple[queries.JurisdictionRef, list[queries.VersionRef]]:
+    jurisdiction = queries.jurisdiction_ref(code)
     if jurisdiction is None:
         abort(404)
     return jurisdiction, queries.version_refs(jurisdiction.id)
 
 
-def _parts(jurisdiction: Jurisdiction, refs: list[queries.VersionRef]) -> list:
+def _parts(jurisdiction: queries.JurisdictionRef, refs: list[queries.VersionRef]) -> list:
     # Which version is in force changes with the date too (a future-dated version taking effect).
     current = queries.in_force(refs)
     return [jurisdiction.name, current.id if current else None, *(r.fingerprint + (r.withdrawn,) for r in refs)]
@@ -72,7 +71,7 @@ def version(code: str, label: str):
 
 
 def _version_page(code: str, label: str | None):
-    jurisdiction, refs = _load(code)
+    jref, refs = _load(code)
     current = queries.in_force(refs)
     shown = queries.by_label(refs, label) if label is not None else current
     if label is not None and shown is None:
@@ -85,8 +84,9 @@ def _version_page(code: str, label: str | None):
     def render():
         if shown is None:
             return render_template(
-                "public/jurisdiction.html", jurisdiction=jurisdiction, refs=refs, shown=None, current=current
+                "public/jurisdiction.html", jurisdiction=jref.load(), refs=refs, shown=None, current=current
             )
+        jurisdiction = jref.load()
         j = queries.jurisdiction_plain(jurisdiction)
         overview = queries.version_overview(shown)
         matters = queries.version_matters(
@@ -108,25 +108,25 @@ def _version_page(code: str, label: str | None):
             pages=_pages(matters["total"], per_page),
         )
 
-    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
+    return conditional(_parts(jref, refs), _last_modified(refs), render)
 
 
 @bp.route("/jurisdictions/<code>/versions")
 @public
 def versions(code: str):
-    jurisdiction, refs = _load(code)
+    jref, refs = _load(code)
     current = queries.in_force(refs)
     return conditional(
-        _parts(jurisdiction, refs),
+        _parts(jref, refs),
         _last_modified(refs),
-        lambda: render_template("public/versions.html", jurisdiction=jurisdiction, refs=refs, current=current),
+        lambda: render_template("public/versions.html", jurisdiction=jref.load(), refs=refs, current=current),
     )
 
 
 @bp.route("/jurisdictions/<code>/compare")
 @public
 def compare(code: str):
-    jurisdiction, refs = _load(code)
+    jref, refs = _load(code)
     if not refs:
         abort(404)
     default_new = refs[0]
@@ -138,9 +138,9 @@ def compare(code: str):
 
     def render():
         diff = queries.version_diff(old, new) if old.id != new.id else None
-        return render_template("public/compare.html", jurisdiction=jurisdiction, refs=refs, old=old, new=new, diff=diff)
+        return render_template("public/compare.html", jurisdiction=jref.load(), refs=refs, old=old, new=new, diff=diff)
 
-    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
+    return conditional(_parts(jref, refs), _last_modified(refs), render)
 
 
 @bp.route("/jurisdictions/<code>/versions/<label>/download.<fmt>")
@@ -151,7 +151,7 @@ def download(code: str, label: str, fmt: str):
 
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    jurisdiction, refs = _load(code)
+    jref, refs = _load(code)
     ref = queries.by_label(refs, label)
     if ref is None:
         abort(404)
@@ -159,7 +159,7 @@ def download(code: str, label: str, fmt: str):
     def render():
         content, filename, mimetype = queries.cache.get_or_set(
             ("export", ref.fingerprint, fmt),
-            lambda: export_list(jurisdiction, fmt, db.session.get(ListVersion, ref.id)),
+            lambda: export_list(jref.load(), fmt, db.session.get(ListVersion, ref.id)),
         )
         response = current_app.response_class(content, mimetype=mimetype)
         response.headers.set("Content-Disposition", "attachment", filename=filename)
@@ -173,15 +173,15 @@ def download(code: str, label: str, fmt: str):
 def department(department_id: int):
     from registry.reports.queries import published_reports
 
-    jurisdiction = queries.department_jurisdiction(department_id)
-    if jurisdiction is None:
+    jref = queries.department_jurisdiction(department_id)
+    if jref is None:
         abort(404)
-    refs = queries.version_refs(jurisdiction.id)
+    refs = queries.version_refs(jref.id)
     current = queries.in_force(refs)
-    reports = published_reports(department_id)
-    report_parts = [(r.id, r.pdf_sha256, str(r.published_at)) for r in reports]
+    report_parts = queries.published_report_parts(department_id)
 
     def render():
+        jurisdiction = jref.load()
         j = queries.jurisdiction_plain(jurisdiction)
         info = queries.department_in_version(current, department_id, j) if current else None
         if info is None:
@@ -197,10 +197,10 @@ def department(department_id: int):
             jurisdiction=jurisdiction,
             department=info,
             current=current,
-            reports=reports,
+            reports=published_reports(department_id),
         )
 
-    return conditional([*_parts(jurisdiction, refs), *report_parts], _last_modified(refs), render)
+    return conditional([*_parts(jref, refs), *report_parts], _last_modified(refs), render)
 
 
 @bp.route("/matters/<int:matter_id>")
@@ -209,11 +209,12 @@ def matter(matter_id: int):
     jurisdiction_id = queries.jurisdiction_of_matter(matter_id)
     if jurisdiction_id is None:
         abort(404)
-    jurisdiction = db.session.get(Jurisdiction, jurisdiction_id)
+    jref = queries.jurisdiction_ref_by_id(jurisdiction_id)
     refs = queries.version_refs(jurisdiction_id)
     current = queries.in_force(refs)
 
     def render():
+        jurisdiction = jref.load()
         j = queries.jurisdiction_plain(jurisdiction)
         history = queries.matter_history(refs, matter_id, j)
         in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
@@ -228,7 +229,7 @@ def matter(matter_id: int):
             current=current,
         )
 
-    return conditional(_parts(jurisdiction, refs), _last_modified(refs), render)
+    return conditional(_parts(jref, refs), _last_modified(refs), render)
 
 
 @bp.route("/search", endpoint="search")
