@@ -320,7 +320,13 @@ def document() -> dict[str, Any]:
                 "MatterList",
                 [
                     _param("jurisdiction", "query", {"type": "string"}, "行政区划代码"),
-                    _param("q", "query", {"type": "string", "minLength": 2}, "关键词，至少两个字，空格分隔多个"),
+                    _param(
+                        "q",
+                        "query",
+                        {"type": "string", "minLength": 2},
+                        "关键词，至少两个字，空格分隔多个；"
+                        "计数到 1000 为止：total 为 1001 表示超过 1000 项，只能翻到前 1000 项",
+                    ),
                     _param("department", "query", id_param, "部门编号"),
                     _param("role", "query", {"type": "string", "enum": ["lead", "cooperating"]}, "部门角色"),
                     _param("category", "query", {"type": "string"}, "事项类别"),

@@ -246,15 +246,34 @@ def rebuild_index(conn=None) -> int:
 # -- searching -------------------------------------------------------------------------------------
 
 
+# Counting stops here: past it a count costs as much as the hits it counts (on PostgreSQL every
+# candidate's positions are rechecked), and nobody pages through a thousand results. Only the first
+# COUNT_CAP hits can be paged to; the page says "more than 1000".
+COUNT_CAP = 1000
+
+
 @dataclass
 class Hits:
     version_matter_ids: list[int]
-    title_total: int
-    other_total: int
+    title_total: int  # at most cap + 1
+    other_total: int  # at most cap + 1
+    cap: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        """More than `cap` hits: the counts are lower bounds and only the first `cap` are served."""
+        return self.cap is not None and self.title_total + self.other_total > self.cap
 
     @property
     def total(self) -> int:
-        return self.title_total + self.other_total
+        """The number of hits, or cap + 1 when there are more than cap."""
+        exact = self.title_total + self.other_total
+        return exact if self.cap is None else min(exact, self.cap + 1)
+
+    @property
+    def reachable(self) -> int:
+        """How many hits can be paged to."""
+        return self.total if self.cap is None else min(self.total, self.cap)
 
 
 def _fts_phrase(bigrams: list[str]) -> str:
@@ -265,28 +284,40 @@ def _ts_phrase(bigrams: list[str]) -> str:
     return "(" + " <-> ".join(f"'{_quote(b)}'" for b in bigrams) + ")"
 
 
-def search_ids(q: str, jurisdiction_id: int | None = None, *, offset: int = 0, limit: int = 20) -> Hits:
+def search_ids(
+    q: str, jurisdiction_id: int | None = None, *, offset: int = 0, limit: int = 20, cap: int | None | bool = True
+) -> Hits:
     """Version matter ids in force matching every term of q: title matches first, then the rest,
-    each group in list order. Raises QueryTooShort."""
+    each group in list order; counted up to `cap` + 1 (True: COUNT_CAP; None: exactly). Raises QueryTooShort."""
+    if cap is True:
+        cap = COUNT_CAP
     terms = query_terms(q)
     if db.session.get_bind().dialect.name == "sqlite":
-        return _search_sqlite(terms, jurisdiction_id, offset, limit)
-    return _search_postgres(terms, jurisdiction_id, offset, limit)
+        return _search_sqlite(terms, jurisdiction_id, offset, limit, cap)
+    return _search_postgres(terms, jurisdiction_id, offset, limit, cap)
 
 
-def _page(count_title, fetch_title, count_other, fetch_other, offset: int, limit: int) -> Hits:
+def _page(count_title, fetch_title, count_other, fetch_other, offset: int, limit: int, cap: int | None) -> Hits:
+    """One page of title hits then other hits. Counts stop at cap + 1, so past that only positions
+    below cap are served (the true number of title hits is then unknown)."""
+    if cap is not None:
+        limit = max(0, min(limit, cap - offset))
     title_total = count_title()
     ids: list[int] = []
-    if offset < title_total:
+    if offset < title_total and limit:
         ids = fetch_title(offset, limit)
     other_total = count_other()
-    if len(ids) < limit:
+    if len(ids) < limit and (cap is None or title_total <= cap):
         other_offset = max(0, offset - title_total)
         ids += fetch_other(other_offset, limit - len(ids))
-    return Hits(ids, title_total, other_total)
+    return Hits(ids, title_total, other_total, cap)
 
 
-def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
+def _limit_clause(cap: int | None) -> str:
+    return "" if cap is None else f" LIMIT {int(cap) + 1}"
+
+
+def _search_sqlite(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     phrases = " AND ".join(_fts_phrase(t) for t in terms)
     scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
     title_match = f"{scope}title : ({phrases})"
@@ -294,7 +325,8 @@ def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
 
     def count(match):
         return lambda: db.session.execute(
-            text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"), {"m": match}
+            text(f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m{_limit_clause(cap)})"),
+            {"m": match},
         ).scalar_one()
 
     def fetch(match):
@@ -305,10 +337,10 @@ def _search_sqlite(terms, jurisdiction_id, offset, limit) -> Hits:
             ).scalars()
         )
 
-    return _page(count(title_match), fetch(title_match), count(other_match), fetch(other_match), offset, limit)
+    return _page(count(title_match), fetch(title_match), count(other_match), fetch(other_match), offset, limit, cap)
 
 
-def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
+def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
     all_terms = " & ".join(_ts_phrase(t) for t in terms)
     params: dict[str, str] = {"scoped_q": scope + all_terms, "all_q": all_terms}
@@ -316,8 +348,11 @@ def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
     other_where = "body_terms @@ CAST(:scoped_q AS tsquery) AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
 
     def count(where):
+        # Capped: the bitmap scan stops after COUNT_CAP + 1 rechecked rows. (count(*) OVER () on the
+        # page query would count every hit: measured slower than the page plus this capped count.)
         return lambda: db.session.execute(
-            text(f"SELECT count(*) FROM search_entries WHERE {where}"), params
+            text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where}{_limit_clause(cap)}) AS hits"),
+            params,
         ).scalar_one()
 
     def fetch(where):
@@ -331,7 +366,7 @@ def _search_postgres(terms, jurisdiction_id, offset, limit) -> Hits:
             ).scalars()
         )
 
-    return _page(count(title_where), fetch(title_where), count(other_where), fetch(other_where), offset, limit)
+    return _page(count(title_where), fetch(title_where), count(other_where), fetch(other_where), offset, limit, cap)
 
 
 def matching_ids(q: str, jurisdiction_id: int | None = None):

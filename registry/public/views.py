@@ -15,6 +15,18 @@ bp = Blueprint("public", __name__)
 SEARCH_PER_PAGE = 20
 
 
+@bp.app_template_global()
+def matter_href(matter_id: int) -> str:
+    """url_for("public.matter", ...) by string formatting: a page links hundreds of matters."""
+    return f"{request.script_root}/matters/{int(matter_id)}"
+
+
+@bp.app_template_global()
+def department_href(department_id: int) -> str:
+    """url_for("public.department", ...) by string formatting."""
+    return f"{request.script_root}/departments/{int(department_id)}"
+
+
 def _page_arg() -> int:
     value = request.args.get("page", "1")
     if not value.isdigit() or int(value) < 1:
@@ -267,7 +279,7 @@ def search_page():
         hits=hits,
         results=results,
         page=page,
-        pages=_pages(hits.total, SEARCH_PER_PAGE) if hits else 1,
+        pages=_pages(hits.reachable, SEARCH_PER_PAGE) if hits else 1,
         title_count=hits.title_total if hits else 0,
         offset=(page - 1) * SEARCH_PER_PAGE,
     )

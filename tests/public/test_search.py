@@ -136,7 +136,7 @@ def _scan(docs, words: list[str], jurisdiction_id=None, field=None) -> set[int]:
 
 
 def _search_all(q, jurisdiction_id=None):
-    hits = search.search_ids(q, jurisdiction_id, limit=100_000)
+    hits = search.search_ids(q, jurisdiction_id, limit=100_000, cap=None)  # exact counts
     assert len(hits.version_matter_ids) == hits.total
     return hits
 
@@ -185,8 +185,31 @@ def test_title_matches_come_first_and_pages_cover_every_hit(corpus):
     assert set(hits.version_matter_ids[: len(title_ids)]) == title_ids
     paged = []
     for page in range(0, hits.total, 37):
-        paged += search.search_ids("秸秆", offset=page, limit=37).version_matter_ids
+        paged += search.search_ids("秸秆", offset=page, limit=37, cap=None).version_matter_ids
     assert paged == hits.version_matter_ids
+
+
+def test_counting_stops_past_the_cap_and_pages_stop_there(corpus):
+    _province, _city, docs = corpus
+    everything = _search_all("管理").version_matter_ids
+    assert len(everything) > 30
+    capped = search.search_ids("管理", limit=100_000, cap=25)
+    assert capped.capped and capped.total == 26 and capped.reachable == 25
+    assert capped.version_matter_ids == everything[:25]
+    paged = []
+    for offset in range(0, 40, 10):
+        paged += search.search_ids("管理", offset=offset, limit=10, cap=25).version_matter_ids
+    assert paged == everything[:25]
+    rare = next(p + o for p in PLACES for o in OBJECTS if 0 < len(_scan(docs, [p + o])) < 25)
+    few = search.search_ids(rare, limit=100_000, cap=25)
+    assert not few.capped and set(few.version_matter_ids) == _scan(docs, [rare])
+
+
+def test_the_search_page_says_more_than_the_cap(client, corpus, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 25)  # the corpus is small; the real cap is 1000
+    page = client.get("/search?q=管理").get_data(as_text=True)
+    assert "25 项以上事项" in page
+    assert "只列出前 25 项" in page
 
 
 def test_a_substring_split_by_punctuation_does_not_match(app):
