@@ -19,10 +19,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -73,7 +74,7 @@ class LRUCache:
 
 # Plain data derived from published versions (pages of matters, departments, histories, diffs). The
 # rendered bodies are cached separately (registry.public.http); this one only serves their misses.
-cache = LRUCache(maxsize=256)
+cache = LRUCache(maxsize=64)
 
 
 # -- publication token -----------------------------------------------------------------------------
@@ -329,7 +330,7 @@ def _party(a: VersionAssignment) -> dict[str, Any]:
     return {"id": a.department_id, "name": a.department_name, "short_name": a.department_short_name}
 
 
-def matter_plain(m: VersionMatter, jurisdiction: dict[str, str], label: str) -> dict[str, Any]:
+def matter_plain(m: Any, jurisdiction: dict[str, str], label: str) -> dict[str, Any]:
     """A matter as the API and the pages show it (the API's shape plus seq and delegation)."""
     lead = next((a for a in m.assignments if a.role == Role.LEAD), None)
     return {
@@ -367,6 +368,43 @@ def api_matter(matter: dict[str, Any]) -> dict[str, Any]:
     return {k: matter[k] for k in API_MATTER_KEYS}
 
 
+_MATTER_COLUMNS = (
+    VersionMatter.id,
+    VersionMatter.version_id,
+    VersionMatter.matter_id,
+    VersionMatter.seq,
+    VersionMatter.category,
+    VersionMatter.title,
+    VersionMatter.description,
+    VersionMatter.status,
+    VersionMatter.delegated_to_code,
+    VersionMatter.delegated_to_name,
+    VersionMatter.basis,
+)
+
+
+def _matter_rows(query) -> list[SimpleNamespace]:
+    """Version matters with their assignments as light rows, for matter_plain (two core queries: no
+    ORM objects to hydrate and track). `query` selects _MATTER_COLUMNS, possibly more."""
+    matters = [SimpleNamespace(**row._mapping, assignments=[]) for row in db.session.execute(query)]
+    by_id = {m.id: m for m in matters}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        for a in db.session.execute(
+            select(
+                VersionAssignment.version_matter_id,
+                VersionAssignment.role,
+                VersionAssignment.department_id,
+                VersionAssignment.department_name,
+                VersionAssignment.department_short_name,
+            )
+            .where(VersionAssignment.version_matter_id.in_(ids[start : start + 500]))
+            .order_by(VersionAssignment.version_matter_id, VersionAssignment.position, VersionAssignment.id)
+        ):
+            by_id[a.version_matter_id].assignments.append(a)
+    return matters
+
+
 def _matter_query(ref_id: int, category: str | None, department_id: int | None, role: str | None):
     query = select(VersionMatter).where(VersionMatter.version_id == ref_id)
     if category:
@@ -396,12 +434,12 @@ def version_matters(
     def produce():
         query = _matter_query(ref.id, category, department_id, role)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        matters = db.session.scalars(
-            query.options(selectinload(VersionMatter.assignments))
+        matters = _matter_rows(
+            query.with_only_columns(*_MATTER_COLUMNS)
             .order_by(VersionMatter.seq, VersionMatter.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
-        ).all()
+        )
         return {"items": [matter_plain(m, jurisdiction, ref.label) for m in matters], "total": total}
 
     key = ("matters", ref.fingerprint, category, department_id, role, page, per_page)
@@ -412,14 +450,20 @@ def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
     """Matters by version-matter id, in the order given (for search results)."""
     if not ids:
         return []
-    rows = db.session.execute(
-        select(VersionMatter, ListVersion.label, Jurisdiction.code, Jurisdiction.name)
+    rows = _matter_rows(
+        select(
+            *_MATTER_COLUMNS,
+            ListVersion.label.label("version_label"),
+            Jurisdiction.code.label("jurisdiction_code"),
+            Jurisdiction.name.label("jurisdiction_name"),
+        )
         .join(ListVersion, ListVersion.id == VersionMatter.version_id)
         .join(Jurisdiction, Jurisdiction.id == ListVersion.jurisdiction_id)
         .where(VersionMatter.id.in_(ids))
-        .options(selectinload(VersionMatter.assignments))
-    ).all()
-    by_id = {m.id: matter_plain(m, {"code": code, "name": name}, label) for m, label, code, name in rows}
+    )
+    by_id = {
+        m.id: matter_plain(m, {"code": m.jurisdiction_code, "name": m.jurisdiction_name}, m.version_label) for m in rows
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -544,11 +588,11 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
             .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
             .order_by(VersionDuty.seq, VersionDuty.id)
         ).all()
-        matters = db.session.scalars(
+        matters = _matter_rows(
             _matter_query(ref.id, None, department_id, None)
-            .options(selectinload(VersionMatter.assignments))
+            .with_only_columns(*_MATTER_COLUMNS)
             .order_by(VersionMatter.seq, VersionMatter.id)
-        ).all()
+        )
         plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
         return {
             "id": d.department_id,
@@ -598,10 +642,10 @@ def matter_history(refs: list[VersionRef], matter_id: int, jurisdiction: dict[st
     def produce():
         by_version = {
             m.version_id: m
-            for m in db.session.scalars(
-                select(VersionMatter)
-                .where(VersionMatter.matter_id == matter_id, VersionMatter.version_id.in_([r.id for r in refs]))
-                .options(selectinload(VersionMatter.assignments))
+            for m in _matter_rows(
+                select(*_MATTER_COLUMNS).where(
+                    VersionMatter.matter_id == matter_id, VersionMatter.version_id.in_([r.id for r in refs])
+                )
             )
         }
         history, previous = [], None
