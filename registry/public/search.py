@@ -297,47 +297,60 @@ def search_ids(
     return _search_postgres(terms, jurisdiction_id, offset, limit, cap)
 
 
-def _page(count_title, fetch_title, count_other, fetch_other, offset: int, limit: int, cap: int | None) -> Hits:
+# Above this many hits a page is found fastest by walking the ids in order (PostgreSQL's primary key)
+# and testing each row; below it, by collecting the hits from the index and sorting them.
+FEW_HITS = 1000
+
+
+def _page(count_title, fetch_title, count_body, fetch_other, offset: int, limit: int, cap: int | None) -> Hits:
     """One page of title hits then other hits. Counts stop at cap + 1, so past that only positions
-    below cap are served (the true number of title hits is then unknown)."""
+    below cap are served (the true number of title hits is then unknown).
+
+    The body indexes the title too, so the other hits number body hits minus title hits: counting
+    them needs no NOT (which would recheck every title hit only to discard it)."""
     if cap is not None:
         limit = max(0, min(limit, cap - offset))
-    title_total = count_title()
+    title_total = count_title(None if cap is None else cap + 1)
     ids: list[int] = []
     if offset < title_total and limit:
-        ids = fetch_title(offset, limit)
-    other_total = count_other()
-    if len(ids) < limit and (cap is None or title_total <= cap):
+        ids = fetch_title(offset, limit, title_total)
+    if cap is not None and title_total > cap:
+        return Hits(ids, title_total, 0, cap)  # more than cap in all: the rest is neither counted nor served
+    other_total = count_body(None if cap is None else title_total + cap + 1) - title_total
+    if len(ids) < limit:
         other_offset = max(0, offset - title_total)
-        ids += fetch_other(other_offset, limit - len(ids))
+        ids += fetch_other(other_offset, limit - len(ids), other_total)
     return Hits(ids, title_total, other_total, cap)
 
 
-def _limit_clause(cap: int | None) -> str:
-    return "" if cap is None else f" LIMIT {int(cap) + 1}"
+def _limit_clause(limit: int | None) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)}"
 
 
 def _search_sqlite(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     phrases = " AND ".join(_fts_phrase(t) for t in terms)
     scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
     title_match = f"{scope}title : ({phrases})"
-    other_match = f"{scope}body : ({phrases}) NOT title : ({phrases})"
+    body_match = f"{scope}body : ({phrases})"
+    other_match = f"{body_match} NOT title : ({phrases})"
 
     def count(match):
-        return lambda: db.session.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m{_limit_clause(cap)})"),
+        return lambda at_most: db.session.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m{_limit_clause(at_most)})"
+            ),
             {"m": match},
         ).scalar_one()
 
     def fetch(match):
-        return lambda off, lim: list(
+        return lambda off, lim, _count: list(
             db.session.execute(
                 text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m ORDER BY rowid LIMIT :l OFFSET :o"),
                 {"m": match, "l": lim, "o": off},
             ).scalars()
         )
 
-    return _page(count(title_match), fetch(title_match), count(other_match), fetch(other_match), offset, limit, cap)
+    return _page(count(title_match), fetch(title_match), count(body_match), fetch(other_match), offset, limit, cap)
 
 
 def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
@@ -345,28 +358,34 @@ def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     all_terms = " & ".join(_ts_phrase(t) for t in terms)
     params: dict[str, str] = {"scoped_q": scope + all_terms, "all_q": all_terms}
     title_where = "title_terms @@ CAST(:scoped_q AS tsquery)"
-    other_where = "body_terms @@ CAST(:scoped_q AS tsquery) AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
+    body_where = "body_terms @@ CAST(:scoped_q AS tsquery)"
+    other_where = f"{body_where} AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
 
     def count(where):
-        # Capped: the bitmap scan stops after COUNT_CAP + 1 rechecked rows. (count(*) OVER () on the
-        # page query would count every hit: measured slower than the page plus this capped count.)
-        return lambda: db.session.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where}{_limit_clause(cap)}) AS hits"),
+        # Capped: the bitmap scan stops after that many rechecked rows. (count(*) OVER () on the page
+        # query would count every hit: measured slower than the page plus this capped count.)
+        return lambda at_most: db.session.execute(
+            text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where}{_limit_clause(at_most)}) AS hits"),
             params,
         ).scalar_one()
 
     def fetch(where):
-        return lambda off, lim: list(
-            db.session.execute(
-                text(
-                    f"SELECT version_matter_id FROM search_entries WHERE {where}"
-                    " ORDER BY version_matter_id LIMIT :l OFFSET :o"
-                ).bindparams(bindparam("l"), bindparam("o")),
-                {**params, "l": lim, "o": off},
-            ).scalars()
-        )
+        def page(off: int, lim: int, count: int) -> list[int]:
+            # With few hits, keep the planner off the primary key walk (`+ 0`): it would test every row.
+            order = "version_matter_id" if count > FEW_HITS else "version_matter_id + 0"
+            return list(
+                db.session.execute(
+                    text(
+                        f"SELECT version_matter_id FROM search_entries WHERE {where}"
+                        f" ORDER BY {order} LIMIT :l OFFSET :o"
+                    ).bindparams(bindparam("l"), bindparam("o")),
+                    {**params, "l": lim, "o": off},
+                ).scalars()
+            )
 
-    return _page(count(title_where), fetch(title_where), count(other_where), fetch(other_where), offset, limit, cap)
+        return page
+
+    return _page(count(title_where), fetch(title_where), count(body_where), fetch(other_where), offset, limit, cap)
 
 
 def matching_ids(q: str, jurisdiction_id: int | None = None):
