@@ -282,6 +282,17 @@ def jurisdiction_ref(code: str) -> JurisdictionRef | None:
     return _memo("code", code, produce)
 
 
+def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
+    """Parents from the nearest up to the root, like Jurisdiction.ancestors() (cached)."""
+    result: list[JurisdictionRef] = []
+    node = jurisdiction_ref_by_id(jurisdiction_id)
+    while node is not None and node.parent_id is not None and len(result) < 16:
+        node = jurisdiction_ref_by_id(node.parent_id)
+        if node is not None:
+            result.append(node)
+    return result
+
+
 def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
     def produce():
         row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
@@ -537,7 +548,11 @@ def version_overview(ref: VersionRef) -> dict[str, Any]:
             (d, r): n
             for d, r, n in db.session.execute(
                 select(VersionAssignment.department_id, VersionAssignment.role, func.count())
-                .where(VersionAssignment.version_id == ref.id)
+                .where(
+                    VersionAssignment.version_id == ref.id,
+                    # Only these are shown; and it lets the (department, version, role) index serve.
+                    VersionAssignment.department_id.in_([d.department_id for d in departments]),
+                )
                 .group_by(VersionAssignment.department_id, VersionAssignment.role)
             )
         }

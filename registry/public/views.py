@@ -27,6 +27,12 @@ def department_href(department_id: int) -> str:
     return f"{request.script_root}/departments/{int(department_id)}"
 
 
+@bp.app_template_global()
+def ancestors_of(jurisdiction) -> list[queries.JurisdictionRef]:
+    """The breadcrumbs' parents, from the cached jurisdictions instead of lazy-loading each level."""
+    return queries.ancestor_refs(jurisdiction.id)
+
+
 def _page_arg() -> int:
     value = request.args.get("page", "1")
     if not value.isdigit() or int(value) < 1:
