@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 translations: $(VENV)/.installed
 	@if ls registry/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d registry/translations; fi
+		$(BIN)/pybabel -q compile --use-fuzzy -d registry/translations; fi
 
 system-deps:
 	@./.ci/apt-ensure $(RUNTIME_DEBS)
