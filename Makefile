@@ -10,8 +10,9 @@ FLASK := $(BIN)/flask --app wsgi
 
 # WeasyPrint's system libraries and a Chinese font (PDFs must never show boxes).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
-# For the tests: a browser for the end-to-end tests, poppler's pdffonts/pdftotext for PDF checks.
-TEST_DEBS := chromium poppler-utils
+# For the tests: a browser for the end-to-end tests (and libatomic1 for Playwright's bundled node
+# driver), poppler's pdffonts/pdftotext for PDF checks.
+TEST_DEBS := chromium libatomic1 poppler-utils
 
 .PHONY: run test lint format setup system-deps test-system-deps translations bench clean
 
