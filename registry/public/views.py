@@ -22,6 +22,12 @@ def matter_href(matter_id: int) -> str:
 
 
 @bp.app_template_global()
+def matter_labels() -> dict[str, str]:
+    """The labels of a matter in a list, translated once per page instead of once per matter."""
+    return {"lead": _("牵头部门"), "cooperating": _("配合部门"), "pending": _("待明确")}
+
+
+@bp.app_template_global()
 def department_href(department_id: int) -> str:
     """url_for("public.department", ...) by string formatting."""
     return f"{request.script_root}/departments/{int(department_id)}"
