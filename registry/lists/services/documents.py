@@ -22,28 +22,19 @@ def get_or_create_document(
     actor=None,
 ) -> PolicyDocument:
     """The jurisdiction's policy document with this title and 文号, created when missing."""
-    title = title.strip().strip("《》")
-    if not title:
-        raise ListError("文件名称不能为空。", "title")
+    title, doc_number = title.strip().strip("《》"), doc_number.strip()
     document = db.session.scalar(
         select(PolicyDocument).where(
             PolicyDocument.jurisdiction_id == jurisdiction.id,
             PolicyDocument.title == title,
-            PolicyDocument.doc_number == doc_number.strip(),
+            PolicyDocument.doc_number == doc_number,
         )
     )
-    if document is None:
-        document = PolicyDocument(
-            jurisdiction_id=jurisdiction.id,
-            title=title,
-            doc_number=doc_number.strip(),
-            issuer=issuer.strip(),
-            issued_on=issued_on,
-        )
-        db.session.add(document)
-        db.session.flush()
-        audit.record(actor, "create", document, jurisdiction_id=jurisdiction.id, after=document.audit_data())
-    return document
+    if document is not None:
+        return document
+    return create_document(
+        jurisdiction, title=title, doc_number=doc_number, issuer=issuer, issued_on=issued_on, actor=actor
+    )
 
 
 def cite(matter_or_duty: Matter | Duty, document: PolicyDocument, article: str = "") -> Citation:
