@@ -32,6 +32,19 @@ def _basis_text(decision: LeadDecision) -> str:
     return "，".join(parts)
 
 
+def _record_decision(matter, actor, basis_kind, basis_doc_number, basis_date, note, **target) -> LeadDecision:
+    decision = LeadDecision(
+        basis_kind=basis_kind,
+        basis_doc_number=basis_doc_number.strip(),
+        basis_date=basis_date,
+        note=note.strip(),
+        decided_by_id=getattr(actor, "id", None),
+        **target,
+    )
+    matter.decisions.append(decision)
+    return decision
+
+
 def decide_lead(
     matter: Matter,
     *,
@@ -54,16 +67,9 @@ def decide_lead(
     _check_basis(basis_kind, basis_doc_number, basis_date)
     before = matter.audit_data()
     _apply_assignments(matter, lead, cooperating)
-    decision = LeadDecision(
-        kind="assign",
-        department=lead,
-        basis_kind=basis_kind,
-        basis_doc_number=basis_doc_number.strip(),
-        basis_date=basis_date,
-        note=note.strip(),
-        decided_by_id=getattr(actor, "id", None),
+    decision = _record_decision(
+        matter, actor, basis_kind, basis_doc_number, basis_date, note, kind="assign", department=lead
     )
-    matter.decisions.append(decision)
     _touch(matter)
     db.session.flush()
     summary = f"明确牵头部门为「{lead.name}」（{_basis_text(decision)}）"
@@ -134,16 +140,9 @@ def delegate_matter(
         )
         cite(lower, document, citation.article)
     matter.status, matter.delegated_to = MatterStatus.DELEGATED, to
-    decision = LeadDecision(
-        kind="delegate",
-        to_jurisdiction=to,
-        basis_kind=basis_kind,
-        basis_doc_number=basis_doc_number.strip(),
-        basis_date=basis_date,
-        note=note.strip(),
-        decided_by_id=getattr(actor, "id", None),
+    decision = _record_decision(
+        matter, actor, basis_kind, basis_doc_number, basis_date, note, kind="delegate", to_jurisdiction=to
     )
-    matter.decisions.append(decision)
     db.session.flush()
     audit.record(
         actor,
