@@ -126,18 +126,21 @@ def markdown(results: dict) -> str:
                 "",
                 f"Public throughput, {db_label} (gunicorn {http['workers']} × {http['worker_class']}"
                 f" {http['threads']} threads; wrk 1 thread, {http['connections']} connections,"
-                f" {http['duration_s']} s after a warm-up, rotating over distinct URLs):",
+                f" {http['duration_s']} s after warm-up rounds of {http.get('warmup_s', 3)} s until steady, rotating"
+                " over distinct URLs; first request = median of 10 URLs requested once each before any load):",
                 "",
-                "| page | req/s | × baseline | p50 ms | p99 ms | URLs | bytes |",
-                "|---|---:|---:|---:|---:|---:|---:|",
+                "| page | req/s | × baseline | p50 ms | p99 ms | warm-up req/s | first request ms | URLs | bytes |",
+                "|---|---:|---:|---:|---:|---|---:|---:|---:|",
             ]
             for kind, s in http["pages"].items():
                 if "rps" not in s:
-                    lines.append(f"| {PAGE_LABELS[kind]} | {s.get('error')} | | | | | |")
+                    lines.append(f"| {PAGE_LABELS[kind]} | {s.get('error')} | | | | | | | |")
                     continue
+                rounds = " → ".join(f"{r:.0f}" for r in s.get("warmup_rps", []))
                 lines.append(
                     f"| {PAGE_LABELS[kind]} | {s['rps']:.0f} | {s.get('ratio_to_baseline', 1):.2f} |"
-                    f" {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['distinct_urls']} | {s['bytes']:,} |"
+                    f" {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {rounds} | {s.get('cold_median_ms', '—')} |"
+                    f" {s['distinct_urls']} | {s['bytes']:,} |"
                 )
             peaks = ", ".join(f"{x:.0f} MB" for x in http["worker_peak_rss_mb"])
             start = ", ".join(f"{x:.0f} MB" for x in http.get("worker_rss_at_start_mb", []))

@@ -129,7 +129,11 @@ class Matter(db.Model):
 
     __tablename__ = "matters"
     __table_args__ = (
+        # Also serves every lookup by jurisdiction alone (its leading column).
         UniqueConstraint("jurisdiction_id", "title"),
+        # The §5 queue and the delegations of one jurisdiction; category and status alone are never
+        # queried across jurisdictions, so they get no index of their own (each costs every import).
+        Index("ix_matters_jurisdiction_id_status", "jurisdiction_id", "status"),
         CheckConstraint("status IN ('assigned', 'pending', 'delegated')", name="status_known"),
         CheckConstraint("(status = 'delegated') = (delegated_to_id IS NOT NULL)", name="delegated_iff_target"),
         # Matter ids are the identity that versions and diffs follow: never reuse one.
@@ -137,12 +141,12 @@ class Matter(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
     seq: Mapped[int] = mapped_column(default=0)
-    category: Mapped[str] = mapped_column(String(50), index=True)
+    category: Mapped[str] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default=MatterStatus.PENDING, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MatterStatus.PENDING)
     delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     # The upper-level matter this one was delegated from (§5: settled by the lower level).
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)

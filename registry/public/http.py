@@ -61,7 +61,7 @@ class BodyCache:
             self._size = 0
 
 
-bodies = BodyCache(int(os.environ.get("PUBLIC_BODY_CACHE_MB", "32")) * 1024 * 1024)
+bodies = BodyCache(int(os.environ.get("PUBLIC_BODY_CACHE_MB", "24")) * 1024 * 1024)
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 

@@ -73,8 +73,10 @@ class LRUCache:
 
 
 # Plain data derived from published versions (pages of matters, departments, histories, diffs). The
-# rendered bodies are cached separately (registry.public.http); this one only serves their misses.
-cache = LRUCache(maxsize=64)
+# rendered bodies are cached separately (registry.public.http); this one only serves their misses
+# (another filter or language of a page just rendered), so it stays small: one entry can hold a
+# department's hundreds of matters, and 64 entries cost a worker ≈ 15 MB in the benchmark.
+cache = LRUCache(maxsize=16)
 
 
 # -- publication token -----------------------------------------------------------------------------
