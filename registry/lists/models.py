@@ -124,6 +124,13 @@ class Duty(db.Model):
         return {"seq": self.seq, "text": self.text, "active": self.active}
 
 
+def _not_null_index(name: str, column: str) -> Index:
+    """An index of a nullable column's non-NULL values: lookups by value (`column = ?`, including the
+    foreign key's cascades) use it, and rows without a value cost no index entry."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, postgresql_where=where, sqlite_where=where)
+
+
 class Matter(db.Model):
     """A specific matter (具体事项) of one jurisdiction's list."""
 
@@ -134,6 +141,9 @@ class Matter(db.Model):
         # The §5 queue and the delegations of one jurisdiction; category and status alone are never
         # queried across jurisdictions, so they get no index of their own (each costs every import).
         Index("ix_matters_jurisdiction_id_status", "jurisdiction_id", "status"),
+        # Few matters are delegated: index only those (every import would otherwise add two NULL keys per matter).
+        _not_null_index("ix_matters_delegated_to_id", "delegated_to_id"),
+        _not_null_index("ix_matters_delegated_from_id", "delegated_from_id"),
         CheckConstraint("status IN ('assigned', 'pending', 'delegated')", name="status_known"),
         CheckConstraint("(status = 'delegated') = (delegated_to_id IS NOT NULL)", name="delegated_iff_target"),
         # Matter ids are the identity that versions and diffs follow: never reuse one.
@@ -147,9 +157,9 @@ class Matter(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=MatterStatus.PENDING)
-    delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     # The upper-level matter this one was delegated from (§5: settled by the lower level).
-    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -258,12 +268,17 @@ class Citation(db.Model):
     """A matter or a duty citing a policy document, with an article reference (第X条)."""
 
     __tablename__ = "citations"
-    __table_args__ = (CheckConstraint("(matter_id IS NULL) <> (duty_id IS NULL)", name="cites_for_one_owner"),)
+    __table_args__ = (
+        CheckConstraint("(matter_id IS NULL) <> (duty_id IS NULL)", name="cites_for_one_owner"),
+        # Each citation has one owner: each index holds only the rows it can find.
+        _not_null_index("ix_citations_matter_id", "matter_id"),
+        _not_null_index("ix_citations_duty_id", "duty_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("policy_documents.id"), index=True)
-    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
-    duty_id: Mapped[int | None] = mapped_column(ForeignKey("duties.id", ondelete="CASCADE"), index=True)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"))
+    duty_id: Mapped[int | None] = mapped_column(ForeignKey("duties.id", ondelete="CASCADE"))
     article: Mapped[str] = mapped_column(String(100), default="")
 
     document: Mapped[PolicyDocument] = relationship()
