@@ -297,13 +297,9 @@ def search_ids(
     return _search_postgres(terms, jurisdiction_id, offset, limit, cap)
 
 
-# Above this many hits a page is found fastest by walking the ids in order (PostgreSQL's primary key)
-# and testing each row; below it, by collecting the hits from the index and sorting them.
-FEW_HITS = 1000
-
-
 def _page(count_title, fetch_title, count_body, fetch_other, offset: int, limit: int, cap: int | None) -> Hits:
-    """One page of title hits then other hits. Counts stop at cap + 1, so past that only positions
+    """One page of title hits then other hits (SQLite: FTS5 yields rowids in order, so a page is a
+    LIMIT/OFFSET of the index query). Counts stop at cap + 1, so past that only positions
     below cap are served (the true number of title hits is then unknown).
 
     The body indexes the title too, so the other hits number body hits minus title hits: counting
@@ -354,38 +350,35 @@ def _search_sqlite(terms, jurisdiction_id, offset, limit, cap) -> Hits:
 
 
 def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
+    """Each group is one index query that stops after `cap` + 1 rechecked hits (a GIN bitmap scan
+    yields rows in storage order: neither a count nor an ORDER BY can stop early, and walking the
+    primary key tests every row until it finds enough, which is slow when hits are sparse). The ids
+    come back to Python, which sorts and slices them; past the cap, the hits served are the first
+    `cap` the index yields, in list order, and they stay the same from page to page until the next
+    publication rewrites the index."""
     scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
-    all_terms = " & ".join(_ts_phrase(t) for t in terms)
-    params: dict[str, str] = {"scoped_q": scope + all_terms, "all_q": all_terms}
-    title_where = "title_terms @@ CAST(:scoped_q AS tsquery)"
-    body_where = "body_terms @@ CAST(:scoped_q AS tsquery)"
-    other_where = f"{body_where} AND NOT (title_terms @@ CAST(:all_q AS tsquery))"
+    params = {"q": scope + " & ".join(_ts_phrase(t) for t in terms)}
 
-    def count(where):
-        # Capped: the bitmap scan stops after that many rechecked rows. (count(*) OVER () on the page
-        # query would count every hit: measured slower than the page plus this capped count.)
-        return lambda at_most: db.session.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where}{_limit_clause(at_most)}) AS hits"),
-            params,
-        ).scalar_one()
+    def ids(column: str, at_most: int | None) -> list[int]:
+        return list(
+            db.session.execute(
+                text(
+                    f"SELECT version_matter_id FROM search_entries WHERE {column} @@ CAST(:q AS tsquery)"
+                    + _limit_clause(at_most)
+                ),
+                params,
+            ).scalars()
+        )
 
-    def fetch(where):
-        def page(off: int, lim: int, count: int) -> list[int]:
-            # With few hits, keep the planner off the primary key walk (`+ 0`): it would test every row.
-            order = "version_matter_id" if count > FEW_HITS else "version_matter_id + 0"
-            return list(
-                db.session.execute(
-                    text(
-                        f"SELECT version_matter_id FROM search_entries WHERE {where}"
-                        f" ORDER BY {order} LIMIT :l OFFSET :o"
-                    ).bindparams(bindparam("l"), bindparam("o")),
-                    {**params, "l": lim, "o": off},
-                ).scalars()
-            )
-
-        return page
-
-    return _page(count(title_where), fetch(title_where), count(body_where), fetch(other_where), offset, limit, cap)
+    title = sorted(ids("title_terms", None if cap is None else cap + 1))
+    if cap is not None and len(title) > cap:
+        return Hits(title[offset : min(offset + limit, cap)] if offset < cap else [], len(title), 0, cap)
+    # The body indexes the title too: the other hits are the body hits that are not title hits.
+    seen = set(title)
+    other = sorted(i for i in ids("body_terms", None if cap is None else len(title) + cap + 1) if i not in seen)
+    hits = title + other
+    end = offset + limit if cap is None else min(offset + limit, cap)
+    return Hits(hits[offset:end], len(title), len(other), cap)
 
 
 def matching_ids(q: str, jurisdiction_id: int | None = None):
