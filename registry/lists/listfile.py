@@ -184,7 +184,11 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, IndexError) as e:
         raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
-    return [(number, [cell_text(v) for v in values]) for number, values in enumerate(rows, start=1)]
+    # Most cells are text: strip them inline (a call per cell costs a second on 100k rows).
+    return [
+        (number, [v.strip() if type(v) is str else cell_text(v) for v in values])
+        for number, values in enumerate(rows, start=1)
+    ]
 
 
 def _csv_table(text: str) -> list[tuple[int, list[str]]]:
