@@ -103,8 +103,12 @@ def markdown(results: dict) -> str:
         f"{' (with uncommitted changes)' if m.get('git_dirty') else ''}: {m['nproc']} cores ({m['cpu_model']}),"
         f" {m['memory_gb']} GB RAM, Python {m['python']}, SQLite {m['sqlite']}, {m['postgresql']}.",
         f"Total run time {results.get('total_s', 0) / 60:.1f} min; load average (1/5/15 min) at start"
-        f" {m.get('loadavg_at_start')}, at end {m.get('loadavg_at_end')} (above 2 on 2 cores: other work was"
-        " running and the absolute numbers suffer; ratios less so).",
+        f" {m.get('loadavg_at_start')}, at end {m.get('loadavg_at_end')}"
+        + (
+            " (above the core count: other work was running and the absolute numbers suffer; ratios less so)."
+            if max(m.get("loadavg_at_start", [0])[:1] + m.get("loadavg_at_end", [0])[:1]) > m["nproc"]
+            else "."
+        ),
         "",
     ]
     for db_label, run in results["databases"].items():
