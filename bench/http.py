@@ -30,7 +30,8 @@ WORKERS = 2
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-DURATION = int(os.environ.get("BENCH_DURATION", "12"))
+DURATION = int(os.environ.get("BENCH_DURATION", "12"))  # seconds of load per page kind (and of baseline)
+WINDOWS = 3  # the load alternates page and baseline windows of DURATION / WINDOWS seconds
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))  # seconds per warm-up round
 # Warm-up rounds repeat until every URL has been asked for, on average, WARMUP_VISITS times per worker
 # and a round is no more than 10 % faster than the one before (the workers' caches hold the rotated
@@ -249,16 +250,51 @@ def warm_up(base: str, paths: list[str], workdir: Path) -> list[float]:
     return rounds
 
 
+SECONDS_PER_WINDOW = max(1, DURATION // WINDOWS)
+
+
+def interleaved(base: str, paths: list[str], baseline: list[str], workdir: Path) -> tuple[list[dict], list[dict]]:
+    """WINDOWS windows of the page kind, each followed by one of the baseline, DURATION seconds in all
+    for each: the machine drifts (other tenants, turbo), so the ratio compares windows seconds apart."""
+    page, reference = [], []
+    for _ in range(WINDOWS):
+        page.append(wrk(base, paths, SECONDS_PER_WINDOW, workdir))
+        reference.append(wrk(base, baseline, SECONDS_PER_WINDOW, workdir))
+    return page, reference
+
+
+def _combine(windows: list[dict]) -> dict:
+    """req/s over all windows, the median window's p50, the worst window's p90 and p99."""
+    requests = sum(w["requests"] for w in windows)
+    return {
+        "rps": round(requests / (SECONDS_PER_WINDOW * len(windows)), 1),
+        "p50_ms": sorted(w["p50_ms"] for w in windows)[len(windows) // 2],
+        "p90_ms": max(w["p90_ms"] for w in windows),
+        "p99_ms": max(w["p99_ms"] for w in windows),
+        "requests": requests,
+        "non_2xx": sum(w["non_2xx"] for w in windows),
+        "socket_errors": sum(w["socket_errors"] for w in windows),
+        "windows_rps": [w["rps"] for w in windows],
+    }
+
+
 def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -> dict:
-    """Load every page kind; returns {kind: stats} plus worker memory, with ratios to the baseline."""
+    """Load every page kind, interleaved with the baseline; returns {kind: stats} plus worker memory.
+
+    Each kind's ratio is to the baseline windows that alternated with its own; the baseline row
+    reports all baseline windows together."""
     results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS, "wsgi": WSGI_APP}
     results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
-    results["warmup_s"] = WARMUP
+    results["warmup_s"], results["windows"] = WARMUP, WINDOWS
+    baseline = paths_by_kind["baseline"]
+    all_reference: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as tmp, Gunicorn(database, Path(tmp)) as server:
         workdir = Path(tmp)
         results["worker_rss_at_start_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in server.worker_pids()]
+        rounds = warm_up(server.base, baseline, workdir)
+        results["pages"]["baseline"] = {"example": baseline[0], "distinct_urls": 1, "bytes": 2, "warmup_rps": rounds}
         for kind, paths in paths_by_kind.items():
-            if not paths:
+            if kind == "baseline" or not paths:
                 continue
             status, body = check(server.base, paths[0])
             size = len(body)
@@ -266,28 +302,30 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
                 log(f"  {kind}: {paths[0]} → HTTP {status}; not measured")
                 results["pages"][kind] = {"error": f"HTTP {status}", "path": paths[0]}
                 continue
-            first = cold(server.base, paths[1:]) if kind != "baseline" else []
+            first = cold(server.base, paths[1:])
             rounds = warm_up(server.base, paths, workdir)
-            stats = wrk(server.base, paths, DURATION, workdir)
+            page_windows, reference_windows = interleaved(server.base, paths, baseline, workdir)
+            stats, reference = _combine(page_windows), _combine(reference_windows)
+            all_reference += reference_windows
             stats.update(example=paths[0], distinct_urls=len(paths), bytes=size, warmup_rps=rounds)
-            if first:
-                stats["cold_ms"] = first
-                stats["cold_median_ms"] = sorted(first)[len(first) // 2]
+            stats["baseline_rps"] = reference["rps"]
+            stats["ratio_to_baseline"] = round(stats["rps"] / reference["rps"], 3)
+            stats["cold_ms"] = first
+            stats["cold_median_ms"] = sorted(first)[len(first) // 2] if first else None
             if kind == "jurisdiction_200":  # links to distinct matters: the page really lists 200
                 stats["matters_shown"] = len(set(re.findall(rb"/matters/(\d+)", body)))
             results["pages"][kind] = stats
             log(
-                f"  {kind:<18} {stats['rps']:>8.1f} req/s  p50 {stats['p50_ms']:>7.2f} ms"
-                f"  p99 {stats['p99_ms']:>7.2f} ms  ({size} B, {len(paths)} URLs; warm-up rounds"
-                f" {', '.join(f'{r:.0f}' for r in rounds)} req/s; first request {stats.get('cold_median_ms', '-')} ms)"
+                f"  {kind:<18} {stats['rps']:>8.1f} req/s = {stats['ratio_to_baseline']:.2f} × baseline"
+                f" {reference['rps']:.0f}  p50 {stats['p50_ms']:>6.2f} ms  p99 {stats['p99_ms']:>6.2f} ms"
+                f"  ({size} B, {len(paths)} URLs; warm-up {' → '.join(f'{r:.0f}' for r in rounds)} req/s;"
+                f" first request {stats['cold_median_ms']} ms)"
             )
         pids = server.worker_pids()
         results["worker_peak_rss_mb"] = [round((vm_kb(p, "VmHWM") or 0) / 1024, 1) for p in pids]
         results["worker_rss_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids]
-    base = results["pages"].get("baseline", {}).get("rps")
-    for stats in results["pages"].values():
-        if base and "rps" in stats:
-            stats["ratio_to_baseline"] = round(stats["rps"] / base, 3)
+    if all_reference:
+        results["pages"]["baseline"].update(_combine(all_reference), ratio_to_baseline=1.0)
     log(
         f"  worker peak RSS (VmHWM): {results['worker_peak_rss_mb']} MB"
         f" (RSS at start {results['worker_rss_at_start_mb']} MB)"

@@ -129,9 +129,11 @@ def markdown(results: dict) -> str:
             lines += [
                 "",
                 f"Public throughput, {db_label} (gunicorn {http['workers']} × {http['worker_class']}"
-                f" {http['threads']} threads; wrk 1 thread, {http['connections']} connections,"
-                f" {http['duration_s']} s after warm-up rounds of {http.get('warmup_s', 3)} s until steady, rotating"
-                " over distinct URLs; first request = median of 10 URLs requested once each before any load):",
+                f" {http['threads']} threads; wrk 1 thread, {http['connections']} connections, rotating over"
+                f" distinct URLs; per page kind: first request = median of 10 URLs requested once each before any"
+                f" load, then warm-up rounds of {http.get('warmup_s', 3)} s until steady, then {http['duration_s']} s"
+                f" of load in {http.get('windows', 1)} windows, each followed by a baseline window; the ratio is"
+                " to those baseline windows; p99 = the worst window's):",
                 "",
                 "| page | req/s | × baseline | p50 ms | p99 ms | warm-up req/s | first request ms | URLs | bytes |",
                 "|---|---:|---:|---:|---:|---|---:|---:|---:|",
