@@ -325,7 +325,8 @@ def document() -> dict[str, Any]:
                         "query",
                         {"type": "string", "minLength": 2},
                         "关键词，至少两个字，空格分隔多个；"
-                        "计数到 1000 为止：total 为 1001 表示超过 1000 项，只提供其中 1000 项（名称命中在前，按清单顺序）",
+                        "计数到 1000 为止：total 为 1001 表示超过 1000 项，"
+                        "只提供其中 1000 项（名称命中在前，按清单顺序）",
                     ),
                     _param("department", "query", id_param, "部门编号"),
                     _param("role", "query", {"type": "string", "enum": ["lead", "cooperating"]}, "部门角色"),
