@@ -355,7 +355,7 @@ def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     primary key tests every row until it finds enough, which is slow when hits are sparse). The ids
     come back to Python, which sorts and slices them; past the cap, the hits served are the first
     `cap` the index yields, in list order, and they stay the same from page to page until the next
-    publication rewrites the index."""
+    publication rewrites the index (or new statistics change the plan)."""
     scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
     params = {"q": scope + " & ".join(_ts_phrase(t) for t in terms)}
 
