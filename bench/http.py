@@ -32,6 +32,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 DURATION = int(os.environ.get("BENCH_DURATION", "12"))  # seconds of load per page kind (and of baseline)
 WINDOWS = 3  # the load alternates page and baseline windows of DURATION / WINDOWS seconds
+SECONDS_PER_WINDOW = max(1, DURATION // WINDOWS)
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))  # seconds per warm-up round
 # Warm-up rounds repeat until every URL has been asked for, on average, WARMUP_VISITS times per worker
 # and a round is no more than 10 % faster than the one before (the workers' caches hold the rotated
@@ -248,9 +249,6 @@ def warm_up(base: str, paths: list[str], workdir: Path) -> list[float]:
         if visited and len(rounds) >= 2 and rounds[-1] <= rounds[-2] * 1.1:
             break
     return rounds
-
-
-SECONDS_PER_WINDOW = max(1, DURATION // WINDOWS)
 
 
 def interleaved(base: str, paths: list[str], baseline: list[str], workdir: Path) -> tuple[list[dict], list[dict]]:
