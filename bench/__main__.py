@@ -20,10 +20,6 @@ def _ensure_wrk() -> None:
     subprocess.run([str(ROOT / ".ci" / "apt-ensure"), "wrk"], check=True)
 
 
-def _postgres_up() -> bool:
-    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0
-
-
 def _log(message: str) -> None:
     click.echo(message)
 
@@ -52,7 +48,7 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
         raise click.BadParameter(f"unknown steps {sorted(unknown)}; choose from {STEPS}")
     size = SCALES[scale]
     dbs = dbs or (("postgresql",) if scale == "national" else ("sqlite", "postgresql"))
-    if "postgresql" in dbs and not _postgres_up():
+    if "postgresql" in dbs and databases.postgres_server() is None:
         raise click.ClickException("PostgreSQL is not running on 127.0.0.1:5432 (see bench/README.md).")
     if "http" in steps:
         _ensure_wrk()

@@ -25,6 +25,19 @@ class Database:
         return "SQLite" if self.kind == "sqlite" else "PostgreSQL"
 
 
+def postgres_server() -> str | None:
+    """The PostgreSQL server's version string, or None when it does not answer (a psql client need not
+    be installed)."""
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            version = conn.execute(text("SHOW server_version")).scalar()
+        engine.dispose()
+    except Exception:  # noqa: BLE001 — any failure to connect means: not available
+        return None
+    return f"PostgreSQL {version}"
+
+
 def sqlite(scale: str) -> Database:
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"bench-{scale}.db"

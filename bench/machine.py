@@ -49,6 +49,8 @@ def describe() -> dict:
 
     import sqlalchemy
 
+    from bench.databases import postgres_server
+
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
@@ -60,7 +62,7 @@ def describe() -> dict:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "sqlalchemy": sqlalchemy.__version__,
-        "postgresql": _version(["psql", "--version"]),
+        "postgresql": postgres_server() or "",
         "wrk": _version(["wrk", "--version"]),
         "loadavg_at_start": load_average(),
     }
