@@ -33,7 +33,7 @@ def postgres_server() -> str | None:
         with engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar()
         engine.dispose()
-    except Exception:  # noqa: BLE001 — any failure to connect means: not available
+    except Exception:  # any failure to connect means: not available
         return None
     return f"PostgreSQL {version}"
 
