@@ -1,7 +1,7 @@
 """Writing an import plan: matters, assignments, citations, policy documents and their audit
 entries, in chunks, with bulk inserts (registry.lists.bulk) rather than the ORM unit of work."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -96,16 +96,18 @@ class ImportWriter:
         for p, id_ in zip(chunk, reserve_ids(Matter.__table__, len(chunk)), strict=True):
             p.matter_id = id_
         now = utcnow()
+        # Rows are generated while they stream to the database (generators, not lists): on PostgreSQL
+        # the server checks and indexes the first rows while Python builds the next ones.
         insert_rows(
             Matter.__table__,
             MATTER_COLUMNS,
-            [
+            (
                 (p.matter_id, self.jurisdiction_id, p.seq, p.category, p.title, p.description, str(p.status), 1, now)
                 for p in chunk
-            ],
+            ),
         )
         self._write_links(chunk)
-        self.audit("create", "matters", [(p.matter_id, None, self.after(p)) for p in chunk])
+        self.audit("create", "matters", ((p.matter_id, None, self.after(p)) for p in chunk))
 
     def change(self, chunk: list["PlannedMatter"]) -> None:
         m = Matter.__table__
@@ -136,19 +138,25 @@ class ImportWriter:
         db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
         db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))
         self._write_links(chunk)
-        self.audit("update", "matters", [(p.matter_id, p.before, self.after(p)) for p in chunk])
+        self.audit("update", "matters", ((p.matter_id, p.before, self.after(p)) for p in chunk))
 
     def _write_links(self, chunk: list["PlannedMatter"]) -> None:
-        assignments, citations = [], []
-        for p in chunk:
-            if p.lead:
-                assignments.append((p.matter_id, self.ids[p.lead], "lead", 0))
-            for position, key in enumerate(p.cooperating, start=1):
-                assignments.append((p.matter_id, self.ids[key], "cooperating", position))
-            for b in p.basis:
-                citations.append((p.matter_id, self.documents[(b.title, b.doc_number)], b.article))
-        insert_rows(Assignment.__table__, ("matter_id", "department_id", "role", "position"), assignments)
-        insert_rows(Citation.__table__, ("matter_id", "document_id", "article"), citations)
+        insert_rows(
+            Assignment.__table__,
+            ("matter_id", "department_id", "role", "position"),
+            (row for p in chunk for row in self._assignments(p)),
+        )
+        insert_rows(
+            Citation.__table__,
+            ("matter_id", "document_id", "article"),
+            ((p.matter_id, self.documents[(b.title, b.doc_number)], b.article) for p in chunk for b in p.basis),
+        )
+
+    def _assignments(self, p: "PlannedMatter") -> Iterator[tuple]:
+        if p.lead:
+            yield (p.matter_id, self.ids[p.lead], "lead", 0)
+        for position, key in enumerate(p.cooperating, start=1):
+            yield (p.matter_id, self.ids[key], "cooperating", position)
 
     def after(self, p: "PlannedMatter") -> dict[str, Any]:
         return audit_data(
@@ -163,13 +171,13 @@ class ImportWriter:
             basis=p.basis,
         )
 
-    def audit(self, action: str, entity_type: str, entries: list[tuple]) -> None:
+    def audit(self, action: str, entity_type: str, entries: Iterable[tuple]) -> None:
         now = utcnow()
         insert_rows(
             AuditEntry.__table__,
             AUDIT_COLUMNS,
-            [
+            (
                 (now, self.actor_id, self.actor_name, self.jurisdiction_id, entity_type, id_, action, "", before, after)
                 for id_, before, after in entries
-            ],
+            ),
         )

@@ -30,7 +30,11 @@ from registry.lists.models import (
 )
 from registry.lists.services import ListError, StaleEdit
 
-CHUNK = 2000
+# Matters are written in chunks of this many, each a COPY per table on PostgreSQL: large enough that
+# the server works on a chunk while Python streams it (a COPY must end before the next one starts, and
+# chunks of 2,000 left the server idle while each was built: 7,500 → 9,700 rows/s), small enough for
+# a progress bar.
+CHUNK = 20000
 # A row inserted meanwhile with a title the plan thought free trips the unique constraint.
 DUPLICATE_ERRORS: tuple[type[Exception], ...] = (IntegrityError,)
 try:

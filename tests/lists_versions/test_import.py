@@ -263,6 +263,24 @@ def test_single_responsible_department_column(small):
     assert matter(small, "水源地保护").status == "pending"
 
 
+def test_columns_in_another_order_short_rows_and_notes_past_the_header(small):
+    # No 序号 and no 依据 column; one row stops early, another has a note in a column without a header.
+    csv = (
+        "具体事项,牵头部门,事项类别,配合部门,责任内容\n"
+        "河湖长制,水利厅,水,住建厅,推进河湖长制,备注：旧表\n"
+        "水源地保护,生态环境厅,水\n"
+    )
+    plan = plan_import(small, csv.encode())
+    assert plan.errors == []
+    apply_import(plan, "测试")
+    m = matter(small, "河湖长制")
+    assert (m.category, m.lead.short_name, m.description) == ("水", "水利厅", "推进河湖长制")
+    assert [d.short_name for d in m.cooperating] == ["住建厅"]
+    assert m.citations == []
+    other = matter(small, "水源地保护")
+    assert (other.category, other.lead.short_name, other.description, other.cooperating) == ("水", "生态环境厅", "", [])
+
+
 def test_separators_between_cooperating_departments(small):
     csv = HEADER + '1,水,河湖长制,水利厅,"生态环境厅，住建厅",,\n2,水,水源地保护,水利厅,"生态环境厅;住建厅",,\n'
     apply_import(plan_import(small, csv.encode()), "测试")
