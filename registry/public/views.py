@@ -281,6 +281,9 @@ def search_page():
             error = _("请输入至少两个字的关键词。")
         else:
             results = queries.matters_by_version_matter_ids(hits.version_matter_ids)
+    pages = _pages(hits.reachable, SEARCH_PER_PAGE) if hits else 1
+    if page > pages:
+        abort(404)  # past the last page (or the capped thousand), as the list pages do
     return render_template(
         "public/search.html",
         q=q,
@@ -291,7 +294,7 @@ def search_page():
         hits=hits,
         results=results,
         page=page,
-        pages=_pages(hits.reachable, SEARCH_PER_PAGE) if hits else 1,
+        pages=pages,
         title_count=hits.title_total if hits else 0,
         offset=(page - 1) * SEARCH_PER_PAGE,
     )

@@ -213,6 +213,8 @@ def test_the_search_page_says_more_than_the_cap(client, corpus, monkeypatch):
     page = client.get("/search?q=管理").get_data(as_text=True)
     assert "25 项以上事项" in page
     assert "只列出其中 25 项" in page
+    assert client.get("/search?q=管理&page=2").status_code == 200  # hits 21–25
+    assert client.get("/search?q=管理&page=3").status_code == 404  # past the 25 served
 
 
 def test_a_substring_split_by_punctuation_does_not_match(app):
