@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -33,7 +34,7 @@ def postgres_server() -> str | None:
         with engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar()
         engine.dispose()
-    except Exception:  # any failure to connect means: not available
+    except SQLAlchemyError:  # refused, unknown host, bad credentials: not available
         return None
     return f"PostgreSQL {version}"
 

@@ -106,7 +106,7 @@ def markdown(results: dict) -> str:
         f" {m.get('loadavg_at_start')}, at end {m.get('loadavg_at_end')}"
         + (
             " (above the core count: other work was running and the absolute numbers suffer; ratios less so)."
-            if max(m.get("loadavg_at_start", [0])[:1] + m.get("loadavg_at_end", [0])[:1]) > m["nproc"]
+            if max([*m.get("loadavg_at_start", [])[:1], *m.get("loadavg_at_end", [])[:1]], default=0) > m["nproc"]
             else "."
         ),
         "",

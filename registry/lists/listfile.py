@@ -117,7 +117,7 @@ def parse_basis(text: str) -> list[Basis]:
 @functools.lru_cache(maxsize=4096)
 def _parse_basis(text: str) -> tuple[Basis, ...]:
     result = []
-    for item in BASIS_SEPARATORS.split(text or ""):
+    for item in BASIS_SEPARATORS.split(text):
         item = item.strip()
         if not item:
             continue
