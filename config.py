@@ -39,6 +39,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure is set on every response served over HTTPS anyway (registry.core.http); this forces it.
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -48,8 +49,18 @@ class Config:
     LANGUAGES = ("zh", "en")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     PASSWORD_HASH_METHOD = "scrypt"
+    # Login protection (README, "登录保护"): a user name is locked for one client address after
+    # LOGIN_MAX_FAILURES failures in a row from it; one address may fail only so often in all.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
+    # Rate-limit counters: in Redis when there is one (shared by every app server), else in memory.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # Redis away: logins go on, the per-address lock still holds
+    # Behind nginx: how many proxies set X-Forwarded-For / X-Forwarded-Proto (0: none, trust nothing).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     # Rows per page of the public list pages (the benchmark measures pages of 200).
     PER_PAGE = int(os.environ.get("PER_PAGE", 50))
 

@@ -5,8 +5,16 @@ from pathlib import Path
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry.extensions import babel, csrf, db, login_manager, migrate
+from registry.core.http import (
+    CONTENT_SECURITY_POLICY,
+    HttpsAwareSessionInterface,
+    IdConverter,
+    no_store_when_signed_in,
+    refuse_nul,
+)
+from registry.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +47,12 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)
+    app.after_request(no_store_when_signed_in)
+    app.session_interface = HttpsAwareSessionInterface()
+    if proxies := app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -47,6 +61,15 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "registry" / "translations")
     )
     login_manager.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # nginx terminates TLS and redirects; the app also serves plain HTTP locally
+        session_cookie_secure=False,  # HttpsAwareSessionInterface decides, per request
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+    )
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "info"
@@ -99,6 +122,7 @@ def _register_error_handlers(app: Flask) -> None:
         404: "页面不存在。",
         405: "不支持该请求方式。",
         413: "上传的文件过大。",
+        429: "尝试次数过多，请稍后再试。",
         500: "服务器内部错误，请稍后再试。",
     }
 

@@ -64,6 +64,10 @@ class _ConnectionBoundSession(Session):
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Run the test inside one outer transaction and roll it back at the end."""
+    from registry.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()  # each test starts with no failed logins counted against 127.0.0.1
     if "browser" in request.keywords:
         yield
         return
@@ -89,6 +93,18 @@ def _transaction(request, app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def another_client(app, **environ):
+    """A second browser in the same test. Requests share the test's app context, and with it what
+    Flask-WTF (the CSRF token) and Flask-Login (the user) keep in `g` for the first client: drop it."""
+    from flask import g
+
+    g.pop("csrf_token", None)
+    g.pop("_login_user", None)
+    other = app.test_client()
+    other.environ_base.update(environ)
+    return other
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
+import re
 from datetime import timedelta
 
 import pytest
 
-from registry.auth.services import authenticate
+from registry.auth.services import begin_login, finish_login
 from registry.core.db import utcnow
 from registry.extensions import db
 from tests import factories
+from tests.conftest import CSRF_RE, Auth, another_client
 
 
 @pytest.fixture
@@ -39,11 +41,78 @@ def test_lockout_after_five_failures(client, auth, office):
     assert client.get("/").get_data(as_text=True).count("退出") == 0
 
 
+def _attempt(username, password, address="192.0.2.1", now=None):
+    slot = begin_login(username, address, now=now)
+    return finish_login(slot, password, max_failures=5, lock_minutes=15, now=now)
+
+
 def test_lock_expires_after_fifteen_minutes(office):
     for _ in range(5):
-        authenticate("office", "wrong", max_failures=5, lock_minutes=15)
+        _attempt("office", "wrong")
+    assert _attempt("office", "password-123").user is None
     later = utcnow() + timedelta(minutes=15, seconds=1)
-    assert authenticate("office", "password-123", max_failures=5, lock_minutes=15, now=later).user is office
+    assert _attempt("office", "password-123", now=later).user is office
+
+
+def test_lock_holds_for_the_address_that_failed_not_for_others(office):
+    for _ in range(5):
+        _attempt("office", "wrong", address="198.51.100.7")
+    assert _attempt("office", "password-123", address="198.51.100.7").user is None
+    # Somebody failing elsewhere cannot lock the office out of its own network.
+    assert _attempt("office", "password-123", address="192.0.2.1").user is office
+
+
+def test_attempts_past_the_limit_are_not_checked(office, monkeypatch):
+    checked = []
+    import registry.auth.services as services
+
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: checked.append(p) or real(h, p))
+    for _ in range(9):
+        _attempt("office", "wrong")
+    assert len(checked) == 5
+    assert "请" in str(_attempt("office", "password-123").error)
+    assert len(checked) == 5
+
+
+def test_unknown_and_known_user_get_the_same_answer(client, auth, office):
+    def message(username):
+        page = auth.login(username, "wrong-password").get_data(as_text=True)
+        return re.search(r'id="password-error"[^>]*>(.*?)<', page, re.S).group(1).strip()
+
+    assert message("office") == message("nobody-here") == "用户名或密码错误。再失败 4 次账户将被锁定 15 分钟。"
+    for _ in range(4):
+        auth.login("nobody-here", "wrong-password")
+    assert "账户已锁定" in message("nobody-here")
+
+
+def test_unknown_user_costs_a_password_hash_too(office, monkeypatch):
+    import registry.auth.services as services
+
+    checked = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    _attempt("nobody-here", "wrong")
+    _attempt("office", "wrong")
+    assert len(checked) == 2 and checked[0].split("$")[0] == checked[1].split("$")[0]
+
+
+def test_one_address_cannot_keep_failing_at_many_accounts(client, app, demo):
+    from tests.conftest import csrf_token
+
+    statuses = []
+    for n in range(12):
+        token = csrf_token(client)
+        statuses.append(
+            client.post("/login", data={"username": f"user{n}", "password": "x", "csrf_token": token}).status_code
+        )
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    page = client.post("/login", data={"username": "admin", "password": "demo-2025", "csrf_token": token})
+    assert page.status_code == 429 and "尝试次数过多" in page.get_data(as_text=True)
+    assert "Retry-After" in page.headers
+    # Another address is not affected.
+    other = another_client(app, REMOTE_ADDR="203.0.113.9")
+    assert Auth(other).login("admin").status_code == 302
 
 
 def test_password_is_hashed(office):
@@ -72,3 +141,57 @@ def test_open_redirect_is_refused(client, office):
         "/login?next=//evil.example/", data={"username": "office", "password": "password-123", "csrf_token": token}
     )
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.example/", "/%0d%0a/x", "//evil.example/", "/\\evil.example", "https://evil.example/", "/\t/x"],
+)
+def test_language_switch_never_leaves_the_site(client, target):
+    response = client.get(f"/lang/zh?next={target}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page(client):
+    assert client.get("/lang/en?next=/search%3Fq%3D1").headers["Location"] == "/search?q=1"
+
+
+def test_login_next_with_a_tab_stays_on_the_site(client, office):
+    from tests.conftest import csrf_token
+
+    response = client.post(
+        "/login?next=/%09/evil.example/",
+        data={"username": "office", "password": "password-123", "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers_on_every_page(client, auth, office):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    auth.login("office", "password-123")
+    for path in ("/", "/reports/", "/jurisdictions"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_session_cookie_is_secure_over_https(app, office):
+    https = another_client(app)
+    page = https.get("/login", base_url="https://localhost/").get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    response = https.post(
+        "/login",
+        base_url="https://localhost/",
+        headers={"Referer": "https://localhost/login"},  # Flask-WTF checks it over HTTPS, as browsers send it
+        data={"username": "office", "password": "password-123", "csrf_token": token},
+    )
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in cookie
+    plain = Auth(another_client(app)).login("office", "password-123")
+    cookie = next(h for h in plain.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" not in cookie

@@ -1,7 +1,11 @@
 """Account administration by the system administrator: deactivate, reactivate, unlock."""
 
-from registry.auth.models import User
+from sqlalchemy import delete, select
+
+from registry.auth.models import LoginAttempt, User
 from registry.core import audit
+from registry.core.db import utcnow
+from registry.extensions import db
 
 
 def set_active(user: User, active: bool, *, actor) -> None:
@@ -20,16 +24,18 @@ def set_active(user: User, active: bool, *, actor) -> None:
 
 
 def unlock(user: User, *, actor) -> None:
-    """Lift a login lockout before it expires."""
-    before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
-    user.locked_until = None
-    user.failed_logins = 0
+    """Lift a login lock before it expires, from every address it holds for."""
+    now = utcnow()
+    locked_from = db.session.scalars(
+        select(LoginAttempt.address).where(LoginAttempt.username == user.username, LoginAttempt.locked_until > now)
+    ).all()
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
     audit.record(
         actor,
         "update",
         user,
         jurisdiction_id=user.jurisdiction_id,
-        before=before,
-        after={"locked_until": None},
+        before={"locked_from": sorted(locked_from)},
+        after={"locked_from": []},
         summary=f"解除账户 {user.username} 的锁定",
     )

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from registry.admin import services
 from registry.admin.forms import ConfirmForm, JurisdictionForm, UserForm
 from registry.auth.models import User
-from registry.auth.services import AccountError, create_user
+from registry.auth.services import AccountError, create_user, locked_usernames
 from registry.core.db import utcnow
 from registry.core.forms import choices
+from registry.core.http import page_arg
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions import queries as jurisdiction_queries
@@ -31,7 +32,7 @@ def _jurisdiction_choices() -> list[tuple[str, str]]:
 @bp.route("/users")
 @requires(Permission.ADMIN_USERS)
 def users():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     q = request.args.get("q", "").strip()
     query = select(User).order_by(User.username)
     if q:
@@ -40,7 +41,14 @@ def users():
     rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
-        "admin/users.html", users=rows, page=page, pages=pages, total=total, q=q, form=ConfirmForm(), now=utcnow()
+        "admin/users.html",
+        users=rows,
+        page=page,
+        pages=pages,
+        total=total,
+        q=q,
+        form=ConfirmForm(),
+        locked=locked_usernames([u.username for u in rows], utcnow()),
     )
 
 

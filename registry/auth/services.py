@@ -1,11 +1,16 @@
 """Accounts: authentication with lockout, and creating users with a role and scope."""
 
+import functools
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from registry.auth.models import User
+from registry.auth.models import LoginAttempt, User
 from registry.core import audit
 from registry.core.db import utcnow
 from registry.core.permissions import DEPARTMENT_ROLES, Role
@@ -23,35 +28,116 @@ class AccountError(ValueError):
 
 
 @dataclass
+class LoginAttemptSlot:
+    """One attempt, counted before its password is checked (begin_login)."""
+
+    username: str
+    address: str
+    number: int  # this attempt's number among the consecutive ones
+    locked_until: datetime | None
+
+
+@dataclass
 class LoginResult:
     user: User | None
     error: str | None = None
 
 
-def authenticate(
-    username: str, password: str, *, max_failures: int, lock_minutes: int, now: datetime | None = None
-) -> LoginResult:
-    """Check a login; count failures and lock the account for lock_minutes after max_failures."""
+def begin_login(username: str, address: str, *, now: datetime | None = None) -> LoginAttemptSlot:
+    """Count an attempt for (username, address) in one atomic statement, before any password is checked.
+
+    Parallel attempts each get their own number, so no more than the allowed number of passwords
+    is ever checked however many arrive at once. The caller commits straight away, so that other
+    attempts see this one (on PostgreSQL they wait for that commit on the row's lock)."""
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(User.username == username))
+    table = LoginAttempt.__table__
+    expired = table.c.locked_until <= now  # NULL (never locked) is not expired
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(username=username, address=address, attempts=1, locked_until=None, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.username, table.c.address],
+        set_={
+            "attempts": case((expired, 1), else_=table.c.attempts + 1),
+            "locked_until": case((expired, None), else_=table.c.locked_until),
+            "updated_at": now,
+        },
+    ).returning(table.c.attempts, table.c.locked_until)
+    number, locked_until = db.session.execute(statement).one()
+    return LoginAttemptSlot(username, address, number, locked_until)
+
+
+def finish_login(
+    slot: LoginAttemptSlot, password: str, *, max_failures: int, lock_minutes: int, now: datetime | None = None
+) -> LoginResult:
+    """Check the password of a counted attempt; lock (username, address) after max_failures in a row.
+
+    A user name nobody has gets the same message, and the same password hashing, as a wrong
+    password: the answer tells nothing about which accounts exist."""
+    now = now or utcnow()
+    if (slot.locked_until is not None and slot.locked_until > now) or slot.number > max_failures:
+        until = slot.locked_until or now + timedelta(minutes=lock_minutes)
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        return LoginResult(None, _l("连续登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
+    user = db.session.scalar(select(User).where(User.username == slot.username))
+    if user is not None and check_password_hash(user.password_hash, password):
+        _forget_attempts(slot, now)
+        if not user.active:
+            return LoginResult(None, _l("该账户已停用，请联系系统管理员。"))
+        return LoginResult(user)
     if user is None:
-        return LoginResult(None, "用户名或密码错误。")
-    if user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(None, f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试。")
-    if not user.active:
-        return LoginResult(None, "该账户已停用，请联系系统管理员。")
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.failed_logins = 0
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            return LoginResult(None, f"连续 {max_failures} 次登录失败，账户已锁定 {lock_minutes} 分钟。")
-        left = max_failures - user.failed_logins
-        return LoginResult(None, f"用户名或密码错误。再失败 {left} 次账户将被锁定 {lock_minutes} 分钟。")
-    user.failed_logins = 0
-    user.locked_until = None
-    return LoginResult(user)
+        check_password_hash(_dummy_hash(), password)  # the same work as for a real account
+    if slot.number >= max_failures:
+        db.session.execute(
+            update(LoginAttempt)
+            .where(LoginAttempt.username == slot.username, LoginAttempt.address == slot.address)
+            .values(locked_until=now + timedelta(minutes=lock_minutes))
+        )
+        return LoginResult(
+            None,
+            _l(
+                "连续 %(count)s 次登录失败，账户已锁定 %(minutes)s 分钟。",
+                count=max_failures,
+                minutes=lock_minutes,
+            ),
+        )
+    return LoginResult(
+        None,
+        _l(
+            "用户名或密码错误。再失败 %(left)s 次账户将被锁定 %(minutes)s 分钟。",
+            left=max_failures - slot.number,
+            minutes=lock_minutes,
+        ),
+    )
+
+
+def _forget_attempts(slot: LoginAttemptSlot, now: datetime) -> None:
+    # A success ends the run of failures; rows left by names tried once and never again go after a day.
+    db.session.execute(
+        delete(LoginAttempt).where(
+            ((LoginAttempt.username == slot.username) & (LoginAttempt.address == slot.address))
+            | ((LoginAttempt.updated_at < now - timedelta(days=1)) & LoginAttempt.locked_until.is_(None))
+        )
+    )
+
+
+@functools.cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _dummy_hash() -> str:
+    from flask import current_app
+
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def locked_usernames(usernames: list[str], now: datetime) -> set[str]:
+    """Which of these user names are locked from at least one address."""
+    return set(
+        db.session.scalars(
+            select(LoginAttempt.username).where(LoginAttempt.username.in_(usernames), LoginAttempt.locked_until > now)
+        )
+    )
 
 
 def create_user(

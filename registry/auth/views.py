@@ -1,41 +1,45 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.auth.forms import LoginForm
-from registry.auth.services import authenticate
+from registry.auth.services import begin_login, finish_login
+from registry.core.http import safe_next
 from registry.core.permissions import public
-from registry.extensions import db
+from registry.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 200,  # a failed login shows the form again
+    error_message="login",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("jurisdictions.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(
-            form.username.data,
+        # The attempt is counted and committed before the password is checked (begin_login).
+        slot = begin_login(form.username.data.strip(), request.remote_addr or "unknown")
+        db.session.commit()
+        result = finish_login(
+            slot,
             form.password.data,
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
         db.session.commit()
         if result.user is None:
-            form.password.errors.append(_(result.error))
+            form.password.errors.append(str(result.error))
         else:
             login_user(result.user)
             flash(_("欢迎，%(name)s。", name=result.user.display_name), "success")
-            target = request.args.get("next", "")
-            # Only same-site relative paths: never redirect off the site.
-            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("jurisdictions.home")
-            return redirect(target)
+            return redirect(safe_next())
     return render_template("auth/login.html", form=form)
 
 

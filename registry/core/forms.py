@@ -1,8 +1,29 @@
 """Form helpers shared by the domains."""
 
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
+
+from registry.core.http import MAX_DB_INT, whole_number
 
 
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def record_id(value) -> int:
+    """Coerce a submitted choice to a record id; 0 (no such record) for anything no id column holds,
+    so that a forged value reaches the services' "not found" message, never the database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= MAX_DB_INT else 0
+    return whole_number(str(value) if value is not None else "", low=0) or 0
+
+
+class DbIntegerField(IntegerField):
+    """An integer the database's `integer` columns can hold; anything else is a form error."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        bound = NumberRange(-MAX_DB_INT, MAX_DB_INT, message=_l("请输入 %(min)s 到 %(max)s 之间的整数。"))
+        super().__init__(label, [*(validators or []), bound], **kwargs)

@@ -1,5 +1,6 @@
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, session
 
+from registry.core.http import safe_next
 from registry.core.permissions import public
 from registry.jurisdictions import queries
 
@@ -27,7 +28,4 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("jurisdictions.home")
-    return redirect(target)
+    return redirect(safe_next())

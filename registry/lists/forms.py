@@ -9,9 +9,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,17 +18,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-
-def choices(pairs) -> list[SelectChoice]:
-    """WTForms choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _int_or_zero(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+from registry.core.forms import DbIntegerField, choices, record_id
 
 
 class CheckboxesField(SelectMultipleField):
@@ -41,7 +29,7 @@ class CheckboxesField(SelectMultipleField):
 class LockedForm(FlaskForm):
     """A form editing a record that may be changed by someone else meanwhile."""
 
-    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    lock_version = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class DepartmentForm(LockedForm):
@@ -57,7 +45,7 @@ class DepartmentForm(LockedForm):
     website = StringField(
         _l("门户网站"), validators=[Optional(), URL(message=_l("请输入有效的网址。")), Length(max=300)]
     )
-    sort_order = IntegerField(_l("排序"), default=0, validators=[Optional()])
+    sort_order = DbIntegerField(_l("排序"), default=0, validators=[Optional()])
 
 
 class ConfirmForm(LockedForm):
@@ -74,7 +62,7 @@ class UnitForm(FlaskForm):
 
 
 class CitationForm(Form):
-    document = SelectField(_l("政策文件"), coerce=_int_or_zero, validate_choice=False)
+    document = SelectField(_l("政策文件"), coerce=record_id, validate_choice=False)
     article = StringField(_l("条款"), validators=[Optional(), Length(max=100)])
 
 
@@ -94,8 +82,8 @@ class MatterForm(LockedForm, CitationsMixin):
     )
     title = StringField(_l("具体事项"), validators=[DataRequired(_l("请填写具体事项名称。")), Length(max=300)])
     description = TextAreaField(_l("责任内容"))
-    lead = SelectField(_l("牵头部门"), coerce=_int_or_zero, validate_choice=False)
-    cooperating = CheckboxesField(_l("配合部门"), coerce=_int_or_zero, validate_choice=False)
+    lead = SelectField(_l("牵头部门"), coerce=record_id, validate_choice=False)
+    cooperating = CheckboxesField(_l("配合部门"), coerce=record_id, validate_choice=False)
 
 
 class DocumentForm(LockedForm):
@@ -120,9 +108,9 @@ class BasisFields(LockedForm):
 
 
 class DecideForm(BasisFields):
-    lead = SelectField(_l("牵头部门"), coerce=_int_or_zero, validate_choice=False)
-    cooperating = CheckboxesField(_l("配合部门"), coerce=_int_or_zero, validate_choice=False)
+    lead = SelectField(_l("牵头部门"), coerce=record_id, validate_choice=False)
+    cooperating = CheckboxesField(_l("配合部门"), coerce=record_id, validate_choice=False)
 
 
 class DelegateForm(BasisFields):
-    to_jurisdiction = SelectField(_l("交由"), coerce=_int_or_zero, validate_choice=False)
+    to_jurisdiction = SelectField(_l("交由"), coerce=record_id, validate_choice=False)

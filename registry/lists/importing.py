@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.core import audit
+from registry.core.http import whole_number
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services
@@ -382,7 +383,7 @@ def plan_import(
             title=title,
             category=category,
             description=description,
-            seq=int(raw.seq) if raw.seq.strip().isdigit() else None,
+            seq=whole_number(raw.seq, low=0),
             lead=lead,
             cooperating=cooperating,
             basis=basis,

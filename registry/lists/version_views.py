@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from registry.core.audit import AuditEntry
+from registry.core.http import paginate
 from registry.core.permissions import Permission, can, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -130,13 +131,12 @@ def _field_error(form, error: ListError) -> None:
 @requires(Permission.LIST_READ, _version)
 def show(version_id: int):
     version = g.target.obj
-    page = db.paginate(
+    page = paginate(
         select(VersionMatter)
         .where(VersionMatter.version_id == version.id)
         .options(selectinload(VersionMatter.assignments))
         .order_by(VersionMatter.seq, VersionMatter.id),
         per_page=50,
-        error_out=False,
     )
     return render_template(
         "lists/versions/show.html",

@@ -9,17 +9,17 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
+from registry.core.http import MAX_DB_INT, whole_number
 from registry.core.permissions import public
 from registry.extensions import csrf, db
 from registry.jurisdictions.models import Jurisdiction
 from registry.public import queries, search
 from registry.public.http import conditional
-from registry.public.openapi import document
+from registry.public.openapi import MAX_PER_PAGE, document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 ROLES = ("lead", "cooperating")
 
@@ -50,18 +50,30 @@ def _not_found(message: str) -> ApiError:
     return ApiError(404, message)
 
 
-def _positive_int(value: str, name: str) -> int:
+def _positive_int(value: str, name: str, high: int = MAX_DB_INT) -> int:
     value = value.strip()
-    if not value.isdigit() or len(value) > 12 or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or not value.strip("0"):
         raise _bad(_("参数 %(name)s 必须是正整数。", name=name))
-    return int(value)
+    number = whole_number(value, high=high)
+    if number is None:  # digits, but too many
+        raise _bad(_("参数 %(name)s 不能大于 %(max)d。", name=name, max=high))
+    return number
+
+
+def _id(value: str, bad: str) -> int:
+    """An id from the path: 400 when it is no number, 404 (no such record) when no id can be it."""
+    value = value.strip()
+    if not value.isascii() or not value.isdigit():
+        raise _bad(bad)
+    number = whole_number(value, low=0)
+    if number is None:
+        raise _not_found(_("没有编号为 %(id)s 的已发布记录。", id=value[:20]))
+    return number
 
 
 def _paging() -> tuple[int, int]:
     page = _positive_int(request.args.get("page", "1"), "page")
-    per_page = _positive_int(request.args.get("per_page", str(DEFAULT_PER_PAGE)), "per_page")
-    if per_page > MAX_PER_PAGE:
-        raise _bad(_("参数 per_page 不能大于 %(max)d。", max=MAX_PER_PAGE))
+    per_page = _positive_int(request.args.get("per_page", str(DEFAULT_PER_PAGE)), "per_page", MAX_PER_PAGE)
     return page, per_page
 
 
@@ -189,9 +201,7 @@ def diff(code: str, label: str, other_label: str):
 @bp.route("/departments/<department_id>")
 @public
 def department(department_id: str):
-    if not department_id.isdigit() or len(department_id) > 12:
-        raise _bad(_("部门编号必须是正整数。"))
-    did = int(department_id)
+    did = _id(department_id, _("部门编号必须是正整数。"))
     j = queries.department_jurisdiction(did)
     if j is None:
         raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
@@ -300,9 +310,7 @@ def matters():
 @bp.route("/matters/<matter_id>")
 @public
 def matter(matter_id: str):
-    if not matter_id.isdigit() or len(matter_id) > 12:
-        raise _bad(_("事项编号必须是正整数。"))
-    mid = int(matter_id)
+    mid = _id(matter_id, _("事项编号必须是正整数。"))
     jurisdiction_id = queries.jurisdiction_of_matter(mid)
     if jurisdiction_id is None:
         raise _not_found(_("没有编号为 %(id)s 的已发布事项。", id=mid))

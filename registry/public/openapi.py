@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from registry.core.http import MAX_DB_INT
 from registry.public.queries import API_MATTER_KEYS
+
+MAX_PER_PAGE = 200
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -17,8 +20,8 @@ def _listing(item: str) -> dict[str, Any]:
         "properties": {
             "items": {"type": "array", "items": _ref(item)},
             "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         },
     }
 
@@ -51,8 +54,10 @@ def _param(name: str, where: str, schema: dict[str, Any], description: str, requ
     }
 
 
-PAGE = _param("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "页码")
-PER_PAGE = _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "每页条数")
+PAGE = _param("page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT, "default": 1}, "页码")
+PER_PAGE = _param(
+    "per_page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50}, "每页条数"
+)
 CODE = _param("code", "path", {"type": "string", "pattern": "^[0-9]{6}$"}, "6 位行政区划代码")
 
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -290,7 +295,7 @@ def _get(summary: str, schema: str, parameters: list[dict] | None = None) -> dic
 
 
 def document() -> dict[str, Any]:
-    id_param = {"type": "integer", "minimum": 1}
+    id_param = {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -298,6 +303,8 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "只读；只提供已发布的清单版本。已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
+                f"限制：page 为 1 至 {MAX_DB_INT}，per_page 为 1 至 {MAX_PER_PAGE}；"
+                f"部门和事项编号为 1 至 {MAX_DB_INT}，超出范围的编号不存在（404），格式不对的参数为 400。"
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -5,6 +5,7 @@ No login; only published versions are read (registry.public.queries)."""
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
+from registry.core.http import page_arg, whole_number
 from registry.core.permissions import public
 from registry.extensions import db
 from registry.public import queries, search
@@ -39,20 +40,13 @@ def ancestors_of(jurisdiction) -> list[queries.JurisdictionRef]:
     return queries.ancestor_refs(jurisdiction.id)
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
-        abort(404)
-    return int(value)
-
-
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if (number := whole_number(value)) is None:
         abort(404)
-    return int(value)
+    return number
 
 
 def _pages(total: int, per_page: int) -> int:
@@ -102,7 +96,7 @@ def _version_page(code: str, label: str | None):
         abort(404)
     category = request.args.get("category", "").strip() or None
     department_id = _int_arg("department")
-    page = _page_arg()
+    page = page_arg()
     per_page = current_app.config["PER_PAGE"]
 
     def render():
@@ -261,7 +255,7 @@ def matter(matter_id: int):
 def search_page():
     q = request.args.get("q", "").strip()
     code = request.args.get("jurisdiction", "").strip()
-    page = _page_arg()
+    page = page_arg()
     options = [j for j in queries.jurisdiction_tree() if j["published"]]
     jurisdiction = None
     if code:

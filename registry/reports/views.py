@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.core.http import page_arg
 from registry.core.permissions import Permission, can, public, requires
 from registry.extensions import db
 from registry.pdf import PdfError
@@ -95,7 +96,7 @@ def home():
 @requires(Permission.ACCOUNT)
 def inbox():
     rows = queries.inbox(current_user)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     per_page = 50
     pages = max((len(rows) + per_page - 1) // per_page, 1)
     return render_template(

@@ -103,8 +103,9 @@ BAD = [
     "/api/v1/departments/abc",
     "/api/v1/departments/-3",
     "/api/v1/matters/abc",
-    "/api/v1/matters/99999999999999999999",
     "/api/v1/jurisdictions?per_page=1000",
+    "/api/v1/matters?page=999999999999999999999999999999",
+    "/api/v1/matters?department=" + "9" * 5000,
     "/api/v1/jurisdictions/990000/versions?page=x",
 ]
 NOT_FOUND = [
@@ -115,6 +116,8 @@ NOT_FOUND = [
     "/api/v1/matters?jurisdiction=990100&version=没有的版本",
     "/api/v1/departments/99999999",
     "/api/v1/matters/99999999",
+    "/api/v1/matters/99999999999999999999",  # no id can be this large
+    "/api/v1/departments/306760600100",
     "/api/v1/no-such-thing",
 ]
 

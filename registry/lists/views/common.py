@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList
 
 from registry.core.audit import ACTION_LABELS
+from registry.core.http import paginate
 from registry.core.permissions import Permission
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -114,7 +115,7 @@ def _attempt(form, action) -> bool:
 
 
 def _paginate(stmt):
-    return db.paginate(stmt, per_page=current_app.config.get("PER_PAGE", 50), error_out=False)
+    return paginate(stmt, per_page=current_app.config.get("PER_PAGE", 50))
 
 
 def _can_edit(target: Any) -> bool:

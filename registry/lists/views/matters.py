@@ -6,6 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.core.http import whole_number
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -30,7 +31,7 @@ from registry.lists.views.common import (
 def matters(code: str):
     j = g.target
     args = request.args
-    department_id = args.get("department", type=int)
+    department_id = whole_number(args.get("department"))
     filters = {
         "category": args.get("category", "").strip(),
         "department_id": department_id,
