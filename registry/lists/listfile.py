@@ -11,6 +11,8 @@ import io
 import json
 import operator
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -42,6 +44,14 @@ _DOC_NUMBER = re.compile(r"^[（(]([^）)]*)[）)]")
 _TRAILING_DOC_NUMBER = re.compile(r"[（(]([^（()）]*[〔\[][^（()）]*号)[）)]$")
 # How many rows from the top to search for the header (a title row may sit above it).
 HEADER_SEARCH_ROWS = 10
+
+# What one file may hold (README, "导入的限制"), checked before the cells are read: an XLSX of a
+# megabyte can unpack to gigabytes.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_ENTRIES = 1000
+MAX_ROWS = 200_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 20_000
 
 
 class FileProblem(Exception):
@@ -195,9 +205,12 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _check_unpacked_size(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_index(0)
+        _check_shape(sheet.total_height, sheet.total_width)
+        rows = sheet.to_python(skip_empty_area=False)
     except (CalamineError, ValueError, IndexError) as e:
         raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
     # Most cells are text: strip them inline (a call per cell costs a second on 100k rows).
@@ -205,6 +218,42 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
         (number, [v.strip() if type(v) is str else cell_text(v) for v in values])
         for number, values in enumerate(rows, start=1)
     ]
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse an XLSX that unpacks to more than MAX_UNPACKED_BYTES, before anything reads it.
+
+    The sizes the archive declares are checked first; then every member is inflated (and dropped)
+    a chunk at a time, which stops at the declared size and fails the checksum when a member holds
+    more than it declares, so a forged header does not get a bomb past."""
+    too_big = FileProblem(
+        f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，无法导入。请把清单拆成几个文件分别导入。"
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_ENTRIES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                raise too_big
+            for member in members:
+                with archive.open(member) as stream:
+                    while stream.read(1024 * 1024):
+                        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, zlib.error) as e:
+        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
+
+
+def _check_shape(rows: int, columns: int) -> None:
+    if rows > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise FileProblem(f"文件有 {rows} 行，超过每次导入的上限 {MAX_ROWS} 行。请拆分后分别导入。")
+    if columns > MAX_COLUMNS:
+        raise FileProblem(f"文件有 {columns} 列，超过上限 {MAX_COLUMNS} 列。请只保留清单的各列。")
+
+
+def _check_cells(table: list[tuple[int, list[str]]]) -> None:
+    _check_shape(len(table), max((len(cells) for _, cells in table), default=0))
+    for number, cells in table:
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise FileProblem(f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 个字，请检查该行。", number)
 
 
 def _csv_table(text: str) -> list[tuple[int, list[str]]]:
@@ -230,6 +279,7 @@ def _normal_header(cell: str) -> str:
 
 
 def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str) -> ListFile:
+    _check_cells(table)
     header_at = None
     for index, (_, cells) in enumerate(table[:HEADER_SEARCH_ROWS]):
         if "具体事项" in {_normal_header(c) for c in cells}:
@@ -298,6 +348,8 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
     items = payload.get("matters") if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise FileProblem("JSON 文件中没有事项列表（应有 matters 数组）。")
+    if len(items) > MAX_ROWS:
+        raise FileProblem(f"文件有 {len(items)} 项，超过每次导入的上限 {MAX_ROWS} 项。请拆分后分别导入。")
     result = ListFile(format="json", encoding=encoding)
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -332,4 +384,9 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
                 ),
             )
         )
+        row = result.rows[-1]
+        texts = [row.seq, row.category, row.title, row.lead, row.description, *row.cooperating]
+        texts += [row.basis] if isinstance(row.basis, str) else [b.text for b in row.basis]
+        if any(len(t) > MAX_CELL_CHARS for t in texts):
+            raise FileProblem(f"JSON 第 {number} 项有内容超过 {MAX_CELL_CHARS} 个字，请检查该项。", number)
     return result

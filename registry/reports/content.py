@@ -47,6 +47,12 @@ class CheckedFile:
     content_type: str
     label: str
 
+    def stored_name(self, filename: str) -> str:
+        """The name to store and download under: the user's stem with the detected type's extension,
+        so that a PNG named poly.html downloads as poly.png and opens as the image it is."""
+        stem = filename.rsplit(".", 1)[0].strip() if "." in filename else filename.strip()
+        return f"{stem[:240] or '附件'}.{self.label.lower().replace('jpeg', 'jpg')}"
+
 
 def _is_xlsx(data: bytes) -> bool:
     try:

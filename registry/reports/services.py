@@ -272,7 +272,7 @@ def add_attachment(report: AnnualReport, *, actor, filename: str, data: bytes) -
     if checked is None:
         raise ReportError("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。", "file")
     attachment = ReportAttachment(
-        filename=filename or f"附件.{checked.label.lower()}",
+        filename=checked.stored_name(filename),
         content_type=checked.content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -311,6 +311,24 @@ def test_attachments_are_checked_by_content_and_size(client, auth, reports):
     assert client.get(f"/reports/{sthj.id}/attachments/{a.id}").status_code == 403
 
 
+def test_an_attachment_keeps_the_extension_of_what_it_is(client, auth, reports):
+    sthj = reports["省生态环境厅"]
+    auth.login("sthj_editor")
+    for name in ("poly.html", "poly.png.html", "poly"):
+        token = csrf_token(client, f"/reports/{sthj.id}")
+        client.post(
+            f"/reports/{sthj.id}/attachments",
+            data={"csrf_token": token, "file": (io.BytesIO(PNG), name)},
+            content_type="multipart/form-data",
+        )
+    db.session.refresh(sthj)
+    assert [a.filename for a in sthj.attachments] == ["poly.png", "poly.png.png", "poly.png"]
+    download = client.get(f"/reports/{sthj.id}/attachments/{sthj.attachments[0].id}")
+    assert download.mimetype == "image/png"
+    disposition = download.headers["Content-Disposition"]
+    assert "poly.png" in disposition and ".html" not in disposition
+
+
 def _zip_without_xl() -> bytes:
     import zipfile
 
