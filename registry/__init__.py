@@ -5,8 +5,11 @@ from pathlib import Path
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from registry.core.db import is_write_conflict
 from registry.core.http import (
     CONTENT_SECURITY_POLICY,
     HttpsAwareSessionInterface,
@@ -122,6 +125,7 @@ def _register_error_handlers(app: Flask) -> None:
         404: "页面不存在。",
         405: "不支持该请求方式。",
         413: "上传的文件过大。",
+        409: "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。",
         429: "尝试次数过多，请稍后再试。",
         500: "服务器内部错误，请稍后再试。",
     }
@@ -137,6 +141,23 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render_error(400, _("表单已过期或缺少安全令牌，请刷新页面后重试。"))
+
+    # Two people changed the same thing at once and the database refused the second change (a unique
+    # constraint, a version check, a lock wait it broke off): the second person is told, and nothing of
+    # the change is kept. Services lock what they change first (core.db.lock_row), so this is the net
+    # under them, not the rule.
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def conflict(e):
+        db.session.rollback()
+        return render_error(409, _("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"))
+
+    @app.errorhandler(OperationalError)
+    def busy(e):
+        if not is_write_conflict(e):
+            raise e
+        db.session.rollback()
+        return render_error(409, _("该记录正被他人修改，您的修改未保存。请稍后重新打开页面再试。"))
 
 
 def _register_template_helpers(app: Flask) -> None:

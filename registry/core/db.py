@@ -67,3 +67,23 @@ def _sqlite_connect(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def lock_row(session, obj) -> None:
+    """Take obj's row lock for the rest of the transaction and reload it.
+
+    Two requests changing the same record then run one after the other, and the second sees what
+    the first committed (its version, its state) before deciding anything, instead of both passing
+    their checks and colliding in a constraint. PostgreSQL: SELECT … FOR UPDATE; SQLite has one
+    writer at a time and ignores it."""
+    session.refresh(obj, with_for_update=True)
+
+
+# PostgreSQL's serialization failure and deadlock; SQLite's "another writer holds the database".
+_CONFLICT_SQLSTATES = {"40001", "40P01"}
+
+
+def is_write_conflict(error: Exception) -> bool:
+    """Whether a database error means a concurrent writer got in the way (retrying later may succeed)."""
+    original = getattr(error, "orig", error)
+    return getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES or "database is locked" in str(original)

@@ -85,8 +85,10 @@ def publish(code: str):
     if not valid or "back" in request.form:
         return render_template("lists/versions/publish.html", j=j, form=form, confirming=False)
     content = services.frozen_content(j)
-    content_checksum = services.checksum(content)
-    if form.confirmed.data == content_checksum:
+    # What the user confirms: this content, on top of this latest version.
+    latest_seq = latest.seq if latest else 0
+    seen = f"{services.checksum(content)}:{latest_seq}"
+    if form.confirmed.data == seen:
         try:
             version = services.publish_version(
                 j,
@@ -94,6 +96,7 @@ def publish(code: str):
                 doc_number=form.doc_number.data,
                 effective_date=form.effective_date.data,
                 publisher=form.publisher.data,
+                expected_latest=latest_seq,
                 actor=current_user,
             )
             db.session.commit()
@@ -106,7 +109,7 @@ def publish(code: str):
     # First submission, or the list changed since the user confirmed: show what will be frozen.
     if form.confirmed.data:
         flash(_("工作清单在您确认前又被修改，请核对以下变化后再次确认。"), "warning")
-    form.confirmed.data = content_checksum
+    form.confirmed.data = seen
     return render_template(
         "lists/versions/publish.html",
         j=j,

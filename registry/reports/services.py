@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.core import audit
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.permissions import Permission, can
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -337,6 +337,7 @@ def _transition(report: AnnualReport, actor, action: str, to_state: str, comment
 
 
 def _require_state(report: AnnualReport, allowed: Sequence[str], doing: str) -> None:
+    lock_row(db.session, report)  # of two simultaneous transitions, the second sees the first's state
     if report.state not in allowed:
         raise ReportError(f"报告当前状态为「{STATE_LABELS[report.state]}」，不能{doing}。")
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry.core.http import page_arg
+from registry.core.http import page_arg, whole_number
 from registry.core.permissions import Permission, can, public, requires
 from registry.extensions import db
 from registry.pdf import PdfError
@@ -193,7 +193,7 @@ def edit_section(report_id: int, section_id: int):
             services.save_section(
                 section,
                 actor=current_user,
-                expected_version=int(form.lock_version.data or 0) or None,
+                expected_version=whole_number(form.lock_version.data),
                 fields={name: getattr(form, name).data or "" for name in _TEXT_FIELDS if hasattr(form, name)},
                 indicators=_indicator_rows(form) if led else None,
             )

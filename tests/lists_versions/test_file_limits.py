@@ -127,7 +127,9 @@ def test_too_many_rows_columns_or_characters_are_refused_with_the_limit(monkeypa
     assert "超过上限 100 列" in _refused_within_memory(_xlsx_with_sheet(HEADER_ROW + wide))
     long_cell = _inline_row(2, ["1", "大气", "长" * 20_001, "省生态环境厅"])
     assert "第 2 行有单元格超过 20000 个字" in _refused_within_memory(_xlsx_with_sheet(HEADER_ROW + long_cell))
-    csv = ("序号,事项类别,具体事项,牵头部门\n" + "".join(f"{n},大气,事项{n},省生态环境厅\n" for n in range(60))).encode()
+    csv = (
+        "序号,事项类别,具体事项,牵头部门\n" + "".join(f"{n},大气,事项{n},省生态环境厅\n" for n in range(60))
+    ).encode()
     with pytest.raises(FileProblem, match="上限 50 行"):
         read_list_file(csv, "清单.csv")
 
@@ -135,7 +137,9 @@ def test_too_many_rows_columns_or_characters_are_refused_with_the_limit(monkeypa
 def test_a_small_valid_workbook_still_reads():
     row = _inline_row(2, ["1", "大气", "秸秆露天焚烧管控", "省生态环境厅", "省农业农村厅"])
     parsed = read_list_file(_xlsx_with_sheet(HEADER_ROW + row), "清单.xlsx")
-    assert [(r.title, r.lead, r.cooperating) for r in parsed.rows] == [("秸秆露天焚烧管控", "省生态环境厅", ["省农业农村厅"])]
+    assert [(r.title, r.lead, r.cooperating) for r in parsed.rows] == [
+        ("秸秆露天焚烧管控", "省生态环境厅", ["省农业农村厅"])
+    ]
 
 
 def test_the_web_import_shows_the_limit_next_to_the_file(client, auth, demo):

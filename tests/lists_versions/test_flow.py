@@ -17,7 +17,7 @@ def publish_through_the_pages(client, label, doc_number):
         "publisher": "示例省人民政府办公厅",
     }
     page = client.post(path, data=form).get_data(as_text=True)
-    checksum = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    checksum = re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
     response = client.post(path, data={**form, "confirmed": checksum})
     assert response.status_code == 302, response.get_data(as_text=True)
     return page

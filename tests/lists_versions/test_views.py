@@ -55,7 +55,7 @@ def test_publish_shows_the_changes_then_publishes_on_confirmation(office, client
     assert 'class="changed-lead"' in page
     assert re.search(r"省能源局.*→.*省住房城乡建设厅", page, re.S)
     assert version_by_label(office, "2026年版") is None  # nothing published yet
-    checksum = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    checksum = re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
     done = client.post("/manage/970000/versions/publish", data={**form, "confirmed": checksum})
     assert done.status_code == 302
     version = version_by_label(office, "2026年版")
@@ -72,7 +72,7 @@ def test_publish_confirmation_is_repeated_when_the_list_changed_meanwhile(office
         "publisher": "参考省政府",
     }
     page = text(client.post("/manage/970000/versions/publish", data=form))
-    checksum = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    checksum = re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
     change_lead(office, "清洁取暖与散煤治理", "省住房城乡建设厅")
     again = client.post("/manage/970000/versions/publish", data={**form, "confirmed": checksum})
     assert again.status_code == 200

@@ -4,6 +4,8 @@ from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
 
+from registry.core.db import lock_row
+from registry.extensions import db
 from registry.lists.models import Department, Duty, Matter, PolicyDocument
 
 
@@ -20,7 +22,9 @@ class StaleEdit(ListError):
 
 
 def check_lock(obj: Any, expected_version: int | None) -> None:
-    """Refuse a save based on an out-of-date copy (optimistic locking)."""
+    """Refuse a save based on an out-of-date copy (optimistic locking), judged on the row as committed:
+    the row is locked first, so that of two simultaneous saves of one version only the first passes."""
+    lock_row(db.session, obj)
     if expected_version is not None and obj.lock_version != expected_version:
         raise StaleEdit("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。")
 

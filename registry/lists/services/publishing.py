@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from registry.core import audit
+from registry.core.db import lock_row
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import (
@@ -24,7 +25,7 @@ from registry.lists.models import (
     VersionDuty,
     VersionMatter,
 )
-from registry.lists.services.common import ListError
+from registry.lists.services.common import ListError, StaleEdit
 
 
 def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
@@ -102,9 +103,13 @@ def publish_version(
     doc_number: str,
     effective_date: date,
     publisher: str,
+    expected_latest: int | None = None,
     actor=None,
 ) -> ListVersion:
-    """Freeze the working list into a new immutable version."""
+    """Freeze the working list into a new immutable version.
+
+    `expected_latest` is the number (seq) of the latest version the publisher saw, 0 for none: when
+    another version was published meanwhile, this one is refused rather than published twice."""
     label, doc_number, publisher = label.strip(), doc_number.strip(), publisher.strip()
     if not label:
         raise ListError("请填写版本名称。", "label")
@@ -116,10 +121,12 @@ def publish_version(
         select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id, ListVersion.label == label)
     ):
         raise ListError(f"版本「{label}」已存在，请换一个版本名称。", "label")
+    lock_row(db.session, jurisdiction)  # one publication of a jurisdiction at a time
+    latest = latest_seq(jurisdiction)
+    if expected_latest is not None and latest != expected_latest:
+        raise StaleEdit("在您确认期间，本级清单已发布了新版本，本次未发布。请重新打开发布页面，核对后再确认。")
     content = frozen_content(jurisdiction)
-    seq = (
-        db.session.scalar(select(func.max(ListVersion.seq)).where(ListVersion.jurisdiction_id == jurisdiction.id)) or 0
-    ) + 1
+    seq = latest + 1
     version = ListVersion(
         jurisdiction_id=jurisdiction.id,
         seq=seq,
@@ -152,6 +159,13 @@ def publish_version(
         },
     )
     return version
+
+
+def latest_seq(jurisdiction: Jurisdiction) -> int:
+    """The number of the jurisdiction's latest published version (0: none yet)."""
+    return (
+        db.session.scalar(select(func.max(ListVersion.seq)).where(ListVersion.jurisdiction_id == jurisdiction.id)) or 0
+    )
 
 
 def _write_snapshot(version: ListVersion, content: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList
 
@@ -107,8 +108,9 @@ def _attempt(form, action) -> bool:
     except ListError as error:
         db.session.rollback()
         _show_error(form, error)
-    except StaleDataError:
-        # Another save got between our check and our write: same outcome as a refused stale edit.
+    except (StaleDataError, IntegrityError):
+        # Another save got between our check and our write (a version check, or a unique index that
+        # the other save's rows now hold): same outcome as a refused stale edit, the input kept.
         db.session.rollback()
         form.form_errors.append(_(STALE_MESSAGE))
     return False
