@@ -1,8 +1,10 @@
+import os
 import re
 from datetime import timedelta
 
 import pytest
 
+import config
 from registry.auth.services import begin_login, finish_login
 from registry.core.db import utcnow
 from registry.extensions import db
@@ -195,3 +197,54 @@ def test_session_cookie_is_secure_over_https(app, office):
     plain = Auth(another_client(app)).login("office", "password-123")
     cookie = next(h for h in plain.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" not in cookie
+
+
+def _redis_url() -> str | None:
+    """The Redis these machines run (CI must have it; a bare machine without one skips)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        return None
+    return url
+
+
+def test_app_servers_share_the_login_limit_through_redis(app):
+    """Two app instances (two servers) with REDIS_URL count one address's failures together. (The
+    attempts leave the password empty: a failure for the limit that writes nothing to the database,
+    which these apps reach over connections of their own.)"""
+    import redis
+
+    from registry import create_app
+
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    redis.Redis.from_url(url).flushdb()
+
+    class WithRedis(config.TestConfig):
+        RATELIMIT_STORAGE_URI = url
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    servers = [create_app(WithRedis), create_app(WithRedis)]
+    statuses = []
+    for n in range(12):
+        server = servers[n % 2]
+        with server.app_context():
+            client = server.test_client()
+            client.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+            token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+            statuses.append(
+                client.post("/login", data={"username": f"x{n}", "password": "", "csrf_token": token}).status_code
+            )
+    redis.Redis.from_url(url).flushdb()
+    for server in servers:
+        with server.app_context():
+            from registry.extensions import db as server_db
+
+            server_db.engine.dispose()
+    assert statuses == [200] * 10 + [429, 429]

@@ -1,6 +1,7 @@
 """Accounts: authentication with lockout, and creating users with a role and scope."""
 
 import functools
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,7 +77,7 @@ def finish_login(
     now = now or utcnow()
     if (slot.locked_until is not None and slot.locked_until > now) or slot.number > max_failures:
         until = slot.locked_until or now + timedelta(minutes=lock_minutes)
-        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
         return LoginResult(None, _l("连续登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
     user = db.session.scalar(select(User).where(User.username == slot.username))
     if user is not None and check_password_hash(user.password_hash, password):
