@@ -1,5 +1,6 @@
 import os
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -224,10 +225,10 @@ def test_app_servers_share_the_login_limit_through_redis(app):
     url = _redis_url()
     if url is None:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    redis.Redis.from_url(url).flushdb()
 
     class WithRedis(config.TestConfig):
         RATELIMIT_STORAGE_URI = url
+        RATELIMIT_KEY_PREFIX = f"test-{uuid.uuid4().hex}"  # apart from any other run using this Redis
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
 
     servers = [create_app(WithRedis), create_app(WithRedis)]
@@ -241,7 +242,8 @@ def test_app_servers_share_the_login_limit_through_redis(app):
             statuses.append(
                 client.post("/login", data={"username": f"x{n}", "password": "", "csrf_token": token}).status_code
             )
-    redis.Redis.from_url(url).flushdb()
+    for key in redis.Redis.from_url(url).scan_iter(f"*{WithRedis.RATELIMIT_KEY_PREFIX}*"):
+        redis.Redis.from_url(url).delete(key)
     for server in servers:
         with server.app_context():
             from registry.extensions import db as server_db

@@ -17,7 +17,6 @@ bp = Blueprint("auth", __name__)
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 200,  # a failed login shows the form again
-    error_message="login",
 )
 def login():
     if current_user.is_authenticated:
@@ -25,7 +24,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         # The attempt is counted and committed before the password is checked (begin_login).
-        slot = begin_login(form.username.data.strip(), request.remote_addr or "unknown")
+        slot = begin_login(form.username.data.strip(), (request.remote_addr or "unknown")[:64])
         db.session.commit()
         result = finish_login(
             slot,
