@@ -144,7 +144,7 @@ def _has_data(database, size) -> bool:
     from sqlalchemy import func, select
 
     from bench import databases
-    from registry.lists.models import ListVersion
+    from registry.versions.models import ListVersion
 
     app = databases.make_app(database)
     with app.app_context():
@@ -162,7 +162,7 @@ def _jurisdiction_ids() -> list[int]:
     from sqlalchemy import select
 
     from registry.extensions import db
-    from registry.lists.models import ListVersion
+    from registry.versions.models import ListVersion
 
     return sorted(set(db.session.scalars(select(ListVersion.jurisdiction_id))))
 

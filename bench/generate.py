@@ -3,7 +3,7 @@
 - jurisdictions: `registry.jurisdictions.services.create_jurisdiction`
 - departments and duties: `registry.lists.services.create_department` / `add_duty`
 - matters with lead / cooperating assignments and legal basis: the list import
-  (`registry.lists.importing.plan_import` + `apply_import`), the bulk path offices use, fed a CSV
+  (`registry.imports.planning.plan_import` + `apply_import`), the bulk path offices use, fed a CSV
   per jurisdiction — every row is validated and audited as in production
 - versions: `registry.lists.services.publish_version` (which also builds the search index)
 - reports: `registry.reports.services.open_cycle`, then submit / accept / publish for a few
@@ -31,6 +31,7 @@ from registry.jurisdictions.models import Jurisdiction
 from registry.jurisdictions.services import create_jurisdiction
 from registry.lists import services
 from registry.lists.models import Department
+from registry.versions import services as version_services
 
 ACTOR = "基准测试数据生成"
 YEAR = 2025
@@ -181,7 +182,7 @@ def generate(
     reports: bool = True,
 ) -> Generated:
     """Generate the whole data set at `scale`; `commit` is called after each unit of work."""
-    from registry.lists.importing import apply_import, plan_import
+    from registry.imports.planning import apply_import, plan_import
 
     commit = commit or db.session.commit
     rng = random.Random(seed)
@@ -226,7 +227,7 @@ def generate(
     with timed(result, "publish"), _bar(codes, "发布版本", progress) as bar:
         for code in bar:
             jurisdiction = _by_code(code)
-            services.publish_version(
+            version_services.publish_version(
                 jurisdiction,
                 label=f"{YEAR}年版",
                 doc_number=f"{jurisdiction.name[:2]}环委办〔{YEAR}〕1号",

@@ -65,7 +65,8 @@ def free_port() -> int:
 def targets() -> dict[str, list[str]]:
     """Paths per page kind, read from the published data (call inside an app context)."""
     from registry.jurisdictions.models import Jurisdiction
-    from registry.lists.models import Department, ListVersion, VersionMatter
+    from registry.lists.models import Department
+    from registry.versions.models import ListVersion, VersionMatter
 
     jurisdictions = db.session.execute(
         select(Jurisdiction.code)

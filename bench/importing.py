@@ -36,9 +36,9 @@ def xlsx(departments, rows: int, seed: int = 5) -> bytes:
 def run(rows: int = ROWS, *, log=print) -> dict:
     from sqlalchemy import select
 
+    from registry.imports.planning import apply_import, plan_import
+    from registry.imports.reading import read_list_file
     from registry.jurisdictions.models import Jurisdiction
-    from registry.lists.importing import apply_import, plan_import
-    from registry.lists.listfile import read_list_file
 
     taken = set(db.session.scalars(select(Jurisdiction.code)))
     code = next(c for c in (f"{n}0000" for n in range(89, 70, -1)) if c not in taken)  # rerun on kept data

@@ -92,21 +92,24 @@ def _import_models() -> None:
     # Every model module, so that metadata (and Alembic) sees the whole schema.
     import registry.auth.models  # noqa: F401
     import registry.core.audit  # noqa: F401
+    import registry.imports.models  # noqa: F401
     import registry.jurisdictions.models  # noqa: F401
     import registry.lists.models  # noqa: F401
     import registry.public.models  # noqa: F401
     import registry.reports.models  # noqa: F401
+    import registry.versions.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
+    from registry.imports.views import bp as imports_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
-    from registry.lists.version_views import bp as list_versions_bp
     from registry.lists.views import bp as lists_bp
     from registry.public.api import bp as api_bp
     from registry.public.views import bp as public_bp
     from registry.reports.views import bp as reports_bp
+    from registry.versions.views import bp as versions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -114,7 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(lists_bp)
-    app.register_blueprint(list_versions_bp)
+    app.register_blueprint(versions_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(reports_bp)
 
 
@@ -173,6 +177,7 @@ def _register_template_helpers(app: Flask) -> None:
 
         return {
             "can": can,
+            "Permission": Permission,
             "role_labels": ROLE_LABELS,
             "current_locale": str(get_locale()),
             "nav_entries": NAV_ENTRIES,

@@ -3,14 +3,14 @@
 import click
 from flask.cli import AppGroup
 
+from registry.core.cli import fail
 from registry.extensions import db
+from registry.imports import cli as imports_cli
+from registry.public import cli as public_cli
+from registry.reports import cli as reports_cli
+from registry.versions import cli as versions_cli
 
 registry_cli = AppGroup("registry", help="生态环境保护责任清单登记系统的管理命令。")
-
-
-def fail(message: str) -> None:
-    db.session.rollback()
-    raise click.ClickException(message)
 
 
 @registry_cli.command("demo")
@@ -68,6 +68,5 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
     click.echo(f"已创建用户 {user.username}（{user.role}）。")
 
 
-import registry.lists.cli  # noqa: E402, F401  (import-list, export-list, publish)
-import registry.public.cli  # noqa: E402, F401  (reindex-search)
-import registry.reports.cli  # noqa: E402, F401  (the `registry reports` sub-group)
+for _command in (*imports_cli.commands, *versions_cli.commands, *public_cli.commands, *reports_cli.commands):
+    registry_cli.add_command(_command)

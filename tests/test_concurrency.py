@@ -167,7 +167,7 @@ def test_simultaneous_lead_changes_have_one_winner(live, title):
 
 
 def test_simultaneous_publishes_of_one_list_have_one_winner(live):
-    from registry.lists.models import ListVersion
+    from registry.versions.models import ListVersion
 
     url = "/manage/990000/versions/publish"
     clients = [_client(live, "province_office") for _ in range(4)]

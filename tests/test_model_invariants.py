@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from registry.extensions import db
 from registry.lists import services
 from registry.lists.models import Assignment, Matter
+from registry.versions import services as version_services
 from tests import factories
 
 
@@ -74,11 +75,11 @@ def test_changes_are_audited_in_the_same_transaction(province):
 def test_published_version_cannot_be_modified(province):
     from datetime import date
 
-    from registry.lists.models import PublishedDataImmutable
+    from registry.versions.models import PublishedDataImmutable
 
     a = factories.department(province, "甲省生态环境厅")
     services.create_matter(province, title="扬尘", category="大气", lead=a)
-    version = services.publish_version(
+    version = version_services.publish_version(
         province, label="2025年版", doc_number="甲政办〔2025〕1号", effective_date=date(2025, 1, 1), publisher="甲省"
     )
     assert version.matter_count == 1 and len(version.checksum) == 64

@@ -14,7 +14,9 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.jurisdictions.services import create_jurisdiction
 from registry.lists import services
-from registry.lists.models import Department, ListVersion, Matter
+from registry.lists.models import Department, Matter
+from registry.versions import services as version_services
+from registry.versions.models import ListVersion
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "demo-2025"
@@ -130,7 +132,7 @@ def _matter(jurisdiction, seq, category, title, description, lead, cooperating, 
 def _publish_first(jurisdiction: Jurisdiction, publisher: str, doc_number: str) -> None:
     if db.session.scalar(select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id)):
         return
-    services.publish_version(
+    version_services.publish_version(
         jurisdiction, label="2025年版", doc_number=doc_number, effective_date=date(2025, 1, 1), publisher=publisher
     )
 

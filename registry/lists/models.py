@@ -1,28 +1,22 @@
-"""The working responsibility list of a jurisdiction and its frozen published versions.
-
-Working list: departments (with units and duties), matters with lead / cooperating assignments,
-policy documents cited by matters and duties, and the decisions that settled matters' leads.
-Published versions copy everything the public sees into version_* tables that are never changed.
-"""
+"""The working responsibility list of a jurisdiction: departments (with units and duties), matters
+with lead / cooperating assignments, policy documents cited by matters and duties, and the decisions
+that settled matters' leads. Published versions live in registry.versions."""
 
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
-    event,
     text,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.core.db import utcnow
 from registry.extensions import db
@@ -330,162 +324,3 @@ class LeadDecision(db.Model):
     department: Mapped[Department | None] = relationship()
     to_jurisdiction: Mapped[Jurisdiction | None] = relationship()
     decided_by: Mapped["User | None"] = relationship()  # noqa: F821
-
-
-class ListVersion(db.Model):
-    """A published, frozen version of a jurisdiction's list. Never modified; may be withdrawn."""
-
-    __tablename__ = "list_versions"
-    __table_args__ = (
-        UniqueConstraint("jurisdiction_id", "label"),
-        UniqueConstraint("jurisdiction_id", "seq"),
-        Index("ix_list_versions_jurisdiction_effective", "jurisdiction_id", "effective_date"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    seq: Mapped[int]
-    label: Mapped[str] = mapped_column(String(100))
-    doc_number: Mapped[str] = mapped_column(String(100))
-    effective_date: Mapped[date] = mapped_column(Date)
-    publisher: Mapped[str] = mapped_column(String(200))
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    published_at: Mapped[datetime] = mapped_column(default=utcnow)
-    checksum: Mapped[str] = mapped_column(String(64))
-    matter_count: Mapped[int] = mapped_column(default=0)
-    # Withdrawal is the only change a version ever sees, and it is recorded in its own row.
-    withdrawal: Mapped["VersionWithdrawal | None"] = relationship(back_populates="version")
-
-    jurisdiction: Mapped[Jurisdiction] = relationship()
-    matters: Mapped[list["VersionMatter"]] = relationship(back_populates="version", order_by="VersionMatter.seq")
-    departments: Mapped[list["VersionDepartment"]] = relationship(
-        back_populates="version", order_by="VersionDepartment.sort_order"
-    )
-
-    @property
-    def withdrawn(self) -> bool:
-        return self.withdrawal is not None
-
-
-class VersionWithdrawal(db.Model):
-    """Marks a published version withdrawn (superseded); the version itself stays untouched."""
-
-    __tablename__ = "version_withdrawals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"), unique=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    withdrawn_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    version: Mapped[ListVersion] = relationship(back_populates="withdrawal")
-
-
-class VersionDepartment(db.Model):
-    __tablename__ = "version_departments"
-    __table_args__ = (UniqueConstraint("version_id", "department_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    short_name: Mapped[str] = mapped_column(String(100))
-    sector: Mapped[str] = mapped_column(String(50))
-    website: Mapped[str] = mapped_column(String(300), default="")
-    sort_order: Mapped[int] = mapped_column(default=0)
-
-    version: Mapped[ListVersion] = relationship(back_populates="departments")
-
-
-class VersionDuty(db.Model):
-    __tablename__ = "version_duties"
-    __table_args__ = (Index("ix_version_duties_version_department", "version_id", "department_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    duty_id: Mapped[int]
-    seq: Mapped[int] = mapped_column(default=0)
-    text: Mapped[str] = mapped_column(Text)
-    basis: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-
-
-class VersionMatter(db.Model):
-    __tablename__ = "version_matters"
-    __table_args__ = (
-        UniqueConstraint("version_id", "matter_id"),
-        Index("ix_version_matters_version_seq", "version_id", "seq"),
-        Index("ix_version_matters_version_category", "version_id", "category"),
-        Index("ix_version_matters_version_lead", "version_id", "lead_department_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
-    # The working matter's id; a plain number because working matters may later be deleted.
-    matter_id: Mapped[int] = mapped_column(index=True)
-    seq: Mapped[int] = mapped_column(default=0)
-    category: Mapped[str] = mapped_column(String(50))
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16))
-    delegated_to_code: Mapped[str | None] = mapped_column(String(6))
-    delegated_to_name: Mapped[str | None] = mapped_column(String(100))
-    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    basis: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-
-    version: Mapped[ListVersion] = relationship(back_populates="matters")
-    assignments: Mapped[list["VersionAssignment"]] = relationship(
-        back_populates="version_matter", order_by="VersionAssignment.position"
-    )
-
-
-class VersionAssignment(db.Model):
-    __tablename__ = "version_assignments"
-    __table_args__ = (
-        UniqueConstraint("version_matter_id", "department_id"),
-        CheckConstraint("role IN ('lead', 'cooperating')", name="role_known"),
-        Index("ix_version_assignments_department_version", "department_id", "version_id", "role"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_matter_id: Mapped[int] = mapped_column(ForeignKey("version_matters.id"))
-    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    department_name: Mapped[str] = mapped_column(String(200))
-    department_short_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(16))
-    position: Mapped[int] = mapped_column(default=0)
-
-    version_matter: Mapped[VersionMatter] = relationship(back_populates="assignments")
-
-
-class PendingImport(db.Model):
-    """An uploaded list file kept between its preview and its confirmation, bound to the user and
-    jurisdiction by a random token: the confirmation never trusts a copy sent back by the browser."""
-
-    __tablename__ = "pending_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
-    filename: Mapped[str] = mapped_column(String(255), default="")
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    create_departments: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-_FROZEN = (ListVersion, VersionDepartment, VersionDuty, VersionMatter, VersionAssignment)
-
-
-class PublishedDataImmutable(Exception):
-    """Raised when code tries to change or delete a published version."""
-
-
-def _refuse_change(mapper, connection, target):
-    raise PublishedDataImmutable(f"{type(target).__name__} {target.id} 已发布，不可修改或删除")
-
-
-for _model in _FROZEN:
-    event.listen(_model, "before_update", _refuse_change)
-    event.listen(_model, "before_delete", _refuse_change)

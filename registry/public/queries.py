@@ -27,18 +27,17 @@ from sqlalchemy.orm import Session
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.diff import compare_versions
-from registry.lists.models import (
-    STATUS_LABELS,
+from registry.lists.models import STATUS_LABELS, Role
+from registry.public.models import SearchEntry
+from registry.versions.diff import compare_versions
+from registry.versions.models import (
     ListVersion,
-    Role,
     VersionAssignment,
     VersionDepartment,
     VersionDuty,
     VersionMatter,
     VersionWithdrawal,
 )
-from registry.public.models import SearchEntry
 
 # -- cache -----------------------------------------------------------------------------------------
 

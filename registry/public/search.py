@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from registry.core import signals
 from registry.extensions import db
-from registry.lists.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
 from registry.public.models import FTS_TABLE, SearchEntry
+from registry.versions.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
 
 # PostgreSQL keeps positions up to 16383; text past it stays unindexed (responsibility texts are short).
 MAX_POSITION = 16383
@@ -399,3 +400,9 @@ def matching_ids(q: str, jurisdiction_id: int | None = None):
             "SELECT version_matter_id AS id FROM search_entries WHERE body_terms @@ CAST(:match_q AS tsquery)"
         ).bindparams(match_q=scope + " & ".join(_ts_phrase(t) for t in terms))
     return clause.columns(column("id", Integer))
+
+
+@signals.versions_changed.connect
+def _follow_versions(jurisdiction_id: int, **_) -> None:
+    """A version was published or withdrawn: index the one now in force (same transaction)."""
+    reindex_jurisdiction(jurisdiction_id)

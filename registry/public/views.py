@@ -164,8 +164,8 @@ def compare(code: str):
 @bp.route("/jurisdictions/<code>/versions/<label>/download.<fmt>")
 @public
 def download(code: str, label: str, fmt: str):
-    from registry.lists.exporting import export_list
-    from registry.lists.models import ListVersion
+    from registry.versions.exporting import export_list
+    from registry.versions.models import ListVersion
 
     if fmt not in ("csv", "xlsx"):
         abort(404)

@@ -10,10 +10,9 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from registry.cli import fail, registry_cli
+from registry.core.cli import fail
 
 reports_cli = AppGroup("reports", help="年度专题报告的批量处理命令。")
-registry_cli.add_command(reports_cli)
 
 _worker_app = None
 
@@ -102,3 +101,6 @@ def compile_command(code: str, year: int, out_dir: str, workers: int | None):
             bar.update(1)
             written += 1
     click.echo(f"已输出 {len(reports)} 份报告和 1 册汇编（共 {written} 个 PDF 文件）到 {out}。")
+
+
+commands = [reports_cli]

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from registry.core.db import utcnow
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Department, ListVersion
+from registry.lists.models import Department
+from registry.versions.models import ListVersion
 
 
 class ReportState(StrEnum):

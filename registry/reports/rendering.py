@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
-from registry.lists.models import VersionMatter
 from registry.pdf import render_pdf
 from registry.reports.content import safe_html
 from registry.reports.models import AnnualReport, ReportSection
+from registry.versions.models import VersionMatter
 
 REPORT_TEMPLATE = "pdf/report.html"
 VOLUME_TEMPLATE = "pdf/volume.html"

@@ -15,15 +15,7 @@ from registry.core.db import lock_row, utcnow
 from registry.core.permissions import Permission, can
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import (
-    Department,
-    ListVersion,
-    VersionAssignment,
-    VersionDepartment,
-    VersionDuty,
-    VersionMatter,
-)
-from registry.lists.versions import version_in_force
+from registry.lists.models import Department
 from registry.pdf import PdfError
 from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, sanitize_html
 from registry.reports.models import (
@@ -37,6 +29,8 @@ from registry.reports.models import (
     ReportSection,
     ReportState,
 )
+from registry.versions.models import ListVersion, VersionAssignment, VersionDepartment, VersionDuty, VersionMatter
+from registry.versions.queries import version_in_force
 
 ECOLOGY_SECTOR = "生态环境"
 FREE_SECTIONS_BEFORE = ("总体情况",)

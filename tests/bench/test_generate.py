@@ -10,9 +10,10 @@ from bench.generate import generate, plan_tree
 from bench.scales import SCALES
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Assignment, Department, ListVersion, Matter, VersionMatter
+from registry.lists.models import Assignment, Department, Matter
 from registry.public.search import search_ids
 from registry.reports.models import AnnualReport, ReportingCycle
+from registry.versions.models import ListVersion, VersionMatter
 
 TINY = SCALES["tiny"]
 

@@ -44,6 +44,7 @@ def live_server():
     from registry.jurisdictions.queries import by_code
     from registry.lists import services
     from registry.lists.models import Matter
+    from registry.versions import services as version_services
 
     tmp = tempfile.mkdtemp(prefix="registry-browser-")
 
@@ -69,7 +70,7 @@ def live_server():
             lead=ecology,
             cooperating=[old_lead],
         )
-        services.publish_version(
+        version_services.publish_version(
             city,
             label="2026年版",
             doc_number="江政办发〔2026〕2号",

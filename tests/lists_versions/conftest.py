@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
+from registry.imports.planning import apply_import, plan_import
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists import services
-from registry.lists.importing import apply_import, plan_import
+from registry.versions import services as version_services
 from tests import factories
 from tests.conftest import CSRF_RE
 
@@ -32,7 +32,7 @@ def ref():
     2025 version published, an office user, a city below it with its own office."""
     j = factories.jurisdiction("970000", name="参考省")
     apply_import(plan_import(j, REFERENCE.read_bytes(), "reference.csv", create_departments=True), "测试")
-    services.publish_version(
+    version_services.publish_version(
         j, label="2025年版", doc_number="参政办发〔2025〕1号", effective_date=date(2025, 1, 1), publisher="参考省政府"
     )
     below = factories.jurisdiction("970100", "city", parent=j, name="参考市")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.lists.models import Matter
-from registry.lists.versions import version_by_label
+from registry.versions.queries import version_by_label
 from tests import factories
 from tests.lists_versions.conftest import REFERENCE
 

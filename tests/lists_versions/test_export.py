@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from registry.imports.planning import apply_import, plan_import
+from registry.imports.reading import HEADER
 from registry.lists import services
-from registry.lists.exporting import export_list
-from registry.lists.importing import apply_import, plan_import
-from registry.lists.listfile import HEADER
-from registry.lists.versions import version_by_label
+from registry.versions import services as version_services
+from registry.versions.exporting import export_list
+from registry.versions.queries import version_by_label
 
 
 def change_a_lead(ref):
@@ -108,5 +109,7 @@ def small_with_formula():
     j = factories.jurisdiction("860000", name="公式省")
     lead = factories.department(j, "公式省生态环境厅")
     services.create_matter(j, title="=SUM(A1)", category="其他", lead=lead)
-    services.publish_version(j, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="公式省")
+    version_services.publish_version(
+        j, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="公式省"
+    )
     return j

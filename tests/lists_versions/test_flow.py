@@ -2,7 +2,7 @@
 
 import re
 
-from registry.lists.versions import version_by_label
+from registry.versions.queries import version_by_label
 from tests.lists_versions.conftest import token_of
 from tests.lists_versions.test_versions import change_lead
 

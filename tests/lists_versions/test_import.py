@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from registry.core.audit import AuditEntry
 from registry.extensions import db
+from registry.imports.planning import apply_import, guess_sector, plan_import
 from registry.lists import services
-from registry.lists.exporting import export_list
-from registry.lists.importing import apply_import, guess_sector, plan_import
 from registry.lists.models import Citation, Department, Matter, PolicyDocument
 from registry.lists.services import ListError
+from registry.versions.exporting import export_list
 from tests import factories
 
 REFERENCE = Path(__file__).resolve().parents[2] / "registry" / "demo" / "example-province-matters.csv"

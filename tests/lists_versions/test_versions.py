@@ -7,14 +7,18 @@ from sqlalchemy import select
 
 from registry.core.audit import AuditEntry
 from registry.extensions import db
-from registry.lists import diff, services
-from registry.lists.models import ListVersion, Matter, PublishedDataImmutable
+from registry.lists import services
+from registry.lists.models import Matter
 from registry.lists.services import ListError
-from registry.lists.versions import version_by_label, version_in_force, versions_of, withdraw_version
+from registry.versions import diff
+from registry.versions import services as version_services
+from registry.versions.models import ListVersion, PublishedDataImmutable
+from registry.versions.queries import version_by_label, version_in_force, versions_of
+from registry.versions.services import withdraw_version
 
 
 def publish(j, label, effective=date(2026, 1, 1)):
-    return services.publish_version(
+    return version_services.publish_version(
         j, label=label, doc_number=f"{label}号", effective_date=effective, publisher="参考省政府"
     )
 

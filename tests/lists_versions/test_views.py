@@ -9,8 +9,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.lists.models import ListVersion, Matter, PendingImport
-from registry.lists.versions import version_by_label
+from registry.imports.models import PendingImport
+from registry.lists.models import Matter
+from registry.versions.models import ListVersion
+from registry.versions.queries import version_by_label
 from tests.lists_versions.conftest import PASSWORD, token_of, upload
 from tests.lists_versions.test_versions import change_lead
 
@@ -244,7 +246,7 @@ def test_department_users_cannot_reach_the_version_pages(demo, client, auth):
 def test_uploads_expire_and_lose_their_folders(office, client):
     from datetime import timedelta
 
-    from registry.lists.uploads import base_name
+    from registry.imports.uploads import base_name
 
     location = upload(client, "970000", (HEADER + "1,大气,某事项,省生态环境厅,,,\n").encode(), "清单/新.csv")
     pending = db.session.scalar(select(PendingImport))
@@ -257,7 +259,7 @@ def test_uploads_expire_and_lose_their_folders(office, client):
 
 
 def test_long_comparisons_are_cut_with_a_note(office, client):
-    from registry.lists.importing import apply_import, plan_import
+    from registry.imports.planning import apply_import, plan_import
 
     rows = "".join(f"{i},大气,批量事项{i},省生态环境厅,,,\n" for i in range(1, 503))
     apply_import(plan_import(office, (HEADER + rows).encode()), "测试")

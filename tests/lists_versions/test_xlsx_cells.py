@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from registry.lists.listfile import FileProblem, _xlsx_table
+from registry.imports.reading import FileProblem, _xlsx_table
 
 
 def workbook_bytes(fill, write_only=False):

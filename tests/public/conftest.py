@@ -8,6 +8,7 @@ from registry.jurisdictions.queries import by_code
 from registry.lists import services
 from registry.lists.models import Matter
 from registry.public.queries import cache
+from registry.versions import services as version_services
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def second_version(demo):
         lead=ecology,
         cooperating=[old_lead, police],
     )
-    version = services.publish_version(
+    version = version_services.publish_version(
         city,
         label="2026年版",
         doc_number="江政办发〔2026〕2号",

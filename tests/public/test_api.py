@@ -6,6 +6,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
 from registry.public.openapi import document
+from registry.versions import services as version_services
 from tests.public.conftest import switch_language
 
 MATTER_KEYS = {
@@ -145,7 +146,6 @@ def test_revalidation_answers_304_until_a_new_version_is_published(client, demo)
     from datetime import date
 
     from registry.jurisdictions.queries import by_code
-    from registry.lists import services
 
     url = "/api/v1/jurisdictions/990200"
     first = client.get(url)
@@ -157,7 +157,7 @@ def test_revalidation_answers_304_until_a_new_version_is_published(client, demo)
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
     assert client.get(url + "?x=1", headers={"If-None-Match": etag}).status_code == 200
-    services.publish_version(
+    version_services.publish_version(
         by_code("990200"), label="2026年版", doc_number="云〔2026〕1号", effective_date=date(2025, 2, 1), publisher="云"
     )
     changed = client.get(url, headers={"If-None-Match": etag})

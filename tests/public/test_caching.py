@@ -1,6 +1,6 @@
 """Caching never outlives a change of the version in force."""
 
-from registry.lists.versions import withdraw_version
+from registry.versions.services import withdraw_version
 
 
 def test_withdrawal_changes_the_etag_and_what_is_shown(client, second_version):

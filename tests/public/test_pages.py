@@ -11,6 +11,7 @@ from registry.extensions import db
 from registry.jurisdictions.queries import by_code
 from registry.lists import services
 from registry.lists.models import Matter
+from registry.versions import services as version_services
 from tests.public.conftest import straw, switch_language
 
 
@@ -209,7 +210,7 @@ def test_a_new_version_in_force_is_shown_at_once_despite_the_cache(client, secon
     from datetime import date
 
     services.update_matter(matter, title=matter.title, category="大气", description="", lead=old_lead)
-    services.publish_version(
+    version_services.publish_version(
         city, label="2027年版", doc_number="江〔2027〕1号", effective_date=date(2025, 7, 1), publisher="江川市"
     )
     assert old_lead.name in page(client, f"/matters/{matter.id}").split("<dd>")[1]

@@ -8,10 +8,12 @@ from sqlalchemy import insert, select
 
 from registry.extensions import db
 from registry.lists import services
-from registry.lists.models import Assignment, Matter, VersionAssignment, VersionMatter
-from registry.lists.versions import withdraw_version
+from registry.lists.models import Assignment, Matter
 from registry.public import search
 from registry.public.models import SearchEntry
+from registry.versions import services as version_services
+from registry.versions.models import VersionAssignment, VersionMatter
+from registry.versions.services import withdraw_version
 from tests import factories
 
 PLACES = ["城区", "农村", "工业园区", "沿江", "重点流域", "城乡结合部", "港口", "矿区", "自然保护地", "饮用水水源地"]
@@ -90,7 +92,7 @@ def _generate(jurisdiction, rng: random.Random, count: int, prefix: str):
         ]
     db.session.execute(insert(Matter), matters)
     db.session.execute(insert(Assignment), assignments)
-    services.publish_version(
+    version_services.publish_version(
         jurisdiction, label="测试版", doc_number="测〔2025〕1号", effective_date=date(2025, 1, 1), publisher="测试"
     )
 
@@ -221,7 +223,9 @@ def test_a_substring_split_by_punctuation_does_not_match(app):
     province = factories.jurisdiction("930000", "province")
     dept = factories.department(province, "测试局")
     services.create_matter(province, title="甲乙丙，丙丁整治", category="水", lead=dept)
-    services.publish_version(province, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="测试")
+    version_services.publish_version(
+        province, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="测试"
+    )
     assert search.search_ids("丙丁", province.id).total == 1
     assert search.search_ids("乙丙丁", province.id).total == 0
 
@@ -245,7 +249,7 @@ def test_index_follows_publication_and_withdrawal(demo):
     # Unpublished: the index still holds the published title.
     old_vm = first.version_matter_ids[0]
     assert _search_all("焚烧网格", city.id).total == 0
-    second = services.publish_version(
+    second = version_services.publish_version(
         city, label="2026年版", doc_number="江政办发〔2026〕1号", effective_date=date(2026, 1, 1), publisher="江川市"
     )
     hits = _search_all("焚烧网格", city.id)
@@ -262,7 +266,7 @@ def test_future_versions_wait_for_their_effective_date(demo):
     matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
     matter.title = "秸秆未来巡查"
     db.session.flush()
-    services.publish_version(
+    version_services.publish_version(
         city, label="2099年版", doc_number="云政办发〔2099〕1号", effective_date=date(2099, 1, 1), publisher="云岭市"
     )
     assert _search_all("未来巡查").total == 0

@@ -24,7 +24,6 @@ from registry.lists.services.departments import (
 )
 from registry.lists.services.documents import cite, create_document, get_or_create_document, update_document
 from registry.lists.services.matters import create_matter, delete_matter, update_matter, validate_assignments
-from registry.lists.services.publishing import checksum, frozen_content, publish_version
 
 __all__ = [
     "BASIS_KINDS",
@@ -34,7 +33,6 @@ __all__ = [
     "StaleEdit",
     "add_duty",
     "check_lock",
-    "checksum",
     "cite",
     "create_department",
     "create_document",
@@ -45,11 +43,9 @@ __all__ = [
     "delete_duty",
     "delete_matter",
     "duty_data",
-    "frozen_content",
     "get_or_create_document",
     "matters_cooperated_by",
     "matters_led_by",
-    "publish_version",
     "resolve_department",
     "retire_department",
     "retire_unit",

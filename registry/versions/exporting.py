@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.extensions import db
+from registry.imports.planning import working_matters
+from registry.imports.reading import HEADER, Basis, format_basis
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.importing import working_matters
-from registry.lists.listfile import HEADER, Basis, format_basis
-from registry.lists.models import Department, ListVersion, Role, VersionAssignment, VersionMatter
+from registry.lists.models import Department, Role
+from registry.versions.models import ListVersion, VersionAssignment, VersionMatter
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import ListVersion, Role, VersionMatter
-from registry.lists.services import frozen_content
+from registry.lists.models import Role
+from registry.versions.models import ListVersion, VersionMatter
+from registry.versions.queries import frozen_content
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
-"""Publishing, withdrawing and comparing list versions; importing and exporting lists."""
+"""The offices' pages of published versions: publish, withdraw, compare, export."""
 
-from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -9,44 +8,36 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from registry.core.audit import AuditEntry
 from registry.core.http import paginate
 from registry.core.permissions import Permission, can, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists import diff, exporting, services, uploads, versions
-from registry.lists.importing import apply_import, plan_import
-from registry.lists.models import ListVersion, PendingImport, VersionMatter
 from registry.lists.services import ListError
-from registry.lists.version_forms import CompareForm, ConfirmImportForm, ImportForm, PublishForm, WithdrawForm
+from registry.versions import diff, exporting
+from registry.versions import queries as versions
+from registry.versions import services as version_services
+from registry.versions.forms import CompareForm, PublishForm, WithdrawForm
+from registry.versions.models import ListVersion, VersionMatter
 
-bp = Blueprint("list_versions", __name__, url_prefix="/manage")
+bp = Blueprint("versions", __name__, url_prefix="/manage")
 
 WORKING = "working"
 PREVIEW_LIMIT = 200  # rows of each kind a preview lists; the counts are always complete
-
-
-@dataclass
-class InScope:
-    obj: Any
-    scope_jurisdiction: Jurisdiction
 
 
 def _jurisdiction(code: str, **_: Any) -> Jurisdiction | None:
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
 
 
-def _version(version_id: int, **_: Any) -> InScope | None:
-    version = db.session.get(ListVersion, version_id)
-    return InScope(version, version.jurisdiction) if version else None
+def _version(version_id: int, **_: Any) -> ListVersion | None:
+    return db.session.get(ListVersion, version_id)
 
 
 @bp.context_processor
 def _helpers():
-    return {"Permission": Permission, "formats": list(exporting.FORMATS)}
+    return {"formats": list(exporting.FORMATS)}
 
 
 # -- versions --------------------------------------------------------------------------------------
@@ -58,7 +49,7 @@ def index(code: str):
     j = g.target
     in_force = versions.version_in_force(j, date.today())
     return render_template(
-        "lists/versions/index.html",
+        "versions/index.html",
         j=j,
         versions=versions.versions_of(j),
         in_force=in_force,
@@ -83,14 +74,14 @@ def publish(code: str):
         form.label.errors.append(_("版本「%(label)s」已存在，请换一个版本名称。", label=form.label.data.strip()))
         valid = False
     if not valid or "back" in request.form:
-        return render_template("lists/versions/publish.html", j=j, form=form, confirming=False)
-    content = services.frozen_content(j)
+        return render_template("versions/publish.html", j=j, form=form, confirming=False)
+    content = versions.frozen_content(j)
     # What the user confirms: this content, on top of this latest version.
     latest_seq = latest.seq if latest else 0
-    seen = f"{services.checksum(content)}:{latest_seq}"
+    seen = f"{version_services.checksum(content)}:{latest_seq}"
     if form.confirmed.data == seen:
         try:
-            version = services.publish_version(
+            version = version_services.publish_version(
                 j,
                 label=form.label.data,
                 doc_number=form.doc_number.data,
@@ -103,7 +94,7 @@ def publish(code: str):
         except ListError as error:
             db.session.rollback()
             _field_error(form, error)
-            return render_template("lists/versions/publish.html", j=j, form=form, confirming=False)
+            return render_template("versions/publish.html", j=j, form=form, confirming=False)
         flash(_("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count), "success")
         return redirect(url_for(".show", version_id=version.id))
     # First submission, or the list changed since the user confirmed: show what will be frozen.
@@ -111,7 +102,7 @@ def publish(code: str):
         flash(_("工作清单在您确认前又被修改，请核对以下变化后再次确认。"), "warning")
     form.confirmed.data = seen
     return render_template(
-        "lists/versions/publish.html",
+        "versions/publish.html",
         j=j,
         form=form,
         confirming=True,
@@ -133,7 +124,7 @@ def _field_error(form, error: ListError) -> None:
 @bp.route("/versions/<int:version_id>")
 @requires(Permission.LIST_READ, _version)
 def show(version_id: int):
-    version = g.target.obj
+    version = g.target
     page = paginate(
         select(VersionMatter)
         .where(VersionMatter.version_id == version.id)
@@ -142,7 +133,7 @@ def show(version_id: int):
         per_page=50,
     )
     return render_template(
-        "lists/versions/show.html",
+        "versions/show.html",
         j=version.jurisdiction,
         version=version,
         page=page,
@@ -155,14 +146,14 @@ def show(version_id: int):
 @bp.route("/versions/<int:version_id>/withdraw", methods=["GET", "POST"])
 @requires(Permission.LIST_PUBLISH, _version)
 def withdraw(version_id: int):
-    version = g.target.obj
+    version = g.target
     if version.withdrawn:
         flash(_("版本「%(label)s」已废止。", label=version.label), "info")
         return redirect(url_for(".show", version_id=version.id))
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            versions.withdraw_version(version, form.reason.data, actor=current_user)
+            version_services.withdraw_version(version, form.reason.data, actor=current_user)
             db.session.commit()
         except ListError as error:
             db.session.rollback()
@@ -170,7 +161,7 @@ def withdraw(version_id: int):
         else:
             flash(_("已废止版本「%(label)s」。该版本仍保留可查。", label=version.label), "success")
             return redirect(url_for(".index", code=version.jurisdiction.code))
-    return render_template("lists/versions/withdraw.html", j=version.jurisdiction, version=version, form=form)
+    return render_template("versions/withdraw.html", j=version.jurisdiction, version=version, form=form)
 
 
 @bp.route("/<code>/versions/compare")
@@ -185,7 +176,7 @@ def compare(code: str):
     choices.append((WORKING, _("工作清单（未发布）")))
     form.old.choices = form.new.choices = choices
     if not all_versions:
-        return render_template("lists/versions/compare.html", j=j, form=form, result=None, no_versions=True)
+        return render_template("versions/compare.html", j=j, form=form, result=None, no_versions=True)
     by_id = {str(v.id): v for v in all_versions}
     old_key = request.args.get("old") or (str(all_versions[1].id) if len(all_versions) > 1 else str(all_versions[0].id))
     new_key = request.args.get("new") or (str(all_versions[0].id) if len(all_versions) > 1 else WORKING)
@@ -203,90 +194,7 @@ def compare(code: str):
         result = diff.compare_with_working(by_id[old_key], j)
     else:
         result = diff.compare_versions(by_id[old_key], by_id[new_key])
-    return render_template("lists/versions/compare.html", j=j, form=form, result=result, problem=problem)
-
-
-# -- import ----------------------------------------------------------------------------------------
-
-
-@bp.route("/<code>/import", methods=["GET", "POST"])
-@requires(Permission.LIST_EDIT, _jurisdiction)
-def import_upload(code: str):
-    j = g.target
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        data, filename = upload.read(), uploads.base_name(upload.filename)
-        plan = plan_import(j, data, filename, create_departments=form.create_departments.data)
-        file_problem = next((e for e in plan.errors if e.row is None), None)
-        if file_problem is not None:
-            form.file.errors.append(file_problem.reason)
-        else:
-            pending = uploads.keep_upload(
-                current_user, j, filename, data, create_departments=bool(form.create_departments.data)
-            )
-            db.session.commit()
-            return redirect(url_for(".import_preview", code=j.code, token=pending.token))
-    return render_template("lists/versions/import.html", j=j, form=form)
-
-
-def _pending_import(j: Jurisdiction, token: str) -> PendingImport:
-    pending = uploads.find_upload(current_user, j, token)
-    if pending is None:
-        abort(404)
-    return pending
-
-
-@bp.route("/<code>/import/<token>")
-@requires(Permission.LIST_EDIT, _jurisdiction)
-def import_preview(code: str, token: str):
-    j = g.target
-    pending = _pending_import(j, token)
-    plan = plan_import(j, pending.data, pending.filename, create_departments=pending.create_departments)
-    return render_template(
-        "lists/versions/import_preview.html",
-        j=j,
-        plan=plan,
-        pending=pending,
-        form=ConfirmImportForm(),
-        limit=PREVIEW_LIMIT,
-    )
-
-
-@bp.route("/<code>/import/<token>", methods=["POST"])
-@requires(Permission.LIST_EDIT, _jurisdiction)
-def import_confirm(code: str, token: str):
-    j = g.target
-    pending = _pending_import(j, token)
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        abort(400)
-    # Planned again from the stored file: the list may have changed since the preview.
-    plan = plan_import(j, pending.data, pending.filename, create_departments=pending.create_departments)
-    if not plan.ok:
-        flash(_("文件有错误，未导入任何内容。"), "error")
-        return redirect(url_for(".import_preview", code=j.code, token=token))
-    try:
-        result = apply_import(plan, current_user)
-        uploads.discard_upload(pending)
-        db.session.commit()
-    except (ListError, IntegrityError) as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, ListError) else _("清单在预览之后已被修改，请重新预览。")
-        flash(_("未导入任何内容：%(reason)s", reason=message), "error")
-        return redirect(url_for(".import_preview", code=j.code, token=token))
-    flash(_("导入完成：%(summary)s", summary=result.summary()), "success")
-    return redirect(url_for(".import_result", code=j.code, entry_id=result.audit_id))
-
-
-@bp.route("/<code>/imports/<int:entry_id>")
-@requires(Permission.LIST_READ, _jurisdiction)
-def import_result(code: str, entry_id: int):
-    j = g.target
-    entry = db.session.get(AuditEntry, entry_id)
-    if entry is None or entry.action != "import" or entry.jurisdiction_id != j.id:
-        abort(404)
-    return render_template("lists/versions/import_result.html", j=j, entry=entry, latest=versions.latest_version(j))
+    return render_template("versions/compare.html", j=j, form=form, result=result, problem=problem)
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -309,5 +217,5 @@ def export_working(code: str, fmt: str):
 def export_version(version_id: int, fmt: str):
     if fmt not in exporting.FORMATS:
         abort(404)
-    version = g.target.obj
+    version = g.target
     return _send(*exporting.export_list(version.jurisdiction, fmt, version))

@@ -1,4 +1,6 @@
-"""Freezing the working list into an immutable published version."""
+"""Publishing (freezing the working list into an immutable version) and withdrawing versions.
+
+Both send core.signals.versions_changed, on which the public search and caches follow."""
 
 import hashlib
 import json
@@ -6,89 +8,22 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.db import lock_row
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import (
-    Assignment,
-    Citation,
-    Department,
-    Duty,
+from registry.lists.models import Role
+from registry.lists.services.common import ListError, StaleEdit
+from registry.versions import queries
+from registry.versions.models import (
     ListVersion,
-    Matter,
-    Role,
     VersionAssignment,
     VersionDepartment,
     VersionDuty,
     VersionMatter,
+    VersionWithdrawal,
 )
-from registry.lists.services.common import ListError, StaleEdit
-
-
-def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
-    """The working list as plain data: what a published version freezes and its checksum covers."""
-    departments = db.session.scalars(
-        select(Department)
-        .where(Department.jurisdiction_id == jurisdiction.id, Department.active.is_(True))
-        .options(selectinload(Department.duties).selectinload(Duty.citations).selectinload(Citation.document))
-        .order_by(Department.sort_order, Department.id)
-    ).all()
-    matters = db.session.scalars(
-        select(Matter)
-        .where(Matter.jurisdiction_id == jurisdiction.id)
-        .options(
-            selectinload(Matter.assignments).selectinload(Assignment.department),
-            selectinload(Matter.citations).selectinload(Citation.document),
-            selectinload(Matter.delegated_to),
-        )
-        .order_by(Matter.seq, Matter.id)
-    ).all()
-    return {
-        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name},
-        "departments": [
-            {
-                "id": d.id,
-                "name": d.name,
-                "short_name": d.short_name,
-                "sector": d.sector,
-                "website": d.website,
-                "sort_order": d.sort_order,
-                "duties": [
-                    {"id": t.id, "seq": t.seq, "text": t.text, "basis": [c.plain() for c in t.citations]}
-                    for t in d.duties
-                    if t.active
-                ],
-            }
-            for d in departments
-        ],
-        "matters": [
-            {
-                "id": m.id,
-                "seq": m.seq,
-                "category": m.category,
-                "title": m.title,
-                "description": m.description,
-                "status": m.status,
-                "delegated_to": (
-                    {"code": m.delegated_to.code, "name": m.delegated_to.name} if m.delegated_to else None
-                ),
-                "assignments": [
-                    {
-                        "department_id": a.department_id,
-                        "name": a.department.name,
-                        "short_name": a.department.short_name,
-                        "role": a.role,
-                    }
-                    for a in m.assignments
-                ],
-                "basis": [c.plain() for c in m.citations],
-            }
-            for m in matters
-        ],
-    }
 
 
 def checksum(content: dict[str, Any]) -> str:
@@ -125,7 +60,7 @@ def publish_version(
     latest = latest_seq(jurisdiction)
     if expected_latest is not None and latest != expected_latest:
         raise StaleEdit("在您确认期间，本级清单已发布了新版本，本次未发布。请重新打开发布页面，核对后再确认。")
-    content = frozen_content(jurisdiction)
+    content = queries.frozen_content(jurisdiction)
     seq = latest + 1
     version = ListVersion(
         jurisdiction_id=jurisdiction.id,
@@ -141,9 +76,7 @@ def publish_version(
     db.session.add(version)
     db.session.flush()
     _write_snapshot(version, content)
-    from registry.public.search import reindex_jurisdiction  # the public search follows the version in force
-
-    reindex_jurisdiction(jurisdiction.id)
+    signals.versions_changed.send(jurisdiction.id)
     audit.record(
         actor,
         "publish",
@@ -159,6 +92,30 @@ def publish_version(
         },
     )
     return version
+
+
+def withdraw_version(version: ListVersion, reason: str, actor=None) -> VersionWithdrawal:
+    """Mark a published version withdrawn (superseded); the version itself stays as published."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ListError("请填写废止原因。", "reason")
+    if version.withdrawal is not None:
+        raise ListError(f"版本「{version.label}」已于此前废止。", "reason")
+    withdrawal = VersionWithdrawal(version_id=version.id, reason=reason, withdrawn_by_id=getattr(actor, "id", None))
+    db.session.add(withdrawal)
+    db.session.flush()
+    db.session.expire(version, ["withdrawal"])
+    audit.record(
+        actor,
+        "withdraw",
+        version,
+        jurisdiction_id=version.jurisdiction_id,
+        before={"label": version.label, "withdrawn": False},
+        after={"label": version.label, "withdrawn": True, "reason": reason},
+        summary=f"废止版本「{version.label}」：{reason}",
+    )
+    signals.versions_changed.send(version.jurisdiction_id)
+    return withdrawal
 
 
 def latest_seq(jurisdiction: Jurisdiction) -> int:

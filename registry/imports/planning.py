@@ -16,19 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from registry.core import audit
 from registry.core.http import whole_number
 from registry.extensions import db
+from registry.imports.reading import Basis, FileProblem, parse_basis, read_list_file, split_departments
+from registry.imports.writing import ImportWriter, audit_data
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services
-from registry.lists.import_writer import ImportWriter, audit_data
-from registry.lists.listfile import Basis, FileProblem, parse_basis, read_list_file, split_departments
-from registry.lists.models import (
-    Assignment,
-    Citation,
-    Department,
-    Matter,
-    MatterStatus,
-    PolicyDocument,
-    Role,
-)
+from registry.lists.models import Assignment, Citation, Department, Matter, MatterStatus, PolicyDocument, Role
 from registry.lists.services import ListError, StaleEdit
 
 # Matters are written in chunks of this many, each a COPY per table on PostgreSQL: large enough that

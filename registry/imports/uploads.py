@@ -11,8 +11,8 @@ from sqlalchemy import delete, or_, select
 
 from registry.core.db import utcnow
 from registry.extensions import db
+from registry.imports.models import PendingImport
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import PendingImport
 
 KEEP_FOR = timedelta(days=1)
 

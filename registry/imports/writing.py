@@ -1,5 +1,5 @@
 """Writing an import plan: matters, assignments, citations, policy documents and their audit
-entries, in chunks, with bulk inserts (registry.lists.bulk) rather than the ORM unit of work."""
+entries, in chunks, with bulk inserts (registry.imports.bulk) rather than the ORM unit of work."""
 
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -9,14 +9,14 @@ from sqlalchemy import bindparam, delete, select, update
 from registry.core.audit import AuditEntry
 from registry.core.db import utcnow
 from registry.extensions import db
+from registry.imports.bulk import insert_rows, reserve_ids
+from registry.imports.reading import Basis
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.bulk import insert_rows, reserve_ids
-from registry.lists.listfile import Basis
 from registry.lists.models import Assignment, Citation, Matter, PolicyDocument
 from registry.lists.services import StaleEdit
 
 if TYPE_CHECKING:
-    from registry.lists.importing import PlannedMatter
+    from registry.imports.planning import PlannedMatter
 
 MATTER_COLUMNS = (
     "id",

@@ -1,0 +1,1 @@
+"""Bringing lists in from files: reading, planning, writing, and uploads kept for confirmation."""

@@ -1,0 +1,1 @@
+"""Published versions of the lists: publishing, withdrawal, comparison and export."""
