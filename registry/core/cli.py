@@ -1,9 +1,8 @@
-"""What every domain's commands share: failing cleanly, finding a jurisdiction, naming the actor."""
+"""What every domain's commands share: failing cleanly and naming the actor."""
 
 import getpass
 
 import click
-from sqlalchemy import select
 
 from registry.extensions import db
 
@@ -13,13 +12,11 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-def jurisdiction_or_fail(code: str):
-    from registry.jurisdictions.models import Jurisdiction
-
-    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip()))
-    if jurisdiction is None:
-        fail(f"找不到行政区划代码「{code}」。")
-    return jurisdiction
+def require(value, message: str):
+    """value, unless it is None: then fail with message."""
+    if value is None:
+        fail(message)
+    return value
 
 
 def cli_actor() -> str:

@@ -77,9 +77,9 @@ READ_DOWNWARD = frozenset({P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPOR
 def can(user: Any, permission: Permission, target: Any = None) -> bool:
     """Whether user holds permission over target (None: the permission itself suffices).
 
-    target is a Jurisdiction, a Department, or any object with `scope_jurisdiction` and optionally
-    `scope_department` attributes, and optionally `readers(user, permission)` to widen read access
-    (e.g. report recipients).
+    target is anything with a `scope_jurisdiction` and optionally a `scope_department` attribute
+    (jurisdictions, departments, matters, versions, reports …); a report's `recipients_scope` widens
+    who may read it (§11: the office it is sent to, the departments it is copied to).
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -87,10 +87,10 @@ def can(user: Any, permission: Permission, target: Any = None) -> bool:
         return False
     if target is None:
         return True
-    extra = getattr(target, "grants", None)
-    if extra is not None and extra(user, permission):
+    if permission == Permission.REPORT_READ and _is_recipient(user, target):
         return True
-    jurisdiction, department = _scope_of(target)
+    jurisdiction = getattr(target, "scope_jurisdiction", None)
+    department = getattr(target, "scope_department", None)
     if user.role == Role.SYSADMIN:
         return True
     if user.role in DEPARTMENT_ROLES:
@@ -103,15 +103,14 @@ def can(user: Any, permission: Permission, target: Any = None) -> bool:
     return permission in READ_DOWNWARD and jurisdiction.is_within(user.jurisdiction)
 
 
-def _scope_of(target: Any) -> tuple[Any, Any]:
-    from registry.jurisdictions.models import Jurisdiction
-    from registry.lists.models import Department
-
-    if isinstance(target, Jurisdiction):
-        return target, None
-    if isinstance(target, Department):
-        return target.jurisdiction, target
-    return getattr(target, "scope_jurisdiction", None), getattr(target, "scope_department", None)
+def _is_recipient(user: Any, target: Any) -> bool:
+    scope = getattr(target, "recipients_scope", None)
+    if scope is None:
+        return False
+    department_ids, jurisdiction_ids = scope
+    return user.department_id in department_ids or (
+        user.role == Role.OFFICE_ADMIN and user.jurisdiction_id in jurisdiction_ids
+    )
 
 
 def requires(permission: Permission, load: Callable[..., Any] | None = None):

@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from registry.core.cli import cli_actor, fail, jurisdiction_or_fail
+from registry.core.cli import cli_actor, fail, require
 from registry.extensions import db
+from registry.jurisdictions.queries import by_code
 
 PROGRESS_THRESHOLD = 1000
 
@@ -21,7 +22,7 @@ def import_list_command(code, file: Path, dry_run, create_departments):
     """从 XLSX / CSV 文件导入责任清单（全部成功或全不导入）。"""
     from registry.imports.planning import apply_import, plan_import
 
-    jurisdiction = jurisdiction_or_fail(code)
+    jurisdiction = require(by_code(code.strip()), f"找不到行政区划代码「{code}」。")
     try:
         data = file.read_bytes()
     except OSError as e:

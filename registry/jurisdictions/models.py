@@ -40,6 +40,10 @@ class Jurisdiction(db.Model):
         return f"<Jurisdiction {self.code} {self.name}>"
 
     @property
+    def scope_jurisdiction(self) -> "Jurisdiction":  # core.permissions
+        return self
+
+    @property
     def level_label(self) -> str:
         return LEVEL_LABELS[self.level]
 

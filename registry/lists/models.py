@@ -60,6 +60,14 @@ class Department(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
+        return self.jurisdiction
+
+    @property
+    def scope_department(self) -> "Department":
+        return self
+
     def __repr__(self) -> str:
         return f"<Department {self.name}>"
 
@@ -94,6 +102,14 @@ class Unit(db.Model):
     def audit_data(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "active": self.active}
 
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
+        return self.department.jurisdiction
+
+    @property
+    def scope_department(self) -> Department:
+        return self.department
+
 
 class Duty(db.Model):
     """One ecological-protection duty of a department (a line of its 责任清单)."""
@@ -116,6 +132,14 @@ class Duty(db.Model):
 
     def audit_data(self) -> dict[str, Any]:
         return {"seq": self.seq, "text": self.text, "active": self.active}
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
+        return self.department.jurisdiction
+
+    @property
+    def scope_department(self) -> Department:
+        return self.department
 
 
 def _not_null_index(name: str, column: str) -> Index:
@@ -201,6 +225,10 @@ class Matter(db.Model):
             "basis": [c.label for c in self.citations],
         }
 
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
+        return self.jurisdiction
+
 
 class Assignment(db.Model):
     """A department's role on a matter. One lead at most (partial unique index), and a department
@@ -256,6 +284,10 @@ class PolicyDocument(db.Model):
             "issuer": self.issuer,
             "issued_on": self.issued_on.isoformat() if self.issued_on else None,
         }
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
+        return db.session.get(Jurisdiction, self.jurisdiction_id)
 
 
 class Citation(db.Model):

@@ -107,20 +107,14 @@ class AnnualReport(db.Model):
     def display_state_label(self) -> str:
         return STATE_LABELS[self.display_state]
 
-    def grants(self, user: Any, permission: str) -> bool:
-        """Recipients (§11: the office it goes to, the departments it is copied to) may read it."""
-        if permission != "report:read":
-            return False
-        for r in self.recipients:
-            if r.department_id is not None and r.department_id == getattr(user, "department_id", None):
-                return True
-            if (
-                r.jurisdiction_id is not None
-                and user.role == "office_admin"
-                and r.jurisdiction_id == user.jurisdiction_id
-            ):
-                return True
-        return False
+    @property
+    def recipients_scope(self) -> tuple[set[int], set[int]]:
+        """(department ids, jurisdiction ids) it was sent or copied to (§11); core.permissions lets
+        them read it."""
+        return (
+            {r.department_id for r in self.recipients if r.department_id is not None},
+            {r.jurisdiction_id for r in self.recipients if r.jurisdiction_id is not None},
+        )
 
 
 class ReportSection(db.Model):

@@ -6,8 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from registry.core.cli import cli_actor, fail, jurisdiction_or_fail
+from registry.core.cli import cli_actor, fail, require
 from registry.extensions import db
+from registry.jurisdictions.queries import by_code
 from registry.versions import services as version_services
 
 
@@ -22,7 +23,7 @@ def export_list_command(code, label, fmt, output: Path):
     from registry.versions.exporting import export_list
     from registry.versions.queries import version_by_label
 
-    jurisdiction = jurisdiction_or_fail(code)
+    jurisdiction = require(by_code(code.strip()), f"找不到行政区划代码「{code}」。")
     version = None
     if label is not None:
         version = version_by_label(jurisdiction, label)
@@ -50,7 +51,7 @@ def publish_command(code, label, doc_number, effective_date, publisher):
     from registry.versions import diff
     from registry.versions import queries as versions
 
-    jurisdiction = jurisdiction_or_fail(code)
+    jurisdiction = require(by_code(code.strip()), f"找不到行政区划代码「{code}」。")
     try:
         effective = date.fromisoformat(effective_date) if effective_date else date.today()
     except ValueError:

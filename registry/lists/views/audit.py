@@ -29,5 +29,5 @@ def audit(code: str):
 @bp.route("/matters/<int:matter_id>/audit")
 @requires(Permission.AUDIT_READ, _matter)
 def matter_audit(matter_id: int):
-    m = g.target.obj
+    m = g.target
     return render_template("lists/matter_audit.html", m=m, j=m.jurisdiction, page=_paginate(queries.matter_audit(m.id)))

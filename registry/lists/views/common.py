@@ -1,6 +1,5 @@
 """What the workbench routes share: the loaders @requires scopes by, form helpers, the template context."""
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,15 +23,6 @@ from registry.lists.views import bp
 STALE_MESSAGE = "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"
 
 
-@dataclass
-class InScope:
-    """A record together with the jurisdiction (and department) whose scope it falls in."""
-
-    obj: Any
-    scope_jurisdiction: Jurisdiction
-    scope_department: Department | None = None
-
-
 def _jurisdiction(code: str) -> Jurisdiction | None:
     return queries.jurisdiction_by_code(code)
 
@@ -41,24 +31,23 @@ def _department(department_id: int) -> Department | None:
     return db.session.get(Department, department_id)
 
 
-def _unit(unit_id: int) -> InScope | None:
-    unit = db.session.get(Unit, unit_id)
-    return InScope(unit, unit.department.jurisdiction, unit.department) if unit else None
+# Loaders for `requires`: the record itself (each knows its scope_jurisdiction), None when missing.
 
 
-def _duty(duty_id: int) -> InScope | None:
-    duty = db.session.get(Duty, duty_id)
-    return InScope(duty, duty.department.jurisdiction, duty.department) if duty else None
+def _unit(unit_id: int) -> Unit | None:
+    return db.session.get(Unit, unit_id)
 
 
-def _matter(matter_id: int) -> InScope | None:
-    matter = db.session.get(Matter, matter_id)
-    return InScope(matter, matter.jurisdiction) if matter else None
+def _duty(duty_id: int) -> Duty | None:
+    return db.session.get(Duty, duty_id)
 
 
-def _document(document_id: int) -> InScope | None:
-    document = db.session.get(PolicyDocument, document_id)
-    return InScope(document, db.session.get(Jurisdiction, document.jurisdiction_id)) if document else None
+def _matter(matter_id: int) -> Matter | None:
+    return db.session.get(Matter, matter_id)
+
+
+def _document(document_id: int) -> PolicyDocument | None:
+    return db.session.get(PolicyDocument, document_id)
 
 
 @bp.context_processor

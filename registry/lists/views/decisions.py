@@ -43,7 +43,7 @@ def _basis_args(form) -> dict[str, Any]:
 @bp.route("/matters/<int:matter_id>/decide", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_decide(matter_id: int):
-    m = g.target.obj
+    m = g.target
     j = m.jurisdiction
     form = forms.DecideForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
     choices = _department_choices(j)
@@ -69,7 +69,7 @@ def matter_decide(matter_id: int):
 @bp.route("/matters/<int:matter_id>/delegate", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_delegate(matter_id: int):
-    m = g.target.obj
+    m = g.target
     j = m.jurisdiction
     form = forms.DelegateForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
     form.to_jurisdiction.choices = forms.choices([(0, _("（请选择）"))] + [(c.id, c.name) for c in j.children])

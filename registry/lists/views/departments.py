@@ -134,7 +134,7 @@ def unit_new(department_id: int):
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _unit)
 def unit_edit(unit_id: int):
-    unit = g.target.obj
+    unit = g.target
     form = forms.UnitForm(obj=unit)
     if form.validate_on_submit() and _attempt(
         form, lambda: services.update_unit(unit, name=form.name.data, kind=form.kind.data, actor=current_user)
@@ -148,7 +148,7 @@ def unit_edit(unit_id: int):
 @bp.route("/units/<int:unit_id>/retire", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _unit)
 def unit_retire(unit_id: int):
-    unit = g.target.obj
+    unit = g.target
     form = forms.ConfirmForm()
     if form.validate_on_submit() and _attempt(form, lambda: services.retire_unit(unit, actor=current_user)):
         flash(_("已撤销「%(name)s」。", name=unit.name), "success")
@@ -184,7 +184,7 @@ def duty_new(department_id: int):
 @bp.route("/duties/<int:duty_id>/edit", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _duty)
 def duty_edit(duty_id: int):
-    duty = g.target.obj
+    duty = g.target
     d = duty.department
     form = forms.DutyForm(data={"text": duty.text, "lock_version": duty.lock_version})
     _prepare_citations(form, d.jurisdiction, duty.citations)
@@ -208,7 +208,7 @@ def duty_edit(duty_id: int):
 @bp.route("/duties/<int:duty_id>/delete", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _duty)
 def duty_delete(duty_id: int):
-    duty = g.target.obj
+    duty = g.target
     d = duty.department
     form = forms.ConfirmForm(obj=duty)
     if form.validate_on_submit() and _attempt(

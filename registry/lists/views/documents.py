@@ -58,7 +58,7 @@ def document_new(code: str):
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _document)
 def document_edit(document_id: int):
-    document = g.target.obj
+    document = g.target
     j = g.target.scope_jurisdiction
     form = forms.DocumentForm(obj=document)
     if form.validate_on_submit():

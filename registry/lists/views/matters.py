@@ -103,7 +103,7 @@ def matter_new(code: str):
 @bp.route("/matters/<int:matter_id>")
 @requires(Permission.LIST_READ, _matter)
 def matter(matter_id: int):
-    m = g.target.obj
+    m = g.target
     return render_template(
         "lists/matter.html",
         m=m,
@@ -118,7 +118,7 @@ def matter(matter_id: int):
 @bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_edit(matter_id: int):
-    m = g.target.obj
+    m = g.target
     j = m.jurisdiction
     form = forms.MatterForm(
         data={
@@ -145,7 +145,7 @@ def matter_edit(matter_id: int):
 @bp.route("/matters/<int:matter_id>/delete", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_delete(matter_id: int):
-    m = g.target.obj
+    m = g.target
     j = m.jurisdiction
     form = forms.ConfirmForm(obj=m)
     if form.validate_on_submit():
