@@ -38,6 +38,7 @@ from registry.versions.models import (
     VersionMatter,
     VersionWithdrawal,
 )
+from registry.versions.queries import in_force_ids, pick_in_force
 
 # -- cache -----------------------------------------------------------------------------------------
 
@@ -219,10 +220,21 @@ def _version_refs(jurisdiction_id: int) -> list[VersionRef]:
 
 
 def in_force(refs: list[VersionRef], on_date: date | None = None) -> VersionRef | None:
-    """The version in force on a date (default today): latest effective date, not withdrawn."""
-    on_date = on_date or date.today()
-    candidates = [r for r in refs if not r.withdrawn and r.effective_date <= on_date]
-    return max(candidates, key=lambda r: (r.effective_date, r.seq), default=None)
+    """The version in force on a date (default today), among a jurisdiction's cached refs."""
+    return pick_in_force(refs, on_date or date.today())
+
+
+def superseded_in_index() -> list[int]:
+    """Ids of versions the search index holds that are not in force today: the index keeps the versions
+    still to come into force beside the one in force, so that the day a version takes effect, pages,
+    API and search switch to it together, with no reindex. Usually empty."""
+    return _memo("superseded", date.today(), _superseded_in_index)
+
+
+def _superseded_in_index() -> list[int]:
+    indexed = db.session.execute(select(SearchEntry.jurisdiction_id, SearchEntry.version_id).distinct()).all()
+    current = in_force_ids(jurisdiction_ids={j for j, _ in indexed})
+    return sorted(v for j, v in indexed if current.get(j) != v)
 
 
 def by_label(refs: list[VersionRef], label: str) -> VersionRef | None:
@@ -479,6 +491,12 @@ def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def _current(query):
+    """The query's index entries less those of versions not (or no longer) in force."""
+    superseded = superseded_in_index()
+    return query.where(SearchEntry.version_id.not_in(superseded)) if superseded else query
+
+
 def in_force_matters(
     *,
     jurisdiction_id: int | None = None,
@@ -492,7 +510,7 @@ def in_force_matters(
     """Version-matter ids of the matters in force (all jurisdictions or one), filtered, and the total.
 
     The search index holds exactly the matters in force, so it serves as their list."""
-    query = select(SearchEntry.version_matter_id)
+    query = _current(select(SearchEntry.version_matter_id))
     if jurisdiction_id is not None:
         query = query.where(SearchEntry.jurisdiction_id == jurisdiction_id)
     if matching is not None:
@@ -514,7 +532,9 @@ def in_force_matters(
 def in_force_matter_ref(matter_id: int) -> tuple[int, int] | None:
     """(jurisdiction id, version-matter id) of a matter in the version in force, if it is in one."""
     row = db.session.execute(
-        select(SearchEntry.jurisdiction_id, SearchEntry.version_matter_id).where(SearchEntry.matter_id == matter_id)
+        _current(
+            select(SearchEntry.jurisdiction_id, SearchEntry.version_matter_id).where(SearchEntry.matter_id == matter_id)
+        )
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -525,7 +545,9 @@ def jurisdiction_of_matter(matter_id: int) -> int | None:
 
 
 def _jurisdiction_of_matter(matter_id: int) -> int | None:
-    in_force = db.session.scalar(select(SearchEntry.jurisdiction_id).where(SearchEntry.matter_id == matter_id))
+    in_force = db.session.scalar(
+        _current(select(SearchEntry.jurisdiction_id).where(SearchEntry.matter_id == matter_id)).limit(1)
+    )
     if in_force is not None:
         return in_force
     return db.session.scalar(

@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from registry.core import signals
 from registry.extensions import db
 from registry.public.models import FTS_TABLE, SearchEntry
+from registry.public.queries import superseded_in_index
 from registry.versions.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
+from registry.versions.queries import in_force
 
 # PostgreSQL keeps positions up to 16383; text past it stays unindexed (responsibility texts are short).
 MAX_POSITION = 16383
@@ -77,7 +79,7 @@ def fts_document(parts: list[str]) -> str:
     return " ".join(GAP if token is None else token for token in bigram_stream(parts))
 
 
-def tsvector_literal(parts: list[str], scope: str) -> str:
+def tsvector_literal(parts: list[str], scopes: list[str]) -> str:
     """A tsvector in its text form with explicit positions: `'j7' '秸秆':1 '秆禁':2`."""
     positions: dict[str, list[int]] = {}
     for position, token in enumerate(bigram_stream(parts), start=1):
@@ -85,7 +87,8 @@ def tsvector_literal(parts: list[str], scope: str) -> str:
             break
         if token is not None:
             positions.setdefault(token, []).append(position)
-    lexemes = [f"'{scope}'"] + [f"'{_quote(t)}':{','.join(map(str, p))}" for t, p in positions.items()]
+    lexemes = [f"'{scope}'" for scope in scopes]
+    lexemes += [f"'{_quote(t)}':{','.join(map(str, p))}" for t, p in positions.items()]
     return " ".join(lexemes)
 
 
@@ -95,6 +98,10 @@ def _quote(token: str) -> str:
 
 def scope_term(jurisdiction_id: int) -> str:
     return f"j{jurisdiction_id}"
+
+
+def version_term(version_id: int) -> str:
+    return f"v{version_id}"
 
 
 def query_terms(q: str) -> list[list[str]]:
@@ -117,22 +124,6 @@ def _dialect(ex: Connection | Session) -> str:
     return ex.dialect.name if isinstance(ex, Connection) else ex.get_bind().dialect.name
 
 
-def in_force_version_id(jurisdiction_id: int, on_date: date | None = None, conn=None) -> int | None:
-    """The id of the version in force on a date (today by default): latest effective, not withdrawn."""
-    ex = _executor(conn)
-    return ex.execute(
-        select(ListVersion.id)
-        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
-        .where(
-            ListVersion.jurisdiction_id == jurisdiction_id,
-            ListVersion.effective_date <= (on_date or date.today()),
-            VersionWithdrawal.id.is_(None),
-        )
-        .order_by(ListVersion.effective_date.desc(), ListVersion.seq.desc())
-        .limit(1)
-    ).scalar()
-
-
 def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None = None) -> int:
     """Replace the jurisdiction's index entries by those of its version in force; return how many.
 
@@ -149,9 +140,32 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
             {"j": jurisdiction_id},
         )
     ex.execute(delete(SearchEntry).where(SearchEntry.jurisdiction_id == jurisdiction_id))
-    version_id = in_force_version_id(jurisdiction_id, conn=ex)
-    if version_id is None:
-        return 0
+    total = 0
+    for version_id in indexable_versions(jurisdiction_id, ex):
+        total += _index_version(ex, jurisdiction_id, version_id, sqlite)
+    return total
+
+
+def indexable_versions(jurisdiction_id: int, conn=None) -> list[int]:
+    """The versions the index holds for a jurisdiction: the one in force today and any published to
+    come into force later (they are filtered out of every search until their day: see
+    public.queries.superseded_in_index)."""
+    ex = _executor(conn)
+    today = date.today()
+    current = in_force(jurisdiction_id, today, conn=ex)
+    later = ex.execute(
+        select(ListVersion.id)
+        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
+        .where(
+            ListVersion.jurisdiction_id == jurisdiction_id,
+            ListVersion.effective_date > today,
+            VersionWithdrawal.id.is_(None),
+        )
+    ).scalars()
+    return sorted({*([current] if current is not None else []), *later})
+
+
+def _index_version(ex, jurisdiction_id: int, version_id: int, sqlite: bool) -> int:
     names: dict[int, list[str]] = {}
     for vm_id, name, short_name in ex.execute(
         select(
@@ -168,7 +182,7 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
         .where(VersionMatter.version_id == version_id)
         .order_by(VersionMatter.id)
     ).all()
-    scope = scope_term(jurisdiction_id)
+    scopes = [scope_term(jurisdiction_id), version_term(version_id)]
     entries, documents = [], []
     for vm_id, matter_id, title, description in matters:
         body = [title, description, *names.get(vm_id, [])]
@@ -182,11 +196,11 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
         }
         if sqlite:
             documents.append(
-                {"rowid": vm_id, "title": fts_document([title]), "body": fts_document(body), "scope": scope}
+                {"rowid": vm_id, "title": fts_document([title]), "body": fts_document(body), "scope": " ".join(scopes)}
             )
         else:
-            entry["title_terms"] = tsvector_literal([title], scope)
-            entry["body_terms"] = tsvector_literal(body, scope)
+            entry["title_terms"] = tsvector_literal([title], scopes)
+            entry["body_terms"] = tsvector_literal(body, scopes)
         entries.append(entry)
     if entries:
         if sqlite:
@@ -208,25 +222,20 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
     return len(entries)
 
 
-def indexed_version_ids(conn=None) -> dict[int, int]:
-    """jurisdiction id → the version id its index entries come from."""
-    ex = _executor(conn)
-    return dict(
-        ex.execute(
-            select(SearchEntry.jurisdiction_id, func.min(SearchEntry.version_id)).group_by(SearchEntry.jurisdiction_id)
-        ).all()
-    )
-
-
 def reindex_due(conn=None) -> list[int]:
-    """Reindex the jurisdictions whose version in force is not the indexed one (a future-dated version
-    came into force, or the index was never built); return their ids."""
+    """Reindex the jurisdictions whose indexed versions are not those indexable today (a version
+    came into force and the one before it can go, or the index was never built); return their ids.
+    Searches are right without it (they skip superseded versions); it only keeps the index small."""
     ex = _executor(conn)
-    indexed = indexed_version_ids(ex)
+    indexed: dict[int, set[int]] = {}
+    for jurisdiction_id, version_id in ex.execute(
+        select(SearchEntry.jurisdiction_id, SearchEntry.version_id).distinct()
+    ):
+        indexed.setdefault(jurisdiction_id, set()).add(version_id)
     due = []
     jurisdiction_ids = ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all()
     for jurisdiction_id in set(jurisdiction_ids) | set(indexed):
-        if in_force_version_id(jurisdiction_id, conn=ex) != indexed.get(jurisdiction_id):
+        if set(indexable_versions(jurisdiction_id, ex)) != indexed.get(jurisdiction_id, set()):
             reindex_jurisdiction(jurisdiction_id, ex)
             due.append(jurisdiction_id)
     return due
@@ -275,6 +284,19 @@ class Hits:
     def reachable(self) -> int:
         """How many hits can be paged to."""
         return self.total if self.cap is None else min(self.total, self.cap)
+
+
+def _fts_current(match: str) -> str:
+    """An FTS5 query less the entries of versions not in force today (usually there are none)."""
+    superseded = superseded_in_index()
+    if not superseded:
+        return match
+    return f"({match}) NOT scope : ({' OR '.join(version_term(v) for v in superseded)})"
+
+
+def _ts_current(query: str) -> str:
+    """A tsquery less the entries of versions not in force today."""
+    return "".join([query, *(f" & !'{version_term(v)}'" for v in superseded_in_index())])
 
 
 def _fts_phrase(bigrams: list[str]) -> str:
@@ -327,9 +349,9 @@ def _limit_clause(limit: int | None) -> str:
 def _search_sqlite(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     phrases = " AND ".join(_fts_phrase(t) for t in terms)
     scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
-    title_match = f"{scope}title : ({phrases})"
-    body_match = f"{scope}body : ({phrases})"
-    other_match = f"{body_match} NOT title : ({phrases})"
+    title_match = _fts_current(f"{scope}title : ({phrases})")
+    body_match = _fts_current(f"{scope}body : ({phrases})")
+    other_match = _fts_current(f"{scope}body : ({phrases}) NOT title : ({phrases})")
 
     def count(match):
         return lambda at_most: db.session.execute(
@@ -358,7 +380,7 @@ def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     `cap` the index yields, in list order, and they stay the same from page to page until the next
     publication rewrites the index (or new statistics change the plan)."""
     scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
-    params = {"q": scope + " & ".join(_ts_phrase(t) for t in terms)}
+    params = {"q": _ts_current(scope + " & ".join(_ts_phrase(t) for t in terms))}
 
     def ids(column: str, at_most: int | None) -> list[int]:
         return list(
@@ -392,13 +414,13 @@ def matching_ids(q: str, jurisdiction_id: int | None = None):
         phrases = " AND ".join(_fts_phrase(t) for t in terms)
         scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
         clause = text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match_q").bindparams(
-            match_q=f"{scope}body : ({phrases})"
+            match_q=_fts_current(f"{scope}body : ({phrases})")
         )
     else:
         scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
         clause = text(
             "SELECT version_matter_id AS id FROM search_entries WHERE body_terms @@ CAST(:match_q AS tsquery)"
-        ).bindparams(match_q=scope + " & ".join(_ts_phrase(t) for t in terms))
+        ).bindparams(match_q=_ts_current(scope + " & ".join(_ts_phrase(t) for t in terms)))
     return clause.columns(column("id", Integer))
 
 

@@ -1,7 +1,8 @@
 """Reading published list versions: which is in force, by label, the latest, the one before."""
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,19 +13,62 @@ from registry.lists.models import Assignment, Citation, Department, Duty, Matter
 from registry.versions.models import ListVersion, VersionWithdrawal
 
 
+class _Dated(Protocol):
+    effective_date: date
+    seq: int
+    withdrawn: bool
+
+
+D = TypeVar("D", bound=_Dated)
+
+
+def pick_in_force(versions: Iterable[D], on: date) -> D | None:
+    """THE rule of which version is in force on a date: of the versions not withdrawn whose effective
+    date has come, the one effective latest (of two effective the same day, the later published).
+    Every page, the API and the search decide through this function."""
+    candidates = [v for v in versions if not v.withdrawn and v.effective_date <= on]
+    return max(candidates, key=lambda v: (v.effective_date, v.seq), default=None)
+
+
+class _VersionDates(NamedTuple):
+    id: int
+    jurisdiction_id: int
+    effective_date: date
+    seq: int
+    withdrawn: bool
+
+
+def in_force_ids(on: date | None = None, jurisdiction_ids: Iterable[int] | None = None, conn=None) -> dict[int, int]:
+    """jurisdiction id → id of its version in force on `on` (today by default)."""
+    query = select(
+        ListVersion.id,
+        ListVersion.jurisdiction_id,
+        ListVersion.effective_date,
+        ListVersion.seq,
+        VersionWithdrawal.id.is_not(None),
+    ).outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
+    if jurisdiction_ids is not None:
+        query = query.where(ListVersion.jurisdiction_id.in_(list(jurisdiction_ids)))
+    by_jurisdiction: dict[int, list[_VersionDates]] = {}
+    for row in (conn if conn is not None else db.session).execute(query):
+        by_jurisdiction.setdefault(row[1], []).append(_VersionDates(*row))
+    on = on or date.today()
+    result = {}
+    for jurisdiction_id, versions in by_jurisdiction.items():
+        if (current := pick_in_force(versions, on)) is not None:
+            result[jurisdiction_id] = current.id
+    return result
+
+
+def in_force(jurisdiction_id: int, on: date | None = None, conn=None) -> int | None:
+    """The id of the jurisdiction's version in force on `on` (today by default)."""
+    return in_force_ids(on, [jurisdiction_id], conn).get(jurisdiction_id)
+
+
 def version_in_force(jurisdiction: Jurisdiction, on_date: date) -> ListVersion | None:
-    """The latest non-withdrawn version of the jurisdiction whose effective date is on or before on_date."""
-    return db.session.scalar(
-        select(ListVersion)
-        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
-        .where(
-            ListVersion.jurisdiction_id == jurisdiction.id,
-            ListVersion.effective_date <= on_date,
-            VersionWithdrawal.id.is_(None),
-        )
-        .order_by(ListVersion.effective_date.desc(), ListVersion.seq.desc())
-        .limit(1)
-    )
+    """The jurisdiction's version in force on a date, as a record."""
+    version_id = in_force(jurisdiction.id, on_date)
+    return db.session.get(ListVersion, version_id) if version_id is not None else None
 
 
 def versions_of(jurisdiction: Jurisdiction) -> list[ListVersion]:

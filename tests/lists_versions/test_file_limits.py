@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from registry.imports.reading import FileProblem, read_list_file
 from registry.imports import reading as listfile
+from registry.imports.reading import FileProblem, read_list_file
 from tests.conftest import csrf_token
 
 SHEET_HEAD = (

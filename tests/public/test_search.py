@@ -1,7 +1,7 @@
 """“谁负责？”: the bigram index finds exactly what a plain substring scan finds, on both databases."""
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -281,3 +281,37 @@ def test_reindex_command_rebuilds_the_index(demo, runner):
     assert str(before) in result.output
     assert db.session.scalar(select(db.func.count()).select_from(SearchEntry)) == before
     assert _search_all("扬尘").total >= 1
+
+
+def test_pages_api_and_search_switch_together_when_a_version_takes_effect(client, demo):
+    """A version published to take effect later: until its day every public surface shows the version
+    in force, from its day every surface shows the new one — with no reindex in between."""
+    import time_machine
+
+    from registry.jurisdictions.queries import by_code
+    from registry.public.queries import reset_caches
+
+    city = by_code("990200")
+    matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+    old_title, matter.title = matter.title, "秸秆网格化巡查"
+    db.session.flush()
+    effective = date.today() + timedelta(days=10)
+    version_services.publish_version(
+        city, label="新年版", doc_number="云政办发〔2030〕1号", effective_date=effective, publisher="云岭市"
+    )
+
+    def surfaces():
+        reset_caches()  # another day: nothing may come from what a process kept yesterday
+        page = client.get("/jurisdictions/990200").get_data(as_text=True)
+        api = client.get("/api/v1/matters?jurisdiction=990200&per_page=200").get_json()
+        titles = {m["title"] for m in api["items"]}
+        return {
+            "page": "新年版" in page and "秸秆网格化巡查" in client.get(f"/matters/{matter.id}").get_data(as_text=True),
+            "api": "秸秆网格化巡查" in titles and old_title not in titles,
+            "search": _search_all("秸秆网格化巡查", city.id).total == 1 and _search_all(old_title, city.id).total == 0,
+            "api_search": client.get("/api/v1/matters?q=秸秆网格化巡查&jurisdiction=990200").get_json()["total"] == 1,
+        }
+
+    assert surfaces() == {"page": False, "api": False, "search": False, "api_search": False}
+    with time_machine.travel(datetime.combine(effective, datetime.min.time()).replace(hour=9), tick=False):
+        assert surfaces() == {"page": True, "api": True, "search": True, "api_search": True}

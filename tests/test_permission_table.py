@@ -1,0 +1,423 @@
+"""The permissions table (STYLE habit 5): every route of app.url_map × every role × every method the
+route allows, against the outcome registry/core/permissions.py says it should have.
+
+Each role is walked in its own test (so in its own rolled-back transaction), signed in once, on the
+demo data: GETs first, then POSTs, the ones that change state last and in a fixed order so that they
+do not break the rows after them. POSTs carry a valid CSRF token and an empty body: what is judged
+is whether the request gets past the permission check, not the form.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from registry.auth.models import User
+from registry.extensions import db
+from registry.imports import uploads
+from registry.imports.planning import apply_import, plan_import
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists import services as list_services
+from registry.lists.models import Department, Duty, Matter, PolicyDocument
+from registry.reports import services as report_services
+from registry.reports.models import AnnualReport, ReportingCycle, ReportState
+from registry.versions.models import ListVersion
+from tests import factories
+from tests.conftest import Auth, csrf_token
+
+# -- vocabulary ------------------------------------------------------------------------------------
+
+ALLOW = "ALLOW"  # got past the permission check: < 400 (not a redirect to /login), or a 400/409 form refusal
+DENY = "DENY"  # 403
+LOGIN = "LOGIN"  # 302 to /login
+NOT_FOUND = "NOT_FOUND"  # 404
+CODES = {"A": ALLOW, "D": DENY, "L": LOGIN, "N": NOT_FOUND}
+
+
+@dataclass(frozen=True)
+class Column:
+    username: str | None  # None: not signed in
+    place: str  # whose objects fill the URL: "province" (示例省, 省生态环境厅) or "city" (江川市)
+    password: str = "demo-2025"
+
+
+OTHER_PASSWORD = "password-123"  # factories.user's default
+ROLES = {
+    "anonymous": Column(None, "province"),
+    "sysadmin": Column("admin", "province"),
+    "office": Column("province_office", "province"),  # the office of the object's jurisdiction
+    "parent_office": Column("province_office", "city"),  # the office above it (reads, never edits)
+    "child_office": Column("jiangchuan_office", "province"),  # the office below it
+    "other_office": Column("other_office", "province", OTHER_PASSWORD),  # another province's office
+    "dept_head": Column("sthj_head", "province"),  # 省生态环境厅, whose department/report is in the URL
+    "dept_editor": Column("sthj_editor", "province"),
+    "other_head": Column("nync_head", "province"),  # 省农业农村厅
+    "other_editor": Column("nync_editor", "province", OTHER_PASSWORD),
+}
+
+# -- the table -------------------------------------------------------------------------------------
+# One string per endpoint (every method), or one per method where they differ. Columns, in order:
+#   anonymous · sysadmin · office · parent_office · child_office · other_office ·
+#   dept_head · dept_editor · other_head · other_editor
+# A = ALLOW, D = DENY (403), L = LOGIN (302 to /login), N = NOT_FOUND (404).
+
+TABLE: dict[str, str | dict[str, str]] = {
+    # sysadmin: accounts and the jurisdiction tree
+    "admin.users": "L A D D D D D D D D",
+    "admin.new_user": "L A D D D D D D D D",
+    "admin.toggle_active": "L A D D D D D D D D",
+    "admin.unlock": "L A D D D D D D D D",
+    "admin.jurisdictions": "L A D D D D D D D D",
+    # public: everybody, signed in or not
+    "api.department": "A A A A A A A A A A",
+    "api.diff": "A A A A A A A A A A",
+    "api.jurisdiction": "A A A A A A A A A A",
+    "api.jurisdictions": "A A A A A A A A A A",
+    "api.matter": "A A A A A A A A A A",
+    "api.matters": "A A A A A A A A A A",
+    "api.openapi": "A A A A A A A A A A",
+    "api.versions": "A A A A A A A A A A",
+    "auth.login": "A A A A A A A A A A",
+    "auth.logout": {"POST": "L A A A A A A A A A"},
+    "jurisdictions.healthz": "A A A A A A A A A A",
+    "jurisdictions.home": "A A A A A A A A A A",
+    "jurisdictions.set_language": "A A A A A A A A A A",
+    "public.compare": "A A A A A A A A A A",
+    "public.department": "A A A A A A A A A A",
+    "public.download": "A A A A A A A A A A",
+    "public.jurisdiction": "A A A A A A A A A A",
+    "public.jurisdictions": "A A A A A A A A A A",
+    "public.matter": "A A A A A A A A A A",
+    "public.search": "A A A A A A A A A A",
+    "public.version": "A A A A A A A A A A",
+    "public.versions": "A A A A A A A A A A",
+    "reports.published_pdf": "A A A A A A A A A A",
+    # list:read / audit:read: the office and the offices above it, and the sysadmin
+    "lists.jurisdiction": "L A A A D D D D D D",
+    "lists.health": "L A A A D D D D D D",
+    "lists.queue": "L A A A D D D D D D",
+    "lists.matters": "L A A A D D D D D D",
+    "lists.matter": "L A A A D D D D D D",
+    "lists.departments": "L A A A D D D D D D",
+    "lists.documents": "L A A A D D D D D D",
+    "lists.audit": "L A A A D D D D D D",
+    "lists.matter_audit": "L A A A D D D D D D",
+    "versions.index": "L A A A D D D D D D",
+    "versions.show": "L A A A D D D D D D",
+    "versions.compare": "L A A A D D D D D D",
+    "versions.export_working": "L A A A D D D D D D",
+    "versions.export_version": "L A A A D D D D D D",
+    "imports.result": "L A A A D D D D D D",
+    # department:read: as list:read, plus the department's own staff
+    "lists.department": "L A A A D D A A D D",
+    # list:edit / list:publish: the office of the jurisdiction only
+    "lists.department_new": "L D A D D D D D D D",
+    "lists.department_edit": "L D A D D D D D D D",
+    "lists.department_retire": "L D A D D D D D D D",
+    "lists.unit_new": "L D A D D D D D D D",
+    "lists.unit_edit": "L D A D D D D D D D",
+    "lists.unit_retire": "L D A D D D D D D D",
+    "lists.duty_new": "L D A D D D D D D D",
+    "lists.duty_edit": "L D A D D D D D D D",
+    "lists.duty_delete": "L D A D D D D D D D",
+    "lists.document_new": "L D A D D D D D D D",
+    "lists.document_edit": "L D A D D D D D D D",
+    "lists.matter_new": "L D A D D D D D D D",
+    "lists.matter_edit": "L D A D D D D D D D",
+    "lists.matter_delete": "L D A D D D D D D D",
+    "lists.matter_decide": "L D A D D D D D D D",
+    "lists.matter_delegate": "L D A D D D D D D D",
+    "imports.upload": "L D A D D D D D D D",
+    "imports.preview": "L D A D D D D D D D",
+    "imports.confirm": "L D A D D D D D D D",
+    "versions.publish": "L D A D D D D D D D",
+    "versions.withdraw": "L D A D D D D D D D",
+    # account:self: every signed-in user (each sees what their role scopes)
+    "lists.workbench": "L A A A A A A A A A",
+    "reports.home": "L A A A A A A A A A",
+    "reports.inbox": "L A A A A A A A A A",
+    # cycle:manage, always on the user's own jurisdiction (the URL names none)
+    "reports.new_cycle": "L D A A A A D D D D",
+    # report:read: the offices (own and above) and the department's own staff; not the sysadmin
+    "reports.cycle": "L D A A D D D D D D",
+    "reports.report": "L D A A D D A A D D",
+    "reports.preview": "L D A A D D A A D D",
+    "reports.attachment": "L D A A D D A A D D",
+    # report:edit: the department's staff
+    "reports.edit_section": "L D D D D D A A D D",
+    "reports.upload_attachment": "L D D D D D A A D D",
+    "reports.delete_attachment": "L D D D D D A A D D",
+    # report:submit / report:publish: the department's head
+    "reports.submit": "L D D D D D A D D D",
+    "reports.publish": "L D D D D D A D D D",
+    # report:review: the office the report is submitted to
+    "reports.accept": "L D A D D D D D D D",
+    "reports.return_report": "L D A D D D D D D D",
+}
+
+# Endpoints deliberately left out of the walk, with the reason.
+EXEMPT: dict[str, str] = {
+    "static": "files under /static, no permission involved",
+}
+
+# Cells where the app does not do what the table says (a hole): (endpoint, role, method) -> why.
+# The walk skips them; test_known_hole asserts the table's answer and is expected to fail until fixed.
+HOLES: dict[tuple[str, str, str], str] = {}
+
+# POSTs that change state even with an empty body (confirmation forms need only the CSRF token):
+# walked last, in this order, so that they do not break the rows before them. Logout ends the walk.
+DESTRUCTIVE = (
+    "lists.unit_retire",
+    "lists.duty_delete",
+    "lists.matter_delete",
+    "imports.confirm",
+    "lists.department_retire",
+    "reports.accept",
+    "reports.submit",
+    "admin.toggle_active",
+    "admin.unlock",
+    "auth.logout",
+)
+
+# Arguments that mean something else on one endpoint: argument -> the value (of _url_values) to use.
+ARG_OVERRIDES = {
+    "jurisdictions.set_language": {"code": "language"},
+    "reports.published_pdf": {"report_id": "published_report_id"},  # the column's report is a draft
+}
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _expected(endpoint: str, role: str, method: str) -> str:
+    row = TABLE.get(endpoint)
+    if row is None:
+        return "a row in TABLE"
+    cells = (row if isinstance(row, str) else row[method]).split()
+    return CODES[cells[list(ROLES).index(role)]]
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _routes(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in EXEMPT]
+
+
+def _outcome(response, method: str) -> str:
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        return LOGIN if urlsplit(response.headers.get("Location", "")).path == "/login" else ALLOW
+    if status == 403:
+        return DENY
+    if status == 404:
+        return NOT_FOUND
+    if status < 400:
+        return ALLOW
+    if method == "POST" and status in (400, 409):
+        if "安全令牌" in response.get_data(as_text=True):
+            return "CSRF refused"  # the walk's own fault: never what the table expects
+        return ALLOW
+    return f"HTTP {status}"
+
+
+def _one(model, *where):
+    return db.session.scalars(select(model).where(*where).order_by(model.id)).first()
+
+
+def _jurisdiction(code: str) -> Jurisdiction:
+    return _one(Jurisdiction, Jurisdiction.code == code)
+
+
+def _user(username: str) -> User:
+    return _one(User, User.username == username)
+
+
+def _department(j: Jurisdiction, name: str) -> Department:
+    return _one(Department, Department.jurisdiction_id == j.id, Department.name == name)
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+IMPORT_HEADER = "序号,事项类别,具体事项,牵头部门,配合部门,责任内容,依据\n"
+
+
+def _import_csv(title: str, lead: str) -> bytes:
+    return (IMPORT_HEADER + f"99,其他,{title},{lead},,权限表测试导入的事项。,\n").encode()
+
+
+def _report_of(cycle: ReportingCycle, department: Department) -> AnnualReport:
+    return _one(AnnualReport, AnnualReport.cycle_id == cycle.id, AnnualReport.department_id == department.id)
+
+
+def _stub_published() -> AnnualReport:
+    """Without a CJK font the demo publishes no report: mark an accepted one published by hand."""
+    report = _one(AnnualReport, AnnualReport.state == ReportState.ACCEPTED)
+    report.pdf_data, report.pdf_size = PDF, len(PDF)
+    report.pdf_sha256 = hashlib.sha256(PDF).hexdigest()
+    report.state = ReportState.PUBLISHED
+    db.session.flush()
+    return report
+
+
+def _url_values(place: str) -> dict[str, object]:
+    """A real object of `place` for every URL argument name, created where the demo has none."""
+    province = _jurisdiction("990000")
+    if place == "province":
+        j, office, department = province, _user("province_office"), _department(province, "省生态环境厅")
+        editor = _user("sthj_editor")
+        cycle = _one(ReportingCycle, ReportingCycle.jurisdiction_id == j.id)
+        account = _user("slt_head")
+    else:
+        j, office = _jurisdiction("990100"), _user("jiangchuan_office")
+        department = _department(j, "江川市生态环境局")
+        # The city has no department users: one to add the attachment as.
+        editor = factories.user("jcsthj_editor", "dept_editor", j, department)
+        cycle = report_services.open_cycle(j, year=2025, deadline=date(2026, 3, 31), actor=office)
+        account = office
+    report = _report_of(cycle, department)
+    unit = list_services.create_unit(department, name="权限表测试科", kind="internal")
+    duty = _one(Duty, Duty.department_id == department.id) or list_services.add_duty(department, "权限表测试职责。")
+    document = _one(PolicyDocument, PolicyDocument.jurisdiction_id == j.id) or list_services.create_document(
+        j, title="权限表测试文件"
+    )
+    matter = _one(Matter, Matter.jurisdiction_id == j.id)
+    version = _one(ListVersion, ListVersion.jurisdiction_id == j.id)
+    attachment = report_services.add_attachment(report, actor=editor, filename="现场.pdf", data=PDF)
+    imported = apply_import(plan_import(j, _import_csv("权限表测试已导入事项", department.name), "a.csv"), office)
+    pending = uploads.keep_upload(
+        office, j, "b.csv", _import_csv("权限表测试待导入事项", department.name), create_departments=False
+    )
+    published = _one(AnnualReport, AnnualReport.state == ReportState.PUBLISHED) or _stub_published()
+    db.session.commit()  # releases the test's savepoint only: a view's rollback must not undo this
+    return {
+        "code": j.code,
+        "department_id": department.id,
+        "matter_id": matter.id,
+        "duty_id": duty.id,
+        "unit_id": unit.id,
+        "document_id": document.id,
+        "version_id": version.id,
+        "label": version.label,
+        "other_label": version.label,  # the demo has one version per place; a diff with itself is fine
+        "fmt": "csv",
+        "token": pending.token,
+        "entry_id": imported.audit_id,
+        "cycle_id": cycle.id,
+        "report_id": report.id,
+        "section_id": report.sections[0].id,
+        "attachment_id": attachment.id,
+        "user_id": account.id,
+        "published_report_id": published.id,
+        "language": "zh",
+    }
+
+
+def _add_other_users() -> None:
+    province = _jurisdiction("990000")
+    other = factories.jurisdiction("910000", "province", name="权限表测试省")
+    factories.user("other_office", "office_admin", other)
+    factories.user("nync_editor", "dept_editor", province, _department(province, "省农业农村厅"))
+
+
+class Walk:
+    """One role's browser: signed in once, with the URL values of its column."""
+
+    def __init__(self, client, role: str):
+        column = ROLES[role]
+        _add_other_users()
+        self.values = _url_values(column.place)
+        self.client = client
+        if column.username:
+            response = Auth(client).login(column.username, column.password)
+            assert response.status_code == 302, f"{column.username} could not sign in"
+            self.token = csrf_token(client, "/")
+        else:
+            self.token = csrf_token(client, "/login")
+
+    def url(self, rule) -> str:
+        overrides = ARG_OVERRIDES.get(rule.endpoint, {})
+        values = {**self.values, **{arg: self.values[name] for arg, name in overrides.items()}}
+        missing = rule.arguments - values.keys()
+        assert not missing, f"{rule.endpoint}: no value for {sorted(missing)}"
+        return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+
+    def outcome(self, rule, method: str) -> tuple[str, int]:
+        data = {"csrf_token": self.token} if method == "POST" else None
+        response = self.client.open(self.url(rule), method=method, data=data)
+        return _outcome(response, method), response.status_code
+
+
+def _walk_order(app) -> list[tuple[object, str]]:
+    """GETs, then POSTs, then the state-changing POSTs in DESTRUCTIVE order."""
+    cells = [(rule, method) for rule in _routes(app) for method in _methods(rule)]
+
+    def key(cell):
+        rule, method = cell
+        late = rule.endpoint in DESTRUCTIVE and method == "POST"
+        return (late, DESTRUCTIVE.index(rule.endpoint) if late else 0, method != "GET", rule.endpoint)
+
+    return sorted(cells, key=key)
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+def test_every_route_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - TABLE.keys() - EXEMPT.keys()) == [], "routes missing from the permissions table"
+
+
+def test_every_row_names_a_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted((TABLE.keys() | EXEMPT.keys()) - endpoints) == [], "table rows for routes that no longer exist"
+
+
+def test_table_is_well_formed(app):
+    problems = []
+    for rule in _routes(app):
+        row = TABLE.get(rule.endpoint)
+        if row is None:
+            continue
+        rows = {m: row for m in _methods(rule)} if isinstance(row, str) else row
+        if set(rows) != set(_methods(rule)):
+            problems.append(f"{rule.endpoint}: methods {sorted(rows)} ≠ route's {_methods(rule)}")
+        for method, cells in rows.items():
+            if len(cells.split()) != len(ROLES) or not set(cells.split()) <= CODES.keys():
+                problems.append(f"{rule.endpoint} {method}: {cells!r}")
+    for endpoint, role, method in HOLES:
+        if endpoint not in TABLE or role not in ROLES:
+            problems.append(f"hole {endpoint} {role} {method}: unknown endpoint or role")
+    for endpoint in DESTRUCTIVE:
+        if endpoint not in TABLE:
+            problems.append(f"DESTRUCTIVE names {endpoint}, which has no row")
+    assert problems == []
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_permission_table(app, client, demo, role):
+    walk = Walk(client, role)
+    wrong = []
+    for rule, method in _walk_order(app):
+        if (rule.endpoint, role, method) in HOLES:
+            continue
+        expected = _expected(rule.endpoint, role, method)
+        got, status = walk.outcome(rule, method)
+        if got != expected:
+            wrong.append(f"{method:4} {rule.endpoint:32} expected {expected}, got {got} ({status}) {walk.url(rule)}")
+    assert wrong == [], f"{role}:\n" + "\n".join(wrong)
+
+
+if HOLES:  # defined only while there is a known hole, so that an empty table adds no skipped test
+
+    @pytest.mark.parametrize(
+        ("endpoint", "role", "method"),
+        [pytest.param(*cell, marks=pytest.mark.xfail(strict=True, reason=why)) for cell, why in HOLES.items()],
+    )
+    def test_known_hole(app, client, demo, endpoint, role, method):
+        walk = Walk(client, role)
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
+        assert walk.outcome(rule, method)[0] == _expected(endpoint, role, method)
