@@ -13,7 +13,7 @@ ROOT = HERE.parent
 os.environ.setdefault("REGISTRY_INSTANCE", str(HERE / "data" / "instance"))
 os.environ.setdefault("SECRET_KEY", "bench")
 
-STEPS = ("generate", "http", "search", "import", "pdf")
+STEPS = ("generate", "http", "search", "health", "import", "pdf")
 
 
 def _ensure_wrk() -> None:
@@ -92,6 +92,11 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
 
                 _log("search latency:")
                 run["search"] = search.run(_jurisdiction_ids(), log=_log)
+            if "health" in steps:
+                from bench import health
+
+                _log("list health (清单体检):")
+                run["health"] = health.run(log=_log)
             if "import" in steps:
                 from bench import importing
 

@@ -32,11 +32,12 @@ def demo_command():
 @click.option("--parent", "parent_code", default=None, help="上级行政区划代码")
 def create_jurisdiction_command(code, name, level, parent_code):
     """新建行政区划。"""
-    from registry.jurisdictions.services import JurisdictionError, create_jurisdiction
+    from registry.core.errors import DomainError
+    from registry.jurisdictions.services import create_jurisdiction
 
     try:
         jurisdiction = create_jurisdiction(code=code, name=name, level=level, parent_code=parent_code)
-    except JurisdictionError as e:
+    except DomainError as e:
         fail(str(e))
     db.session.commit()
     click.echo(f"已创建行政区划 {jurisdiction.code} {jurisdiction.name}（{jurisdiction.level_label}）。")
@@ -51,7 +52,8 @@ def create_jurisdiction_command(code, name, level, parent_code):
 @click.password_option(help="密码（至少 8 位）")
 def create_user_command(username, role, jurisdiction_code, department, display_name, password):
     """新建用户。"""
-    from registry.auth.services import AccountError, create_user
+    from registry.auth.services import create_user
+    from registry.core.errors import DomainError
 
     try:
         user = create_user(
@@ -62,7 +64,7 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
             department_name=department,
             display_name=display_name,
         )
-    except AccountError as e:
+    except DomainError as e:
         fail(str(e))
     db.session.commit()
     click.echo(f"已创建用户 {user.username}（{user.role}）。")

@@ -71,7 +71,7 @@ def _transaction(request, app):
     if "browser" in request.keywords or "committing" in request.keywords:
         yield
         return
-    from registry.public.queries import reset_caches
+    from registry.public.cache import reset_caches
 
     reset_caches()  # the public caches must not carry one test's rows (ids are reused) into the next
     with app.app_context():

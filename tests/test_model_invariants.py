@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.lists import services
 from registry.lists.models import Assignment, Matter
@@ -42,16 +43,16 @@ def test_database_refuses_delegated_matter_without_target(province):
 def test_department_of_another_jurisdiction_cannot_be_assigned(province):
     other = factories.jurisdiction("920000", "province", name="乙省")
     outsider = factories.department(other, "乙省生态环境厅")
-    with pytest.raises(services.ListError, match="不属于甲省"):
+    with pytest.raises(DomainError, match="不属于甲省"):
         services.create_matter(province, title="扬尘治理", category="大气", lead=outsider)
     inside = factories.department(province, "甲省住房城乡建设厅", sector="住房城乡建设")
-    with pytest.raises(services.ListError, match="不属于甲省"):
+    with pytest.raises(DomainError, match="不属于甲省"):
         services.create_matter(province, title="扬尘治理", category="大气", lead=inside, cooperating=[outsider])
 
 
 def test_lead_cannot_also_cooperate(province):
     a = factories.department(province, "甲省生态环境厅")
-    with pytest.raises(services.ListError, match="不能同时作为配合部门") as e:
+    with pytest.raises(DomainError, match="不能同时作为配合部门") as e:
         services.create_matter(province, title="扬尘治理", category="大气", lead=a, cooperating=[a])
     assert e.value.field == "cooperating"
 
@@ -75,7 +76,7 @@ def test_changes_are_audited_in_the_same_transaction(province):
 def test_published_version_cannot_be_modified(province):
     from datetime import date
 
-    from registry.versions.models import PublishedDataImmutable
+    from registry.core.db import PublishedDataImmutable
 
     a = factories.department(province, "甲省生态环境厅")
     services.create_matter(province, title="扬尘", category="大气", lead=a)

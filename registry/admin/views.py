@@ -8,14 +8,15 @@ from sqlalchemy import func, select
 from registry.admin import services
 from registry.admin.forms import ConfirmForm, JurisdictionForm, UserForm
 from registry.auth.models import User
-from registry.auth.services import AccountError, create_user, locked_usernames
+from registry.auth.services import create_user, locked_usernames
 from registry.core.db import utcnow
-from registry.core.forms import choices
+from registry.core.errors import DomainError
+from registry.core.forms import choices, show_error
 from registry.core.http import page_arg
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions import queries as jurisdiction_queries
-from registry.jurisdictions.services import JurisdictionError, create_jurisdiction
+from registry.jurisdictions.services import create_jurisdiction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -68,9 +69,9 @@ def new_user():
                 display_name=form.display_name.data or None,
                 actor=current_user,
             )
-        except AccountError as e:
+        except DomainError as error:
             db.session.rollback()
-            form[e.field or "role"].errors.append(str(e))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
@@ -117,9 +118,9 @@ def jurisdictions():
                 parent_code=form.parent_code.data or None,
                 actor=current_user,
             )
-        except JurisdictionError as e:
+        except DomainError as error:
             db.session.rollback()
-            form[e.field or "code"].errors.append(str(e))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("已创建行政区划 %(name)s。", name=form.name.data), "success")

@@ -7,21 +7,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from registry.core.db import utcnow
+from registry.core.db import one_of, utcnow
 from registry.core.permissions import DEPARTMENT_ROLES, Role
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-
-_ROLE_LIST = ", ".join(f"'{r.value}'" for r in Role)
-_DEPT_ROLE_LIST = ", ".join(f"'{r.value}'" for r in DEPARTMENT_ROLES)
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         CheckConstraint(
-            f"(role IN ({_DEPT_ROLE_LIST})) = (department_id IS NOT NULL)",
+            f"({one_of('role', DEPARTMENT_ROLES)}) = (department_id IS NOT NULL)",
             name="department_iff_department_role",
         ),
     )

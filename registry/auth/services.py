@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,18 +15,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from registry.auth.models import LoginAttempt, User
 from registry.core import audit
 from registry.core.db import utcnow
+from registry.core.errors import DomainError
 from registry.core.permissions import DEPARTMENT_ROLES, Role
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
-
-
-class AccountError(ValueError):
-    """Bad input for an account operation; the message is shown to the user next to `field`."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -41,7 +35,7 @@ class LoginAttemptSlot:
 @dataclass
 class LoginResult:
     user: User | None
-    error: str | None = None
+    error: DomainError | None = None  # why the login failed, for the password field
 
 
 def begin_login(username: str, address: str, *, now: datetime | None = None) -> LoginAttemptSlot:
@@ -78,12 +72,12 @@ def finish_login(
     if (slot.locked_until is not None and slot.locked_until > now) or slot.number > max_failures:
         until = slot.locked_until or now + timedelta(minutes=lock_minutes)
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        return LoginResult(None, _l("连续登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
+        return _refused(_l("连续登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
     user = db.session.scalar(select(User).where(User.username == slot.username))
     if user is not None and check_password_hash(user.password_hash, password):
         _forget_attempts(slot, now)
         if not user.active:
-            return LoginResult(None, _l("该账户已停用，请联系系统管理员。"))
+            return _refused(_l("该账户已停用，请联系系统管理员。"))
         return LoginResult(user)
     if user is None:
         check_password_hash(_dummy_hash(), password)  # the same work as for a real account
@@ -93,22 +87,20 @@ def finish_login(
             .where(LoginAttempt.username == slot.username, LoginAttempt.address == slot.address)
             .values(locked_until=now + timedelta(minutes=lock_minutes))
         )
-        return LoginResult(
-            None,
-            _l(
-                "连续 %(count)s 次登录失败，账户已锁定 %(minutes)s 分钟。",
-                count=max_failures,
-                minutes=lock_minutes,
-            ),
+        return _refused(
+            _l("连续 %(count)s 次登录失败，账户已锁定 %(minutes)s 分钟。", count=max_failures, minutes=lock_minutes)
         )
-    return LoginResult(
-        None,
+    return _refused(
         _l(
             "用户名或密码错误。再失败 %(left)s 次账户将被锁定 %(minutes)s 分钟。",
             left=max_failures - slot.number,
             minutes=lock_minutes,
-        ),
+        )
     )
+
+
+def _refused(message: LazyString) -> LoginResult:
+    return LoginResult(None, DomainError(message, "password"))
 
 
 def _forget_attempts(slot: LoginAttemptSlot, now: datetime) -> None:
@@ -154,20 +146,22 @@ def create_user(
     """Create a user scoped to a jurisdiction (and, for department roles, a department of it)."""
     username = username.strip()
     if not username:
-        raise AccountError("用户名不能为空。", "username")
+        raise DomainError(_l("用户名不能为空。"), "username")
     if role not in set(Role):
-        raise AccountError(f"未知角色「{role}」，可选：{'、'.join(r.value for r in Role)}。", "role")
+        raise DomainError(
+            _l("未知角色「%(role)s」，可选：%(roles)s。", role=role, roles="、".join(r.value for r in Role)), "role"
+        )
     if len(password) < 8:
-        raise AccountError("密码至少 8 位。", "password")
+        raise DomainError(_l("密码至少 8 位。"), "password")
     if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"用户名「{username}」已存在。", "username")
+        raise DomainError(_l("用户名「%(username)s」已存在。", username=username), "username")
     jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
     if jurisdiction is None:
-        raise AccountError(f"行政区划代码「{jurisdiction_code}」不存在。", "jurisdiction_code")
+        raise DomainError(_l("行政区划代码「%(code)s」不存在。", code=jurisdiction_code), "jurisdiction_code")
     department = None
     if role in DEPARTMENT_ROLES:
         if not department_name:
-            raise AccountError("部门角色必须指定所属部门。", "department_name")
+            raise DomainError(_l("部门角色必须指定所属部门。"), "department_name")
         department = db.session.scalar(
             select(Department).where(
                 Department.jurisdiction_id == jurisdiction.id,
@@ -175,9 +169,16 @@ def create_user(
             )
         )
         if department is None:
-            raise AccountError(f"{jurisdiction.name}没有名为「{department_name}」的部门。", "department_name")
+            raise DomainError(
+                _l(
+                    "%(jurisdiction)s没有名为「%(department)s」的部门。",
+                    jurisdiction=jurisdiction.name,
+                    department=department_name,
+                ),
+                "department_name",
+            )
     elif department_name:
-        raise AccountError("只有部门角色（dept_head、dept_editor）可以指定部门。", "department_name")
+        raise DomainError(_l("只有部门角色（dept_head、dept_editor）可以指定部门。"), "department_name")
     user = User(
         username=username,
         display_name=display_name or username,

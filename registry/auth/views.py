@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.auth.forms import LoginForm
 from registry.auth.services import begin_login, finish_login
+from registry.core.forms import show_error
 from registry.core.http import safe_next
 from registry.core.permissions import public
 from registry.extensions import db, limiter
@@ -34,7 +35,7 @@ def login():
         )
         db.session.commit()
         if result.user is None:
-            form.password.errors.append(str(result.error))
+            show_error(form, result.error)
         else:
             login_user(result.user)
             flash(_("欢迎，%(name)s。", name=result.user.display_name), "success")

@@ -1,14 +1,24 @@
 """Declarative base, constraint naming convention and small column helpers."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
+
+def _unique_index(constraint, table) -> str:
+    return "uq_" if getattr(constraint, "unique", False) else ""
+
+
+# indico's convention: every index and constraint gets a name from its table and all its columns
+# (a multi-column index no longer takes only the first column's name), and unique indexes say so.
 NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
+    "unique_index": _unique_index,
+    "ix": "ix_%(unique_index)s%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
@@ -87,3 +97,48 @@ def is_write_conflict(error: Exception) -> bool:
     """Whether a database error means a concurrent writer got in the way (retrying later may succeed)."""
     original = getattr(error, "orig", error)
     return getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES or "database is locked" in str(original)
+
+
+def one_of(column: str, values) -> str:
+    """A CHECK clause allowing exactly an enum's values: `role IN ('lead', 'cooperating')`."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class PublishedDataImmutable(Exception):
+    """Raised when code tries to change or delete something published (a list version, a report)."""
+
+
+def refuse_changes(model, *, published: Callable[[Any], bool] | None = None) -> None:
+    """Make the ORM refuse to update or delete rows of model — all of them, or those for which
+    published(row) holds as committed. Published data is fixed by publishing again, never edited.
+    (Adding a child row only bumps a version counter, which is no edit.)"""
+
+    def refuse_update(mapper, connection, target):
+        if _edits_columns(mapper, target) and (published is None or published(target)):
+            raise PublishedDataImmutable(f"{type(target).__name__} {target.id} 已发布，不可修改或删除")
+
+    def refuse_delete(mapper, connection, target):
+        if published is None or published(target):
+            raise PublishedDataImmutable(f"{type(target).__name__} {target.id} 已发布，不可修改或删除")
+
+    event.listen(model, "before_update", refuse_update)
+    event.listen(model, "before_delete", refuse_delete)
+
+
+def _edits_columns(mapper, target) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(target)
+    version = mapper.version_id_col.key if mapper.version_id_col is not None else None
+    return any(
+        attribute.key != version and state.attrs[attribute.key].history.has_changes()
+        for attribute in mapper.column_attrs
+    )
+
+
+def committed_value(obj, attribute: str):
+    """The attribute's value as last loaded from the database, whatever it has been set to since."""
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[attribute].history
+    return (history.deleted or history.unchanged or history.added or [None])[0]

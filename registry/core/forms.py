@@ -1,10 +1,11 @@
 """Form helpers shared by the domains."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
+from wtforms import FieldList, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
+from registry.core.errors import DomainError
 from registry.core.http import MAX_DB_INT, whole_number
 
 
@@ -27,3 +28,16 @@ class DbIntegerField(IntegerField):
     def __init__(self, label=None, validators=None, **kwargs):
         bound = NumberRange(-MAX_DB_INT, MAX_DB_INT, message=_l("请输入 %(min)s 到 %(max)s 之间的整数。"))
         super().__init__(label, [*(validators or []), bound], **kwargs)
+
+
+def show_error(form, error: DomainError) -> None:
+    """Put a service's refusal on the form: next to the field it names when the form has that field
+    (a list of subforms keeps it in `form.extra_errors`), else above the form in `form.form_errors`."""
+    message = str(error)
+    field = form._fields.get(error.field) if error.field else None
+    if isinstance(field, FieldList):
+        form.extra_errors = {**getattr(form, "extra_errors", {}), error.field: [message]}
+    elif field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)

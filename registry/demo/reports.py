@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from registry.auth.models import User
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.reports import services
@@ -144,6 +145,6 @@ def load_reports_demo() -> None:
     services.submit_report(nync, actor=users["nync_head"])
     services.accept_report(nync, actor=office, comment="内容完整，同意公开。")
     # Published: rendered once and stored. Without a CJK font it stays accepted rather than printing boxes.
-    with contextlib.suppress(services.ReportError):
+    with contextlib.suppress(DomainError):
         services.publish_report(nync, actor=users["nync_head"])
     db.session.flush()

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from registry.core.cli import cli_actor, fail, require
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.queries import by_code
 
@@ -50,7 +51,7 @@ def import_list_command(code, file: Path, dry_run, create_departments):
         else:
             result = apply_import(plan, cli_actor())
         db.session.commit()
-    except ValueError as e:  # ListError and StaleEdit
+    except DomainError as e:
         fail(f"未导入任何内容：{e}")
     click.echo(f"导入完成：{result.summary()}")
 

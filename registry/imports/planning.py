@@ -10,10 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.core import audit
+from registry.core.errors import DomainError
 from registry.core.http import whole_number
 from registry.extensions import db
 from registry.imports.reading import Basis, FileProblem, parse_basis, read_list_file, split_departments
@@ -21,7 +26,7 @@ from registry.imports.writing import ImportWriter, audit_data
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services
 from registry.lists.models import Assignment, Citation, Department, Matter, MatterStatus, PolicyDocument, Role
-from registry.lists.services import ListError, StaleEdit
+from registry.lists.services import StaleEdit
 
 # Matters are written in chunks of this many, each a COPY per table on PostgreSQL: large enough that
 # the server works on a chunk while Python streams it (a COPY must end before the next one starts, and
@@ -88,7 +93,7 @@ CHANGE_LABELS = ("事项类别", "责任内容", "牵头部门", "配合部门",
 
 class RowError(NamedTuple):
     row: int | None  # None: the file as a whole
-    reason: str
+    reason: str  # translated when the plan is made (plans are made per request, for the page they show)
 
 
 @dataclass
@@ -152,14 +157,25 @@ class ImportPlan:
     def changes_anything(self) -> bool:
         return bool(self.new_departments or any(m.action != "same" for m in self.matters))
 
-    def summary(self) -> str:
-        text = (
-            f"新增 {len(self.to_create)} 项，修改 {len(self.to_change)} 项，不变 {len(self.unchanged)} 项；"
-            f"清单中另有 {len(self.untouched)} 项文件未列出，保持不动"
-        )
+    def summary(self) -> LazyString:
+        counts = {
+            "created": len(self.to_create),
+            "changed": len(self.to_change),
+            "unchanged": len(self.unchanged),
+            "untouched": len(self.untouched),
+        }
         if self.new_departments:
-            text += f"；新建部门 {len(self.new_departments)} 个"
-        return text + "。"
+            return _l(
+                "新增 %(created)s 项，修改 %(changed)s 项，不变 %(unchanged)s 项；"
+                "清单中另有 %(untouched)s 项文件未列出，保持不动；新建部门 %(departments)s 个。",
+                departments=len(self.new_departments),
+                **counts,
+            )
+        return _l(
+            "新增 %(created)s 项，修改 %(changed)s 项，不变 %(unchanged)s 项；"
+            "清单中另有 %(untouched)s 项文件未列出，保持不动。",
+            **counts,
+        )
 
 
 @dataclass
@@ -170,11 +186,15 @@ class ImportResult:
     departments_created: list[str]
     audit_id: int | None = None
 
-    def summary(self) -> str:
-        text = f"新增 {self.created} 项，修改 {self.changed} 项，不变 {self.unchanged} 项"
+    def summary(self) -> LazyString:
+        counts = {"created": self.created, "changed": self.changed, "unchanged": self.unchanged}
         if self.departments_created:
-            text += f"，新建部门 {len(self.departments_created)} 个"
-        return text + "。"
+            return _l(
+                "新增 %(created)s 项，修改 %(changed)s 项，不变 %(unchanged)s 项，新建部门 %(departments)s 个。",
+                departments=len(self.departments_created),
+                **counts,
+            )
+        return _l("新增 %(created)s 项，修改 %(changed)s 项，不变 %(unchanged)s 项。", **counts)
 
 
 # -- reading the database in bulk ------------------------------------------------------------------
@@ -290,7 +310,7 @@ def plan_import(
         return plan
     plan.format, plan.encoding, plan.layout = parsed.format, parsed.encoding, parsed.layout
     if not parsed.rows:
-        plan.errors.append(RowError(None, "文件中没有任何事项行。"))
+        plan.errors.append(RowError(None, str(_l("文件中没有任何事项行。"))))
         return plan
 
     by_name, by_id = _departments(jurisdiction.id)
@@ -299,40 +319,48 @@ def plan_import(
     seen: dict[str, int] = {}
 
     for raw in parsed.rows:
-        errors: list[str] = []
+        errors: list[LazyString] = []
 
-        def resolve(name: str, row: int = raw.row, errors: list[str] = errors) -> str | None:
+        def resolve(name: str, row: int = raw.row, errors: list[LazyString] = errors) -> str | None:
             department = by_name.get(name)
             if department is not None:
                 if not department.active:
-                    errors.append(f"部门「{department.name}」已撤销，不能承担事项。")
+                    errors.append(_l("部门「%(department)s」已撤销，不能承担事项。", department=department.name))
                 return department.name
             if not create_departments:
-                errors.append(f"找不到部门「{name}」：{jurisdiction.name}没有以此为全称或简称的部门。")
+                errors.append(
+                    _l(
+                        "找不到部门「%(department)s」：%(jurisdiction)s没有以此为全称或简称的部门。",
+                        department=name,
+                        jurisdiction=jurisdiction.name,
+                    )
+                )
                 return None
             if len(name) > MAX_DEPARTMENT:
-                errors.append(f"部门名称「{name[:20]}…」过长（最多 {MAX_DEPARTMENT} 字）。")
+                errors.append(
+                    _l("部门名称「%(start)s…」过长（最多 %(max)s 字）。", start=name[:20], max=MAX_DEPARTMENT)
+                )
                 return None
             new_departments.setdefault(name, NewDepartment(name, guess_sector(name), row))
             return name
 
         title, category, description = raw.title.strip(), raw.category.strip(), raw.description.strip()
         if not title:
-            errors.append("具体事项为空。")
+            errors.append(_l("具体事项为空。"))
         elif len(title) > MAX_TITLE:
-            errors.append(f"具体事项过长（最多 {MAX_TITLE} 字）。")
+            errors.append(_l("具体事项过长（最多 %(max)s 字）。", max=MAX_TITLE))
         elif title in seen:
-            errors.append(f"具体事项「{title}」与第 {seen[title]} 行重复。")
+            errors.append(_l("具体事项「%(title)s」与第 %(row)s 行重复。", title=title, row=seen[title]))
         else:
             seen[title] = raw.row
         if not category:
-            errors.append("事项类别为空。")
+            errors.append(_l("事项类别为空。"))
         elif len(category) > MAX_CATEGORY:
-            errors.append(f"事项类别过长（最多 {MAX_CATEGORY} 字）。")
+            errors.append(_l("事项类别过长（最多 %(max)s 字）。", max=MAX_CATEGORY))
 
         lead_names = split_departments(raw.lead)
         if len(lead_names) > 1:
-            errors.append(f"牵头部门只能填写一个部门（「{raw.lead.strip()}」），其余请填入配合部门。")
+            errors.append(_l("牵头部门只能填写一个部门（「%(lead)s」），其余请填入配合部门。", lead=raw.lead.strip()))
         lead = resolve(lead_names[0]) if lead_names else None
         cooperating: list[str] = []
         for name in raw.cooperating:
@@ -340,33 +368,41 @@ def plan_import(
             if key is None:
                 continue
             if key == lead:
-                errors.append(f"「{key}」已是牵头部门，不能同时作为配合部门。")
+                errors.append(_l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=key))
             elif key in cooperating:
-                errors.append(f"配合部门「{key}」重复。")
+                errors.append(_l("配合部门「%(department)s」重复。", department=key))
             else:
                 cooperating.append(key)
 
         basis = raw.basis if isinstance(raw.basis, list) else parse_basis(raw.basis)
         for item in basis:
             if not item.title:
-                errors.append("依据中有空的文件名称（《》）。")
+                errors.append(_l("依据中有空的文件名称（《》）。"))
             elif len(item.title) > MAX_DOC_TITLE:
-                errors.append(f"依据「{item.title[:20]}…」名称过长（最多 {MAX_DOC_TITLE} 字）。")
+                errors.append(
+                    _l("依据「%(start)s…」名称过长（最多 %(max)s 字）。", start=item.title[:20], max=MAX_DOC_TITLE)
+                )
             if len(item.doc_number) > MAX_DOC_NUMBER:
-                errors.append(f"依据「{item.title}」的文号过长（最多 {MAX_DOC_NUMBER} 字）。")
+                errors.append(
+                    _l("依据「%(title)s」的文号过长（最多 %(max)s 字）。", title=item.title, max=MAX_DOC_NUMBER)
+                )
             if len(item.article) > MAX_ARTICLE:
-                errors.append(f"依据「{item.title}」的条款过长（最多 {MAX_ARTICLE} 字）。")
+                errors.append(_l("依据「%(title)s」的条款过长（最多 %(max)s 字）。", title=item.title, max=MAX_ARTICLE))
 
         old = existing.get(title)
         if old is not None and old.status == MatterStatus.DELEGATED:
             cooperating_ids = [by_name[k].id if k in by_name else k for k in cooperating]
             if lead is not None or cooperating_ids != old.cooperating_ids:
                 errors.append(
-                    f"「{title}」已交由{old.delegated_to_name}研究明确，本级不再指定牵头或配合部门；"
-                    "请在文件中留空牵头部门、保持配合部门不变。"
+                    _l(
+                        "「%(title)s」已交由%(jurisdiction)s研究明确，本级不再指定牵头或配合部门；"
+                        "请在文件中留空牵头部门、保持配合部门不变。",
+                        title=title,
+                        jurisdiction=old.delegated_to_name,
+                    )
                 )
         if errors:
-            plan.errors.extend(RowError(raw.row, reason) for reason in errors)
+            plan.errors.extend(RowError(raw.row, str(reason)) for reason in errors)
             continue
 
         planned = PlannedMatter(
@@ -430,14 +466,14 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
 def apply_import(plan: ImportPlan, actor: Any = None, *, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Carry out a plan with no errors, all or nothing, with audit entries; flushes, never commits."""
     if not plan.ok:
-        raise ListError(f"导入文件有 {len(plan.errors)} 处错误，未导入任何内容。")
+        raise DomainError(_l("导入文件有 %(count)s 处错误，未导入任何内容。", count=len(plan.errors)))
     jurisdiction = db.session.get(Jurisdiction, plan.jurisdiction_id)
     db.session.flush()
     try:
         with db.session.begin_nested():
             result = _apply(plan, jurisdiction, actor, progress or (lambda n: None))
     except DUPLICATE_ERRORS as e:
-        raise StaleEdit("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。") from e
+        raise StaleEdit(_l("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。")) from e
     # Core statements bypass the identity map: make loaded objects read the new rows.
     db.session.expire_all()
     return result
@@ -480,6 +516,8 @@ def _apply(plan: ImportPlan, jurisdiction: Jurisdiction, actor: Any, progress: C
         writer.change(to_change[start : start + CHUNK])
         progress(len(to_change[start : start + CHUNK]))
     result = ImportResult(len(to_create), len(to_change), len(plan.unchanged), created_departments)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the log is written in the default language
+        result_text = str(result.summary())
     entry = audit.record(
         actor,
         "import",
@@ -493,7 +531,7 @@ def _apply(plan: ImportPlan, jurisdiction: Jurisdiction, actor: Any, progress: C
             "untouched": len(plan.untouched),
             "departments_created": created_departments,
         },
-        summary=f"导入清单{('「' + plan.filename + '」') if plan.filename else ''}：{result.summary()}",
+        summary=f"导入清单{('「' + plan.filename + '」') if plan.filename else ''}：{result_text}",
     )
     db.session.flush()
     result.audit_id = entry.id

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from registry.core.errors import DomainError
+
 HEADER = ("序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据")
 RESPONSIBLE = "责任部门"
 
@@ -54,10 +59,10 @@ MAX_COLUMNS = 100
 MAX_CELL_CHARS = 20_000
 
 
-class FileProblem(Exception):
-    """The file as a whole cannot be read (format, encoding, header)."""
+class FileProblem(DomainError):
+    """The file as a whole cannot be read (format, encoding, header); `row` is where, when known."""
 
-    def __init__(self, message: str, row: int | None = None):
+    def __init__(self, message: str | LazyString, row: int | None = None):
         super().__init__(message)
         self.row = row
 
@@ -172,14 +177,14 @@ def cell_text(value: Any) -> str:
 def read_list_file(data: bytes, filename: str = "") -> ListFile:
     """Parse an uploaded file into raw rows; FileProblem when it cannot be read at all."""
     if not data or not data.strip():
-        raise FileProblem("文件为空。")
+        raise FileProblem(_l("文件为空。"))
     name = filename.lower()
     if data[:4] == b"PK\x03\x04":
         return _rows_from_table(_xlsx_table(data), "xlsx", "")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
-        raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。")
+        raise FileProblem(_l("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"))
     if name.endswith(".xlsx"):
-        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。")
+        raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。"))
     text, encoding = _decode(data)
     if text.lstrip().startswith(("{", "[")):
         return _rows_from_json(text, encoding)
@@ -188,13 +193,13 @@ def read_list_file(data: bytes, filename: str = "") -> ListFile:
 
 def _decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
-        raise FileProblem("无法读取文件：文件格式不明，请使用 XLSX 或 CSV 文件。")
+        raise FileProblem(_l("无法读取文件：文件格式不明，请使用 XLSX 或 CSV 文件。"))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" else encoding)
         except UnicodeDecodeError:
             continue
-    raise FileProblem("无法读取文件：文字编码无法识别，请以 UTF-8 或 GB18030 编码保存。")
+    raise FileProblem(_l("无法读取文件：文字编码无法识别，请以 UTF-8 或 GB18030 编码保存。"))
 
 
 def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
@@ -211,8 +216,10 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
         sheet = workbook.get_sheet_by_index(0)
         _check_shape(sheet.total_height, sheet.total_width)
         rows = sheet.to_python(skip_empty_area=False)
+    except FileProblem:
+        raise  # a ValueError too, but already the reason to give
     except (CalamineError, ValueError, IndexError) as e:
-        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
+        raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。")) from e
     # Most cells are text: strip them inline (a call per cell costs a second on 100k rows).
     return [
         (number, [v.strip() if type(v) is str else cell_text(v) for v in values])
@@ -227,7 +234,10 @@ def _check_unpacked_size(data: bytes) -> None:
     a chunk at a time, which stops at the declared size and fails the checksum when a member holds
     more than it declares, so a forged header does not get a bomb past."""
     too_big = FileProblem(
-        f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，无法导入。请把清单拆成几个文件分别导入。"
+        _l(
+            "文件解压后超过 %(mb)s MB，无法导入。请把清单拆成几个文件分别导入。",
+            mb=MAX_UNPACKED_BYTES // (1024 * 1024),
+        )
     )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -238,22 +248,30 @@ def _check_unpacked_size(data: bytes) -> None:
                 with archive.open(member) as stream:
                     while stream.read(1024 * 1024):
                         pass
+    except FileProblem:
+        raise  # a ValueError too, but already the reason to give
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, zlib.error) as e:
-        raise FileProblem("无法读取文件：不是有效的 XLSX 文件。") from e
+        raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。")) from e
 
 
 def _check_shape(rows: int, columns: int) -> None:
     if rows > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise FileProblem(f"文件有 {rows} 行，超过每次导入的上限 {MAX_ROWS} 行。请拆分后分别导入。")
+        raise FileProblem(
+            _l("文件有 %(rows)s 行，超过每次导入的上限 %(max)s 行。请拆分后分别导入。", rows=rows, max=MAX_ROWS)
+        )
     if columns > MAX_COLUMNS:
-        raise FileProblem(f"文件有 {columns} 列，超过上限 {MAX_COLUMNS} 列。请只保留清单的各列。")
+        raise FileProblem(
+            _l("文件有 %(columns)s 列，超过上限 %(max)s 列。请只保留清单的各列。", columns=columns, max=MAX_COLUMNS)
+        )
 
 
 def _check_cells(table: list[tuple[int, list[str]]]) -> None:
     _check_shape(len(table), max((len(cells) for _, cells in table), default=0))
     for number, cells in table:
         if any(len(cell) > MAX_CELL_CHARS for cell in cells):
-            raise FileProblem(f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 个字，请检查该行。", number)
+            raise FileProblem(
+                _l("第 %(row)s 行有单元格超过 %(max)s 个字，请检查该行。", row=number, max=MAX_CELL_CHARS), number
+            )
 
 
 def _csv_table(text: str) -> list[tuple[int, list[str]]]:
@@ -266,7 +284,7 @@ def _csv_table(text: str) -> list[tuple[int, list[str]]]:
             for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
         ]
     except csv.Error as e:
-        raise FileProblem(f"无法读取 CSV 文件：{e}") from e
+        raise FileProblem(_l("无法读取 CSV 文件：%(error)s", error=str(e))) from e
 
 
 def _unquote(cell: str) -> str:
@@ -287,7 +305,11 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
             break
     if header_at is None:
         raise FileProblem(
-            f"找不到表头行。第一行应为：{'、'.join(HEADER)}（或以「责任部门」一列代替牵头部门和配合部门）。", 1
+            _l(
+                "找不到表头行。第一行应为：%(header)s（或以「责任部门」一列代替牵头部门和配合部门）。",
+                header="、".join(HEADER),
+            ),
+            1,
         )
     header_row, header_cells = table[header_at]
     columns: dict[str, int] = {}
@@ -301,7 +323,7 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
         missing.append("牵头部门")
     if missing:
         raise FileProblem(
-            f"表头缺少列：{'、'.join(missing)}。表头应为：{'、'.join(HEADER)}。",
+            _l("表头缺少列：%(missing)s。表头应为：%(header)s。", missing="、".join(missing), header="、".join(HEADER)),
             header_row,
         )
 
@@ -344,16 +366,18 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as e:
-        raise FileProblem(f"无法读取 JSON 文件：第 {e.lineno} 行格式有误。") from e
+        raise FileProblem(_l("无法读取 JSON 文件：第 %(line)s 行格式有误。", line=e.lineno)) from e
     items = payload.get("matters") if isinstance(payload, dict) else payload
     if not isinstance(items, list):
-        raise FileProblem("JSON 文件中没有事项列表（应有 matters 数组）。")
+        raise FileProblem(_l("JSON 文件中没有事项列表（应有 matters 数组）。"))
     if len(items) > MAX_ROWS:
-        raise FileProblem(f"文件有 {len(items)} 项，超过每次导入的上限 {MAX_ROWS} 项。请拆分后分别导入。")
+        raise FileProblem(
+            _l("文件有 %(items)s 项，超过每次导入的上限 %(max)s 项。请拆分后分别导入。", items=len(items), max=MAX_ROWS)
+        )
     result = ListFile(format="json", encoding=encoding)
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise FileProblem(f"JSON 第 {number} 项不是对象。", number)
+            raise FileProblem(_l("JSON 第 %(item)s 项不是对象。", item=number), number)
         cooperating = item.get("cooperating") or []
         basis = item.get("basis") or []
         result.rows.append(
@@ -388,5 +412,7 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
         texts = [row.seq, row.category, row.title, row.lead, row.description, *row.cooperating]
         texts += [row.basis] if isinstance(row.basis, str) else [b.text for b in row.basis]
         if any(len(t) > MAX_CELL_CHARS for t in texts):
-            raise FileProblem(f"JSON 第 {number} 项有内容超过 {MAX_CELL_CHARS} 个字，请检查该项。", number)
+            raise FileProblem(
+                _l("JSON 第 %(item)s 项有内容超过 %(max)s 个字，请检查该项。", item=number, max=MAX_CELL_CHARS), number
+            )
     return result

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from registry.core.audit import AuditEntry
+from registry.core.errors import DomainError
+from registry.core.forms import show_error
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.imports import uploads
@@ -16,7 +18,6 @@ from registry.imports.forms import ConfirmImportForm, ImportForm
 from registry.imports.models import PendingImport
 from registry.imports.planning import apply_import, plan_import
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.services import ListError
 from registry.versions import queries as versions
 
 bp = Blueprint("imports", __name__, url_prefix="/manage")
@@ -39,7 +40,7 @@ def upload(code: str):
         plan = plan_import(j, data, filename, create_departments=form.create_departments.data)
         file_problem = next((e for e in plan.errors if e.row is None), None)
         if file_problem is not None:
-            form.file.errors.append(file_problem.reason)
+            show_error(form, DomainError(file_problem.reason, "file"))
         else:
             pending = uploads.keep_upload(
                 current_user, j, filename, data, create_departments=bool(form.create_departments.data)
@@ -89,9 +90,9 @@ def confirm(code: str, token: str):
         result = apply_import(plan, current_user)
         uploads.discard_upload(pending)
         db.session.commit()
-    except (ListError, IntegrityError) as error:
+    except (DomainError, IntegrityError) as error:
         db.session.rollback()
-        message = str(error) if isinstance(error, ListError) else _("清单在预览之后已被修改，请重新预览。")
+        message = str(error) if isinstance(error, DomainError) else _("清单在预览之后已被修改，请重新预览。")
         flash(_("未导入任何内容：%(reason)s", reason=message), "error")
         return redirect(url_for(".preview", code=j.code, token=token))
     flash(_("导入完成：%(summary)s", summary=result.summary()), "success")

@@ -4,6 +4,7 @@ entries, in chunks, with bulk inserts (registry.imports.bulk) rather than the OR
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from registry.core.audit import AuditEntry
@@ -133,7 +134,7 @@ class ImportWriter:
         )
         dialect = db.session.get_bind().dialect
         if dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
-            raise StaleEdit("清单在预览之后已被他人修改，请重新上传预览后再确认导入。")
+            raise StaleEdit(_l("清单在预览之后已被他人修改，请重新上传预览后再确认导入。"))
         ids = [p.matter_id for p in chunk]
         db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
         db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))

@@ -5,6 +5,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.core.db import one_of
 from registry.extensions import db
 
 
@@ -24,7 +25,7 @@ class Jurisdiction(db.Model):
     __tablename__ = "jurisdictions"
     __table_args__ = (
         CheckConstraint("length(code) = 6", name="code_six_digits"),
-        CheckConstraint("level IN ('central', 'province', 'city', 'county')", name="level_known"),
+        CheckConstraint(one_of("level", Level), name="level_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.core.db import utcnow
+from registry.core.db import one_of, utcnow
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 
@@ -32,6 +32,21 @@ class MatterStatus(StrEnum):
 class Role(StrEnum):
     LEAD = "lead"
     COOPERATING = "cooperating"
+
+
+class UnitKind(StrEnum):
+    INTERNAL = "internal"  # 内设机构
+    AFFILIATED = "affiliated"  # 直属单位
+
+
+class DecisionKind(StrEnum):
+    ASSIGN = "assign"  # 研究明确
+    DELEGATE = "delegate"  # 交由下级研究明确
+
+
+class BasisKind(StrEnum):
+    MEETING = "meeting"
+    DOCUMENT = "document"
 
 
 STATUS_LABELS = {"assigned": "已明确", "pending": "待明确牵头部门", "delegated": "已交由下级研究明确"}
@@ -88,7 +103,7 @@ class Unit(db.Model):
     __tablename__ = "units"
     __table_args__ = (
         UniqueConstraint("department_id", "name"),
-        CheckConstraint("kind IN ('internal', 'affiliated')", name="kind_known"),
+        CheckConstraint(one_of("kind", UnitKind), name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,7 +177,7 @@ class Matter(db.Model):
         # Few matters are delegated: index only those (every import would otherwise add two NULL keys per matter).
         _not_null_index("ix_matters_delegated_to_id", "delegated_to_id"),
         _not_null_index("ix_matters_delegated_from_id", "delegated_from_id"),
-        CheckConstraint("status IN ('assigned', 'pending', 'delegated')", name="status_known"),
+        CheckConstraint(one_of("status", MatterStatus), name="status_known"),
         CheckConstraint("(status = 'delegated') = (delegated_to_id IS NOT NULL)", name="delegated_iff_target"),
         # Matter ids are the identity that versions and diffs follow: never reuse one.
         {"sqlite_autoincrement": True},
@@ -237,7 +252,7 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("matter_id", "department_id"),
-        CheckConstraint("role IN ('lead', 'cooperating')", name="role_known"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         Index(
             "uq_assignments_one_lead_per_matter",
             "matter_id",
@@ -331,13 +346,13 @@ class LeadDecision(db.Model):
 
     __tablename__ = "lead_decisions"
     __table_args__ = (
-        CheckConstraint("kind IN ('assign', 'delegate')", name="kind_known"),
+        CheckConstraint(one_of("kind", DecisionKind), name="kind_known"),
         CheckConstraint(
             "(kind = 'assign' AND department_id IS NOT NULL AND to_jurisdiction_id IS NULL)"
             " OR (kind = 'delegate' AND department_id IS NULL AND to_jurisdiction_id IS NOT NULL)",
             name="target_matches_kind",
         ),
-        CheckConstraint("basis_kind IN ('meeting', 'document')", name="basis_kind_known"),
+        CheckConstraint(one_of("basis_kind", BasisKind), name="basis_kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from registry.core.permissions import public
 from registry.extensions import csrf, db
 from registry.jurisdictions.models import Jurisdiction
 from registry.public import queries, search
-from registry.public.http import conditional
+from registry.public.cache import cached
 from registry.public.openapi import MAX_PER_PAGE, document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -88,24 +88,6 @@ def _jurisdiction(code: str) -> queries.JurisdictionRef:
     return jurisdiction
 
 
-def _parts(jurisdiction: queries.JurisdictionRef, refs: list[queries.VersionRef]) -> list:
-    current = queries.in_force(refs)  # changes with the date too, not only with publication
-    return [
-        jurisdiction.code,
-        jurisdiction.name,
-        current.id if current else None,
-        *(r.fingerprint + (r.withdrawn,) for r in refs),
-    ]
-
-
-def _last_modified(refs):
-    return max((r.published_at for r in refs), default=None)
-
-
-def _json(payload_fn):
-    return lambda: json_response(payload_fn())
-
-
 @bp.route("/openapi.json")
 @public
 def openapi():
@@ -114,40 +96,36 @@ def openapi():
 
 @bp.route("/jurisdictions")
 @public
+@cached(queries.everything_state)
 def jurisdictions():
     page, per_page = _paging()
-
-    def payload():
-        tree = queries.jurisdiction_tree()
-        by_id = {j["id"]: j for j in tree}
-        parents = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.parent_id)).all())
-        chunk = tree[(page - 1) * per_page : page * per_page]
-        items = [
-            {
-                "code": j["code"],
-                "name": j["name"],
-                "level": j["level"],
-                "parent": by_id[parents[j["id"]]]["code"] if parents.get(j["id"]) else None,
-                "published": j["published"],
-            }
-            for j in chunk
-        ]
-        return _listing(items, len(tree), page, per_page)
-
-    return conditional(queries.global_fingerprint(), queries.latest_published_at(), _json(payload))
+    tree = queries.jurisdiction_tree()
+    by_id = {j["id"]: j for j in tree}
+    parents = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.parent_id)).all())
+    chunk = tree[(page - 1) * per_page : page * per_page]
+    items = [
+        {
+            "code": j["code"],
+            "name": j["name"],
+            "level": j["level"],
+            "parent": by_id[parents[j["id"]]]["code"] if parents.get(j["id"]) else None,
+            "published": j["published"],
+        }
+        for j in chunk
+    ]
+    return json_response(_listing(items, len(tree), page, per_page))
 
 
 @bp.route("/jurisdictions/<code>")
 @public
+@cached(queries.jurisdiction_state)
 def jurisdiction(code: str):
     jref = _jurisdiction(code)
-    refs = queries.version_refs(jref.id)
-    current = queries.in_force(refs)
-
-    def payload():
-        overview = queries.version_overview(current) if current else None
-        j = jref.load()
-        return {
+    current = queries.in_force(queries.version_refs(jref.id))
+    overview = queries.version_overview(current) if current else None
+    j = jref.load()
+    return json_response(
+        {
             "code": j.code,
             "name": j.name,
             "level": j.level,
@@ -160,30 +138,26 @@ def jurisdiction(code: str):
             ],
             "categories": [c["name"] for c in (overview["categories"] if overview else [])],
         }
-
-    return conditional(_parts(jref, refs), _last_modified(refs), _json(payload))
+    )
 
 
 @bp.route("/jurisdictions/<code>/versions")
 @public
+@cached(queries.jurisdiction_state)
 def versions(code: str):
     j = _jurisdiction(code)
     page, per_page = _paging()
     refs = queries.version_refs(j.id)
     current = queries.in_force(refs)
-
-    def payload():
-        items = [
-            {**queries.version_plain(r), "in_force": r == current}
-            for r in refs[(page - 1) * per_page : page * per_page]
-        ]
-        return _listing(items, len(refs), page, per_page)
-
-    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+    items = [
+        {**queries.version_plain(r), "in_force": r == current} for r in refs[(page - 1) * per_page : page * per_page]
+    ]
+    return json_response(_listing(items, len(refs), page, per_page))
 
 
 @bp.route("/jurisdictions/<code>/versions/<label>/diff/<other_label>")
 @public
+@cached(queries.jurisdiction_state)
 def diff(code: str, label: str, other_label: str):
     j = _jurisdiction(code)
     refs = queries.version_refs(j.id)
@@ -191,15 +165,12 @@ def diff(code: str, label: str, other_label: str):
     for ref, name in ((old, label), (new, other_label)):
         if ref is None:
             raise _not_found(_("%(place)s没有名为「%(label)s」的已发布版本。", place=j.name, label=name))
-    return conditional(
-        [j.code, old.fingerprint, new.fingerprint],
-        max(old.published_at, new.published_at),
-        _json(lambda: queries.version_diff(old, new)),
-    )
+    return json_response(queries.version_diff(old, new))
 
 
 @bp.route("/departments/<department_id>")
 @public
+@cached(queries.department_state)
 def department(department_id: str):
     did = _id(department_id, _("部门编号必须是正整数。"))
     j = queries.department_jurisdiction(did)
@@ -207,17 +178,16 @@ def department(department_id: str):
         raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
     refs = queries.version_refs(j.id)
     current = queries.in_force(refs)
-
-    def payload():
-        jp = queries.jurisdiction_plain(j)
-        info = queries.department_in_version(current, did, jp) if current else None
-        for ref in refs:
-            if info is not None:
-                break
-            info = queries.department_in_version(ref, did, jp)
-        if info is None:
-            raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
-        return {
+    jp = queries.jurisdiction_plain(j)
+    info = queries.department_in_version(current, did, jp) if current else None
+    for ref in refs:
+        if info is not None:
+            break
+        info = queries.department_in_version(ref, did, jp)
+    if info is None:
+        raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
+    return json_response(
+        {
             "id": info["id"],
             "name": info["name"],
             "short_name": info["short_name"],
@@ -231,12 +201,12 @@ def department(department_id: str):
                 {"id": m["id"], "title": m["title"], "lead": m["lead"]} for m in info["cooperates"]
             ],
         }
-
-    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+    )
 
 
 @bp.route("/matters")
 @public
+@cached(queries.everything_state)
 def matters():
     page, per_page = _paging()
     args = request.args
@@ -271,44 +241,15 @@ def matters():
             search.query_terms(q)
         except search.QueryTooShort:
             raise _bad(_("请输入至少两个字的关键词。")) from None
-    parts = _parts(j, refs) if j and not q else queries.global_fingerprint()
-
-    def payload():
-        offset = (page - 1) * per_page
-        if ref is not None:
-            result = queries.version_matters(
-                ref,
-                queries.jurisdiction_plain(j),
-                category=category,
-                department_id=department_id,
-                role=role,
-                page=page,
-                per_page=per_page,
-            )
-            return _listing([queries.api_matter(m) for m in result["items"]], result["total"], page, per_page)
-        if q and not (category or department_id):
-            hits = search.search_ids(q, j.id if j else None, offset=offset, limit=per_page)
-            ids, total = hits.version_matter_ids, hits.total
-        else:
-            ids, total = queries.in_force_matters(
-                jurisdiction_id=j.id if j else None,
-                department_id=department_id,
-                role=role,
-                category=category,
-                matching=search.matching_ids(q, j.id if j else None) if q else None,
-                offset=offset,
-                limit=per_page,
-            )
-        items = [queries.api_matter(m) for m in queries.matters_by_version_matter_ids(ids)]
-        return _listing(items, total, page, per_page)
-
-    return conditional(
-        [*parts, ("q", q, category, label, role, department_id)], queries.latest_published_at(), _json(payload)
+    items, total = queries.api_matters(
+        j, ref, q=q, category=category, department_id=department_id, role=role, page=page, per_page=per_page
     )
+    return json_response(_listing(items, total, page, per_page))
 
 
 @bp.route("/matters/<matter_id>")
 @public
+@cached(queries.matter_state)
 def matter(matter_id: str):
     mid = _id(matter_id, _("事项编号必须是正整数。"))
     jurisdiction_id = queries.jurisdiction_of_matter(mid)
@@ -317,11 +258,7 @@ def matter(matter_id: str):
     j = queries.jurisdiction_ref_by_id(jurisdiction_id)
     refs = queries.version_refs(j.id)
     current = queries.in_force(refs)
-
-    def payload():
-        history = queries.matter_history(refs, mid, queries.jurisdiction_plain(j))
-        in_force = next((h["matter"] for h in history if current and h["version"]["label"] == current.label), None)
-        shown = in_force or next(h["matter"] for h in reversed(history) if h["matter"] is not None)
-        return queries.api_matter(shown)
-
-    return conditional(_parts(j, refs), _last_modified(refs), _json(payload))
+    history = queries.matter_history(refs, mid, queries.jurisdiction_plain(j))
+    in_force = next((h["matter"] for h in history if current and h["version"]["label"] == current.label), None)
+    shown = in_force or next(h["matter"] for h in reversed(history) if h["matter"] is not None)
+    return json_response(queries.api_matter(shown))

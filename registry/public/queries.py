@@ -1,34 +1,20 @@
-"""What the public reads: published versions only, as plain dicts.
+"""What the public reads: published versions only, as plain dicts, and the published state each page
+shows (`*_state`, for registry.public.cache.cached). How they are cached: registry.public.cache."""
 
-A published version never changes, so everything derived from one is cached in-process, keyed by
-the version's fingerprint (id, checksum, publication time, label); a new or withdrawn version
-changes the fingerprints and so the keys.
-
-What tells a request which versions exist (jurisdiction by code, a department's or matter's
-jurisdiction, a jurisdiction's versions, published reports) is cached under the *publication token*
-(`publication_token`): one tiny query over the tables whose changes the public sees, re-read at most
-once per `TOKEN_TTL` second per process. Changes made through this process (any flush touching those
-tables) advance a local generation and are seen at once; changes made by another process are seen
-within `TOKEN_TTL` (HTTP caches may keep pages `MAX_AGE` seconds anyway). A warm request therefore
-does no ORM work until the token is re-read.
-"""
-
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
+from registry.core.http import whole_number
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import STATUS_LABELS, Role
+from registry.public.cache import PageState, publication_token, published, remembered, watch
 from registry.public.models import SearchEntry
+from registry.reports.models import AnnualReport, ReportState
 from registry.versions.diff import compare_versions
 from registry.versions.models import (
     ListVersion,
@@ -40,134 +26,16 @@ from registry.versions.models import (
 )
 from registry.versions.queries import in_force_ids, pick_in_force
 
-# -- cache -----------------------------------------------------------------------------------------
-
-
-class LRUCache:
-    """A small thread-safe least-recently-used cache of immutable values."""
-
-    def __init__(self, maxsize: int = 512):
-        self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_set(self, key: Hashable, produce: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-        value = produce()
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-# Plain data derived from published versions (pages of matters, departments, histories, diffs). The
-# rendered bodies are cached separately (registry.public.http); this one only serves their misses
-# (another filter or language of a page just rendered), so it stays small: one entry can hold a
-# department's hundreds of matters, and 64 entries cost a worker ≈ 15 MB in the benchmark.
-cache = LRUCache(maxsize=16)
-
-
-# -- publication token -----------------------------------------------------------------------------
-
-TOKEN_TTL = 1.0  # seconds: how stale another process's publication may be seen here
-# Tables whose rows change what the public sees (by name, to avoid importing the reports domain).
-_PUBLIC_TABLES = frozenset({"list_versions", "version_withdrawals", "jurisdictions", "annual_reports"})
-
-_generation = 0
-_token: tuple[int, float, tuple] | None = None  # (generation, read at, token)
-_token_lock = threading.Lock()
-memo = LRUCache(maxsize=50_000)  # small values keyed by (token, kind, argument)
-
-
-def invalidate() -> None:
-    """Forget the publication token in this process (a publication, withdrawal or report)."""
-    global _generation
-    with _token_lock:
-        _generation += 1
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session, flush_context) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) in _PUBLIC_TABLES:
-            session.info["public_changed"] = True
-            invalidate()
-            return
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    # Again after the commit: another thread may have read the token between flush and commit.
-    if session.info.pop("public_changed", False):
-        invalidate()
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session) -> None:
-    if session.info.pop("public_changed", False):
-        invalidate()
-
-
-def _read_token() -> tuple:
-    from registry.reports.models import AnnualReport, ReportState
-
-    return tuple(
-        db.session.execute(
-            select(
-                select(func.count(ListVersion.id)).scalar_subquery(),
-                select(func.max(ListVersion.id)).scalar_subquery(),
-                select(func.max(ListVersion.published_at)).scalar_subquery(),
-                select(func.count(VersionWithdrawal.id)).scalar_subquery(),
-                select(func.count(Jurisdiction.id)).scalar_subquery(),
-                select(func.max(Jurisdiction.id)).scalar_subquery(),
-                select(func.count(AnnualReport.id))
-                .where(AnnualReport.state == ReportState.PUBLISHED)
-                .scalar_subquery(),
-                select(func.max(AnnualReport.published_at)).scalar_subquery(),
-            )
-        ).one()
-    )
-
-
-def publication_token() -> tuple:
-    """Changes whenever anything the public sees is published, withdrawn or added (see the module doc)."""
-    global _token
-    now = time.monotonic()
-    current = _token
-    if current is not None and current[0] == _generation and now - current[1] < TOKEN_TTL:
-        return current[2]
-    generation = _generation
-    value = (generation, _read_token())
-    _token = (generation, now, value)
-    return value
-
-
-def reset_caches() -> None:
-    """Empty every in-process cache (tests: ids are reused after each test's rollback)."""
-    global _token
-    from registry.public.http import bodies
-
-    _token = None
-    invalidate()
-    cache.clear()
-    memo.clear()
-    bodies.clear()
-
-
-def _memo(kind: str, argument: Hashable, produce: Callable[[], Any]) -> Any:
-    return memo.get_or_set((publication_token(), kind, argument), produce)
+# What the public sees changes with these tables (registry.public.cache.watch): the token is made of
+# these aggregates, read at most once a second per process.
+watch(ListVersion, func.count(ListVersion.id), func.max(ListVersion.id), func.max(ListVersion.published_at))
+watch(VersionWithdrawal, func.count(VersionWithdrawal.id))
+watch(Jurisdiction, func.count(Jurisdiction.id), func.max(Jurisdiction.id))
+watch(
+    AnnualReport,
+    func.count(AnnualReport.id).filter(AnnualReport.state == ReportState.PUBLISHED),
+    func.max(AnnualReport.published_at),
+)
 
 
 # -- versions --------------------------------------------------------------------------------------
@@ -192,12 +60,9 @@ class VersionRef:
         return (self.id, self.checksum, self.published_at.isoformat(), self.label)
 
 
+@remembered
 def version_refs(jurisdiction_id: int) -> list[VersionRef]:
-    """A jurisdiction's published versions, newest first (cached under the publication token)."""
-    return _memo("refs", jurisdiction_id, lambda: _version_refs(jurisdiction_id))
-
-
-def _version_refs(jurisdiction_id: int) -> list[VersionRef]:
+    """A jurisdiction's published versions, newest first."""
     rows = db.session.execute(
         select(
             ListVersion.id,
@@ -228,12 +93,13 @@ def superseded_in_index() -> list[int]:
     """Ids of versions the search index holds that are not in force today: the index keeps the versions
     still to come into force beside the one in force, so that the day a version takes effect, pages,
     API and search switch to it together, with no reindex. Usually empty."""
-    return _memo("superseded", date.today(), _superseded_in_index)
+    return _superseded_in_index(date.today())
 
 
-def _superseded_in_index() -> list[int]:
+@remembered
+def _superseded_in_index(today: date) -> list[int]:
     indexed = db.session.execute(select(SearchEntry.jurisdiction_id, SearchEntry.version_id).distinct()).all()
-    current = in_force_ids(jurisdiction_ids={j for j, _ in indexed})
+    current = in_force_ids(today, {j for j, _ in indexed})
     return sorted(v for j, v in indexed if current.get(j) != v)
 
 
@@ -263,7 +129,7 @@ def jurisdiction_by_code(code: str) -> Jurisdiction | None:
 
 @dataclass(frozen=True)
 class JurisdictionRef:
-    """What a request needs of a jurisdiction before it knows whether to render (cached)."""
+    """What a request needs of a jurisdiction before it knows whether to render."""
 
     id: int
     code: str
@@ -285,18 +151,16 @@ _JURISDICTION_COLUMNS = (
 )
 
 
+@remembered
 def jurisdiction_ref(code: str) -> JurisdictionRef | None:
     """A jurisdiction by code (cached under the publication token)."""
 
-    def produce():
-        row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.code == code)).first()
-        return JurisdictionRef(*row) if row else None
-
-    return _memo("code", code, produce)
+    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.code == code)).first()
+    return JurisdictionRef(*row) if row else None
 
 
 def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
-    """Parents from the nearest up to the root, like Jurisdiction.ancestors() (cached)."""
+    """Parents from the nearest up to the root, like Jurisdiction.ancestors()."""
     result: list[JurisdictionRef] = []
     node = jurisdiction_ref_by_id(jurisdiction_id)
     while node is not None and node.parent_id is not None and len(result) < 16:
@@ -306,12 +170,10 @@ def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
     return result
 
 
+@remembered
 def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
-    def produce():
-        row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
-        return JurisdictionRef(*row) if row else None
-
-    return _memo("jid", jurisdiction_id, produce)
+    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
+    return JurisdictionRef(*row) if row else None
 
 
 def jurisdiction_tree() -> list[dict[str, Any]]:
@@ -443,6 +305,7 @@ def _matter_query(ref_id: int, category: str | None, department_id: int | None, 
     return query
 
 
+@published
 def version_matters(
     ref: VersionRef,
     jurisdiction: dict[str, str],
@@ -453,21 +316,17 @@ def version_matters(
     page: int = 1,
     per_page: int = 50,
 ) -> dict[str, Any]:
-    """One page of a version's matters, filtered: {"items", "total"} (cached)."""
+    """One page of a version's matters, filtered: {"items", "total"}."""
 
-    def produce():
-        query = _matter_query(ref.id, category, department_id, role)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        matters = _matter_rows(
-            query.with_only_columns(*_MATTER_COLUMNS)
-            .order_by(VersionMatter.seq, VersionMatter.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        return {"items": [matter_plain(m, jurisdiction, ref.label) for m in matters], "total": total}
-
-    key = ("matters", ref.fingerprint, category, department_id, role, page, per_page)
-    return cache.get_or_set(key, produce)
+    query = _matter_query(ref.id, category, department_id, role)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    matters = _matter_rows(
+        query.with_only_columns(*_MATTER_COLUMNS)
+        .order_by(VersionMatter.seq, VersionMatter.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return {"items": [matter_plain(m, jurisdiction, ref.label) for m in matters], "total": total}
 
 
 def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
@@ -539,12 +398,9 @@ def in_force_matter_ref(matter_id: int) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
+@remembered
 def jurisdiction_of_matter(matter_id: int) -> int | None:
-    """The jurisdiction of a matter that appears in any published version (cached)."""
-    return _memo("matter", matter_id, lambda: _jurisdiction_of_matter(matter_id))
-
-
-def _jurisdiction_of_matter(matter_id: int) -> int | None:
+    """The jurisdiction of a matter that appears in any published version."""
     in_force = db.session.scalar(
         _current(select(SearchEntry.jurisdiction_id).where(SearchEntry.matter_id == matter_id)).limit(1)
     )
@@ -558,152 +414,140 @@ def _jurisdiction_of_matter(matter_id: int) -> int | None:
     )
 
 
+@published
 def version_overview(ref: VersionRef) -> dict[str, Any]:
-    """A version's departments (with their matter counts) and categories (cached)."""
+    """A version's departments (with their matter counts) and categories."""
 
-    def produce():
-        departments = db.session.scalars(
-            select(VersionDepartment)
-            .where(VersionDepartment.version_id == ref.id)
-            .order_by(VersionDepartment.sort_order, VersionDepartment.id)
-        ).all()
-        counts: dict[tuple[int, str], int] = {
-            (d, r): n
-            for d, r, n in db.session.execute(
-                select(VersionAssignment.department_id, VersionAssignment.role, func.count())
-                .where(
-                    VersionAssignment.version_id == ref.id,
-                    # Only these are shown; and it lets the (department, version, role) index serve.
-                    VersionAssignment.department_id.in_([d.department_id for d in departments]),
-                )
-                .group_by(VersionAssignment.department_id, VersionAssignment.role)
+    departments = db.session.scalars(
+        select(VersionDepartment)
+        .where(VersionDepartment.version_id == ref.id)
+        .order_by(VersionDepartment.sort_order, VersionDepartment.id)
+    ).all()
+    counts: dict[tuple[int, str], int] = {
+        (d, r): n
+        for d, r, n in db.session.execute(
+            select(VersionAssignment.department_id, VersionAssignment.role, func.count())
+            .where(
+                VersionAssignment.version_id == ref.id,
+                # Only these are shown; and it lets the (department, version, role) index serve.
+                VersionAssignment.department_id.in_([d.department_id for d in departments]),
             )
-        }
-        categories = db.session.execute(
-            select(VersionMatter.category, func.count(), func.min(VersionMatter.seq))
-            .where(VersionMatter.version_id == ref.id)
-            .group_by(VersionMatter.category)
-            .order_by(func.min(VersionMatter.seq))
-        ).all()
-        pending = db.session.scalar(
-            select(func.count())
-            .select_from(VersionMatter)
-            .where(VersionMatter.version_id == ref.id, VersionMatter.status == "pending")
+            .group_by(VersionAssignment.department_id, VersionAssignment.role)
         )
-        return {
-            "departments": [
-                {
-                    "id": d.department_id,
-                    "name": d.name,
-                    "short_name": d.short_name,
-                    "sector": d.sector,
-                    "website": d.website,
-                    "lead_count": counts.get((d.department_id, "lead"), 0),
-                    "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
-                }
-                for d in departments
-            ],
-            "categories": [{"name": c, "count": n} for c, n, _ in categories],
-            "pending": pending,
-        }
+    }
+    categories = db.session.execute(
+        select(VersionMatter.category, func.count(), func.min(VersionMatter.seq))
+        .where(VersionMatter.version_id == ref.id)
+        .group_by(VersionMatter.category)
+        .order_by(func.min(VersionMatter.seq))
+    ).all()
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(VersionMatter)
+        .where(VersionMatter.version_id == ref.id, VersionMatter.status == "pending")
+    )
+    return {
+        "departments": [
+            {
+                "id": d.department_id,
+                "name": d.name,
+                "short_name": d.short_name,
+                "sector": d.sector,
+                "website": d.website,
+                "lead_count": counts.get((d.department_id, "lead"), 0),
+                "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
+            }
+            for d in departments
+        ],
+        "categories": [{"name": c, "count": n} for c, n, _ in categories],
+        "pending": pending,
+    }
 
-    return cache.get_or_set(("overview", ref.fingerprint), produce)
 
-
+@published
 def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dict[str, str]) -> dict[str, Any] | None:
-    """A department as a version froze it: duties, matters it leads, matters it cooperates on (cached)."""
+    """A department as a version froze it: duties, matters it leads, matters it cooperates on."""
 
-    def produce():
-        d = db.session.scalar(
-            select(VersionDepartment).where(
-                VersionDepartment.version_id == ref.id, VersionDepartment.department_id == department_id
-            )
+    d = db.session.scalar(
+        select(VersionDepartment).where(
+            VersionDepartment.version_id == ref.id, VersionDepartment.department_id == department_id
         )
-        if d is None:
-            return None
-        duties = db.session.scalars(
-            select(VersionDuty)
-            .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
-            .order_by(VersionDuty.seq, VersionDuty.id)
-        ).all()
-        matters = _matter_rows(
-            _matter_query(ref.id, None, department_id, None)
-            .with_only_columns(*_MATTER_COLUMNS)
-            .order_by(VersionMatter.seq, VersionMatter.id)
-        )
-        plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
-        return {
-            "id": d.department_id,
-            "name": d.name,
-            "short_name": d.short_name,
-            "sector": d.sector,
-            "website": d.website,
-            "jurisdiction": dict(jurisdiction),
-            "version": ref.label,
-            "duties": [{"seq": t.seq, "text": t.text, "basis": list(t.basis or [])} for t in duties],
-            "leads": [m for m in plain if m["lead"] and m["lead"]["id"] == department_id],
-            "cooperates": [m for m in plain if any(c["id"] == department_id for c in m["cooperating"])],
-        }
+    )
+    if d is None:
+        return None
+    duties = db.session.scalars(
+        select(VersionDuty)
+        .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
+        .order_by(VersionDuty.seq, VersionDuty.id)
+    ).all()
+    matters = _matter_rows(
+        _matter_query(ref.id, None, department_id, None)
+        .with_only_columns(*_MATTER_COLUMNS)
+        .order_by(VersionMatter.seq, VersionMatter.id)
+    )
+    plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
+    return {
+        "id": d.department_id,
+        "name": d.name,
+        "short_name": d.short_name,
+        "sector": d.sector,
+        "website": d.website,
+        "jurisdiction": dict(jurisdiction),
+        "version": ref.label,
+        "duties": [{"seq": t.seq, "text": t.text, "basis": list(t.basis or [])} for t in duties],
+        "leads": [m for m in plain if m["lead"] and m["lead"]["id"] == department_id],
+        "cooperates": [m for m in plain if any(c["id"] == department_id for c in m["cooperating"])],
+    }
 
-    return cache.get_or_set(("department", ref.fingerprint, department_id), produce)
 
-
+@remembered
 def department_jurisdiction(department_id: int) -> JurisdictionRef | None:
-    """The jurisdiction of a department that appears in a published version (cached)."""
-
-    def produce():
-        return db.session.scalar(
-            select(ListVersion.jurisdiction_id)
-            .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
-            .where(VersionDepartment.department_id == department_id)
-            .limit(1)
-        )
-
-    jurisdiction_id = _memo("department", department_id, produce)
+    """The jurisdiction of a department that appears in a published version."""
+    jurisdiction_id = db.session.scalar(
+        select(ListVersion.jurisdiction_id)
+        .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
+        .where(VersionDepartment.department_id == department_id)
+        .limit(1)
+    )
     return jurisdiction_ref_by_id(jurisdiction_id) if jurisdiction_id else None
 
 
+@remembered
 def published_report_parts(department_id: int) -> tuple:
-    """What identifies a department's published reports, for the page's ETag (cached)."""
+    """What identifies a department's published reports, for the page's ETag."""
     from registry.reports.queries import published_reports
 
-    def produce():
-        return tuple((r.id, r.pdf_sha256, str(r.published_at)) for r in published_reports(department_id))
-
-    return _memo("reports", department_id, produce)
+    return tuple((r.id, r.pdf_sha256, str(r.published_at)) for r in published_reports(department_id))
 
 
+@published
 def matter_history(refs: list[VersionRef], matter_id: int, jurisdiction: dict[str, str]) -> list[dict[str, Any]]:
     """The matter as each published version froze it, oldest first, with what changed from the
-    previous version that held it (cached by the set of versions)."""
+    previous version that held it."""
 
-    def produce():
-        by_version = {
-            m.version_id: m
-            for m in _matter_rows(
-                select(*_MATTER_COLUMNS).where(
-                    VersionMatter.matter_id == matter_id, VersionMatter.version_id.in_([r.id for r in refs])
-                )
+    by_version = {
+        m.version_id: m
+        for m in _matter_rows(
+            select(*_MATTER_COLUMNS).where(
+                VersionMatter.matter_id == matter_id, VersionMatter.version_id.in_([r.id for r in refs])
             )
-        }
-        history, previous = [], None
-        for ref in sorted(refs, key=lambda r: r.seq):
-            m = by_version.get(ref.id)
-            state = matter_plain(m, jurisdiction, ref.label) if m else None
-            entry = {"version": version_plain(ref), "matter": state, "previous": previous, "changes": []}
-            if state is None and previous is not None:
-                entry["changes"] = ["removed"]
-            elif state is not None and previous is None:
-                entry["changes"] = ["added"] if history else []
-            elif state is not None:
-                entry["changes"] = _changes(previous, state)
-            if state is not None or previous is not None:
-                history.append(entry)
-            previous = state
-        return history
-
-    key = ("history", tuple(r.fingerprint + (r.withdrawn,) for r in refs), matter_id)
-    return cache.get_or_set(key, produce)
+        )
+    }
+    history, previous = [], None
+    for ref in sorted(refs, key=lambda r: r.seq):
+        m = by_version.get(ref.id)
+        state = matter_plain(m, jurisdiction, ref.label) if m else None
+        entry = {"version": version_plain(ref), "matter": state, "previous": previous, "changes": []}
+        if state is None and previous is not None:
+            entry["changes"] = ["removed"]
+        elif state is not None and previous is None:
+            entry["changes"] = ["added"] if history else []
+        elif state is not None:
+            entry["changes"] = _changes(previous, state)
+        if state is not None or previous is not None:
+            history.append(entry)
+        previous = state
+    return history
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -718,13 +562,11 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changes
 
 
+@published
 def version_diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
-    """compare_versions as plain data (cached by both versions)."""
+    """compare_versions as plain data."""
 
-    def produce():
-        return compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
-
-    return cache.get_or_set(("diff", old.fingerprint, new.fingerprint), produce)
+    return compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
 
 
 def global_fingerprint() -> tuple:
@@ -735,3 +577,117 @@ def global_fingerprint() -> tuple:
 
 def latest_published_at():
     return publication_token()[1][2]
+
+
+@published
+def version_file(ref: VersionRef, fmt: str) -> tuple[bytes, str, str]:
+    """A published version as a download: (content, file name, MIME type)."""
+    from registry.versions.exporting import export_list
+
+    version = db.session.get(ListVersion, ref.id)
+    return export_list(version.jurisdiction, fmt, version)
+
+
+# -- the published state each page shows (registry.public.cache.cached) ---------------------------
+
+
+def _jurisdiction_parts(jref: JurisdictionRef, refs: list[VersionRef]) -> tuple:
+    # Which version is in force changes with the date too (a future-dated version taking effect).
+    current = in_force(refs)
+    return (jref.code, jref.name, current.id if current else None, *(r.fingerprint + (r.withdrawn,) for r in refs))
+
+
+def _last_published(refs: list[VersionRef]) -> datetime | None:
+    return max((r.published_at for r in refs), default=None)
+
+
+def jurisdiction_state(code: str, **_: Any) -> PageState | None:
+    """A page about one jurisdiction's published versions."""
+    jref = jurisdiction_ref(code)
+    if jref is None:
+        return None
+    refs = version_refs(jref.id)
+    return PageState(_jurisdiction_parts(jref, refs), _last_published(refs))
+
+
+def _id(value: Any) -> int | None:
+    # Pages get ids from the URL converter, the API as text it checks itself (None: let it answer).
+    return value if isinstance(value, int) else whole_number(str(value), low=0)
+
+
+def department_state(department_id: Any, **_: Any) -> PageState | None:
+    """A department's page: its jurisdiction's versions and its published reports."""
+    if (department_id := _id(department_id)) is None:
+        return None
+    jref = department_jurisdiction(department_id)
+    if jref is None:
+        return None
+    refs = version_refs(jref.id)
+    return PageState((*_jurisdiction_parts(jref, refs), *published_report_parts(department_id)), _last_published(refs))
+
+
+def matter_state(matter_id: Any, **_: Any) -> PageState | None:
+    """A matter's page: its jurisdiction's versions."""
+    if (matter_id := _id(matter_id)) is None:
+        return None
+    jurisdiction_id = jurisdiction_of_matter(matter_id)
+    if jurisdiction_id is None:
+        return None
+    refs = version_refs(jurisdiction_id)
+    return PageState(_jurisdiction_parts(jurisdiction_ref_by_id(jurisdiction_id), refs), _last_published(refs))
+
+
+def version_file_state(code: str, label: str, **_: Any) -> PageState | None:
+    """A download of one published version: it never changes."""
+    jref = jurisdiction_ref(code)
+    ref = by_label(version_refs(jref.id), label) if jref else None
+    return PageState((ref.fingerprint,), ref.published_at) if ref else None
+
+
+def everything_state(**_: Any) -> PageState:
+    """A page about all published data (the API's lists and searches): it changes with any publication,
+    and on the day a version published earlier takes effect."""
+    return PageState((*global_fingerprint(), tuple(superseded_in_index())), latest_published_at())
+
+
+def api_matters(
+    j: JurisdictionRef | None,
+    ref: VersionRef | None,
+    *,
+    q: str,
+    category: str | None,
+    department_id: int | None,
+    role: str | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """The API's matter listing: a version's matters (ref), a search (q), or the matters in force,
+    filtered; (items as the API gives them, total)."""
+    from registry.public import search
+
+    offset = (page - 1) * per_page
+    if ref is not None:
+        result = version_matters(
+            ref,
+            jurisdiction_plain(j),
+            category=category,
+            department_id=department_id,
+            role=role,
+            page=page,
+            per_page=per_page,
+        )
+        return [api_matter(m) for m in result["items"]], result["total"]
+    if q and not (category or department_id):
+        hits = search.search_ids(q, j.id if j else None, offset=offset, limit=per_page)
+        ids, total = hits.version_matter_ids, hits.total
+    else:
+        ids, total = in_force_matters(
+            jurisdiction_id=j.id if j else None,
+            department_id=department_id,
+            role=role,
+            category=category,
+            matching=search.matching_ids(q, j.id if j else None) if q else None,
+            offset=offset,
+            limit=per_page,
+        )
+    return [api_matter(m) for m in matters_by_version_matter_ids(ids)], total

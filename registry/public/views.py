@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 
 from registry.core.http import page_arg, whole_number
 from registry.core.permissions import public
-from registry.extensions import db
 from registry.public import queries, search
-from registry.public.http import conditional
+from registry.public.cache import cached
 
 bp = Blueprint("public", __name__)
 
@@ -60,16 +59,6 @@ def _load(code: str) -> tuple[queries.JurisdictionRef, list[queries.VersionRef]]
     return jurisdiction, queries.version_refs(jurisdiction.id)
 
 
-def _parts(jurisdiction: queries.JurisdictionRef, refs: list[queries.VersionRef]) -> list:
-    # Which version is in force changes with the date too (a future-dated version taking effect).
-    current = queries.in_force(refs)
-    return [jurisdiction.name, current.id if current else None, *(r.fingerprint + (r.withdrawn,) for r in refs)]
-
-
-def _last_modified(refs: list[queries.VersionRef]):
-    return max((r.published_at for r in refs), default=None)
-
-
 @bp.route("/jurisdictions")
 @public
 def jurisdictions():
@@ -78,12 +67,14 @@ def jurisdictions():
 
 @bp.route("/jurisdictions/<code>")
 @public
+@cached(queries.jurisdiction_state)
 def jurisdiction(code: str):
     return _version_page(code, None)
 
 
 @bp.route("/jurisdictions/<code>/versions/<label>")
 @public
+@cached(queries.jurisdiction_state)
 def version(code: str, label: str):
     return _version_page(code, label)
 
@@ -98,51 +89,45 @@ def _version_page(code: str, label: str | None):
     department_id = _int_arg("department")
     page = page_arg()
     per_page = current_app.config["PER_PAGE"]
-
-    def render():
-        if shown is None:
-            return render_template(
-                "public/jurisdiction.html", jurisdiction=jref.load(), refs=refs, shown=None, current=current
-            )
-        jurisdiction = jref.load()
-        j = queries.jurisdiction_plain(jurisdiction)
-        overview = queries.version_overview(shown)
-        matters = queries.version_matters(
-            shown, j, category=category, department_id=department_id, page=page, per_page=per_page
-        )
-        if page > 1 and not matters["items"]:
-            abort(404)
+    if shown is None:
         return render_template(
-            "public/jurisdiction.html",
-            jurisdiction=jurisdiction,
-            refs=refs,
-            shown=shown,
-            current=current,
-            overview=overview,
-            matters=matters,
-            category=category,
-            department_id=department_id,
-            page=page,
-            pages=_pages(matters["total"], per_page),
+            "public/jurisdiction.html", jurisdiction=jref.load(), refs=refs, shown=None, current=current
         )
-
-    return conditional(_parts(jref, refs), _last_modified(refs), render)
+    jurisdiction = jref.load()
+    j = queries.jurisdiction_plain(jurisdiction)
+    overview = queries.version_overview(shown)
+    matters = queries.version_matters(
+        shown, j, category=category, department_id=department_id, page=page, per_page=per_page
+    )
+    if page > 1 and not matters["items"]:
+        abort(404)
+    return render_template(
+        "public/jurisdiction.html",
+        jurisdiction=jurisdiction,
+        refs=refs,
+        shown=shown,
+        current=current,
+        overview=overview,
+        matters=matters,
+        category=category,
+        department_id=department_id,
+        page=page,
+        pages=_pages(matters["total"], per_page),
+    )
 
 
 @bp.route("/jurisdictions/<code>/versions")
 @public
+@cached(queries.jurisdiction_state)
 def versions(code: str):
     jref, refs = _load(code)
     current = queries.in_force(refs)
-    return conditional(
-        _parts(jref, refs),
-        _last_modified(refs),
-        lambda: render_template("public/versions.html", jurisdiction=jref.load(), refs=refs, current=current),
-    )
+    return render_template("public/versions.html", jurisdiction=jref.load(), refs=refs, current=current)
 
 
 @bp.route("/jurisdictions/<code>/compare")
 @public
+@cached(queries.jurisdiction_state)
 def compare(code: str):
     jref, refs = _load(code)
     if not refs:
@@ -153,41 +138,29 @@ def compare(code: str):
     new = queries.by_label(refs, request.args.get("to", default_new.label))
     if old is None or new is None:
         abort(404)
-
-    def render():
-        diff = queries.version_diff(old, new) if old.id != new.id else None
-        return render_template("public/compare.html", jurisdiction=jref.load(), refs=refs, old=old, new=new, diff=diff)
-
-    return conditional(_parts(jref, refs), _last_modified(refs), render)
+    diff = queries.version_diff(old, new) if old.id != new.id else None
+    return render_template("public/compare.html", jurisdiction=jref.load(), refs=refs, old=old, new=new, diff=diff)
 
 
 @bp.route("/jurisdictions/<code>/versions/<label>/download.<fmt>")
 @public
+@cached(queries.version_file_state, max_age=86400)
 def download(code: str, label: str, fmt: str):
-    from registry.versions.exporting import export_list
-    from registry.versions.models import ListVersion
-
     if fmt not in ("csv", "xlsx"):
         abort(404)
     jref, refs = _load(code)
     ref = queries.by_label(refs, label)
     if ref is None:
         abort(404)
-
-    def render():
-        content, filename, mimetype = queries.cache.get_or_set(
-            ("export", ref.fingerprint, fmt),
-            lambda: export_list(jref.load(), fmt, db.session.get(ListVersion, ref.id)),
-        )
-        response = current_app.response_class(content, mimetype=mimetype)
-        response.headers.set("Content-Disposition", "attachment", filename=filename)
-        return response
-
-    return conditional([ref.fingerprint], ref.published_at, render, max_age=86400)
+    content, filename, mimetype = queries.version_file(ref, fmt)
+    response = current_app.response_class(content, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
 
 
 @bp.route("/departments/<int:department_id>")
 @public
+@cached(queries.department_state)
 def department(department_id: int):
     from registry.reports.queries import published_reports
 
@@ -196,33 +169,29 @@ def department(department_id: int):
         abort(404)
     refs = queries.version_refs(jref.id)
     current = queries.in_force(refs)
-    report_parts = queries.published_report_parts(department_id)
-
-    def render():
-        jurisdiction = jref.load()
-        j = queries.jurisdiction_plain(jurisdiction)
-        info = queries.department_in_version(current, department_id, j) if current else None
-        if info is None:
-            # Not in the version in force (e.g. abolished since): show it as last published.
-            for ref in refs:
-                info = queries.department_in_version(ref, department_id, j)
-                if info is not None:
-                    break
-        if info is None:
-            abort(404)
-        return render_template(
-            "public/department.html",
-            jurisdiction=jurisdiction,
-            department=info,
-            current=current,
-            reports=published_reports(department_id),
-        )
-
-    return conditional([*_parts(jref, refs), *report_parts], _last_modified(refs), render)
+    jurisdiction = jref.load()
+    j = queries.jurisdiction_plain(jurisdiction)
+    info = queries.department_in_version(current, department_id, j) if current else None
+    if info is None:
+        # Not in the version in force (e.g. abolished since): show it as last published.
+        for ref in refs:
+            info = queries.department_in_version(ref, department_id, j)
+            if info is not None:
+                break
+    if info is None:
+        abort(404)
+    return render_template(
+        "public/department.html",
+        jurisdiction=jurisdiction,
+        department=info,
+        current=current,
+        reports=published_reports(department_id),
+    )
 
 
 @bp.route("/matters/<int:matter_id>")
 @public
+@cached(queries.matter_state)
 def matter(matter_id: int):
     jurisdiction_id = queries.jurisdiction_of_matter(matter_id)
     if jurisdiction_id is None:
@@ -230,24 +199,20 @@ def matter(matter_id: int):
     jref = queries.jurisdiction_ref_by_id(jurisdiction_id)
     refs = queries.version_refs(jurisdiction_id)
     current = queries.in_force(refs)
-
-    def render():
-        jurisdiction = jref.load()
-        j = queries.jurisdiction_plain(jurisdiction)
-        history = queries.matter_history(refs, matter_id, j)
-        in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
-        shown = in_force or next(h for h in reversed(history) if h["matter"] is not None)
-        return render_template(
-            "public/matter.html",
-            jurisdiction=jurisdiction,
-            matter=shown["matter"],
-            shown_version=shown["version"],
-            in_force=in_force is not None and in_force["matter"] is not None,
-            history=list(reversed(history)),
-            current=current,
-        )
-
-    return conditional(_parts(jref, refs), _last_modified(refs), render)
+    jurisdiction = jref.load()
+    j = queries.jurisdiction_plain(jurisdiction)
+    history = queries.matter_history(refs, matter_id, j)
+    in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
+    shown = in_force or next(h for h in reversed(history) if h["matter"] is not None)
+    return render_template(
+        "public/matter.html",
+        jurisdiction=jurisdiction,
+        matter=shown["matter"],
+        shown_version=shown["version"],
+        in_force=in_force is not None and in_force["matter"] is not None,
+        history=list(reversed(history)),
+        current=current,
+    )
 
 
 @bp.route("/search", endpoint="search")

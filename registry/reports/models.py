@@ -7,11 +7,23 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from registry.core.db import utcnow
+from registry.core.db import committed_value, one_of, refuse_changes, utcnow
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.versions.models import ListVersion
+
+
+class SectionKind(StrEnum):
+    LED_MATTER = "led_matter"
+    COOPERATING = "cooperating"
+    DUTIES = "duties"
+    FREE = "free"
+
+
+class RecipientRole(StrEnum):
+    TO = "to"  # 报送
+    CC = "cc"  # 抄送
 
 
 class ReportState(StrEnum):
@@ -58,7 +70,7 @@ class AnnualReport(db.Model):
     __tablename__ = "annual_reports"
     __table_args__ = (
         UniqueConstraint("cycle_id", "department_id"),
-        CheckConstraint("state IN ('draft', 'submitted', 'returned', 'accepted', 'published')", name="state_known"),
+        CheckConstraint(one_of("state", ReportState), name="state_known"),
         CheckConstraint("(state = 'published') = (pdf_sha256 IS NOT NULL)", name="published_has_pdf"),
     )
 
@@ -119,7 +131,7 @@ class AnnualReport(db.Model):
 
 class ReportSection(db.Model):
     __tablename__ = "report_sections"
-    __table_args__ = (CheckConstraint("kind IN ('led_matter', 'cooperating', 'duties', 'free')", name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", SectionKind), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
@@ -222,7 +234,7 @@ class ReportRecipient(db.Model):
 
     __tablename__ = "report_recipients"
     __table_args__ = (
-        CheckConstraint("recipient_role IN ('to', 'cc')", name="recipient_role_known"),
+        CheckConstraint(one_of("recipient_role", RecipientRole), name="recipient_role_known"),
         CheckConstraint("(jurisdiction_id IS NULL) <> (department_id IS NULL)", name="office_or_department"),
     )
 
@@ -236,3 +248,8 @@ class ReportRecipient(db.Model):
     report: Mapped[AnnualReport] = relationship(back_populates="recipients")
     jurisdiction: Mapped[Jurisdiction | None] = relationship()
     department: Mapped[Department | None] = relationship()
+
+
+# A published report (and its sections) is what the public downloaded: never edited afterwards.
+refuse_changes(AnnualReport, published=lambda r: committed_value(r, "state") == ReportState.PUBLISHED)
+refuse_changes(ReportSection, published=lambda s: committed_value(s.report, "state") == ReportState.PUBLISHED)

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.core import audit
 from registry.core.db import lock_row, utcnow
+from registry.core.errors import DomainError
 from registry.core.permissions import Permission, can
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -45,22 +48,14 @@ EVENT_LABELS = {
 }
 
 
-STALE_MESSAGE = "该部分已被他人修改并保存，您的修改未保存。您填写的内容仍保留在下方，请对照最新内容后重新提交。"
+STALE_MESSAGE = _l("该部分已被他人修改并保存，您的修改未保存。您填写的内容仍保留在下方，请对照最新内容后重新提交。")
 
 
-class ReportError(ValueError):
-    """A change the rules refuse. `field` names the form field the message belongs next to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class StaleSection(ReportError):
+class StaleSection(DomainError):
     """Someone else saved the section since this edit began."""
 
 
-class NotAllowed(ReportError):
+class NotAllowed(DomainError):
     """The actor's role or scope does not allow this step."""
 
 
@@ -74,19 +69,31 @@ def report_title(department: Department, year: int) -> str:
 def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor) -> ReportingCycle:
     """Open a reporting cycle and give every active department of the version in force a draft."""
     if not can(actor, Permission.CYCLE_MANAGE, jurisdiction):
-        raise NotAllowed("只有本级办公室可以开启本级的报告周期。")
+        raise NotAllowed(_l("只有本级办公室可以开启本级的报告周期。"))
     if year < 2000 or year > 2100:
-        raise ReportError("请填写正确的报告年度。", "year")
+        raise DomainError(_l("请填写正确的报告年度。"), "year")
     if db.session.scalar(
         select(ReportingCycle.id).where(ReportingCycle.jurisdiction_id == jurisdiction.id, ReportingCycle.year == year)
     ):
-        raise ReportError(f"{jurisdiction.name}{year}年度的报告周期已经开启，不能重复开启。", "year")
+        raise DomainError(
+            _l(
+                "%(jurisdiction)s%(year)s年度的报告周期已经开启，不能重复开启。",
+                jurisdiction=jurisdiction.name,
+                year=year,
+            ),
+            "year",
+        )
     if deadline < date(year, 1, 1):
-        raise ReportError("截止日期应在报告年度开始之后。", "deadline")
+        raise DomainError(_l("截止日期应在报告年度开始之后。"), "deadline")
     version = version_in_force(jurisdiction, date(year, 12, 31))
     if version is None:
-        raise ReportError(
-            f"{jurisdiction.name}尚无在{year}年度有效的已发布责任清单版本，请先发布清单再开启报告周期。", "year"
+        raise DomainError(
+            _l(
+                "%(jurisdiction)s尚无在%(year)s年度有效的已发布责任清单版本，请先发布清单再开启报告周期。",
+                jurisdiction=jurisdiction.name,
+                year=year,
+            ),
+            "year",
         )
     cycle = ReportingCycle(
         jurisdiction_id=jurisdiction.id, year=year, deadline=deadline, version_id=version.id, opened_by_id=actor.id
@@ -195,9 +202,9 @@ class IndicatorRow:
 
 def _require_editable(report: AnnualReport, actor) -> None:
     if not can(actor, Permission.REPORT_EDIT, report):
-        raise NotAllowed("只有本部门的填报人和负责人可以修改本部门的报告。")
+        raise NotAllowed(_l("只有本部门的填报人和负责人可以修改本部门的报告。"))
     if report.state not in EDITABLE_STATES:
-        raise ReportError(f"报告当前状态为「{STATE_LABELS[report.state]}」，不能修改。")
+        raise DomainError(_l("报告当前状态为「%(state)s」，不能修改。", state=_state_label(report)))
 
 
 def save_section(
@@ -222,7 +229,7 @@ def save_section(
         rows = [r for r in indicators if r.name.strip()]
         for r in indicators:
             if not r.name.strip() and (r.unit.strip() or r.target.strip() or r.actual.strip()):
-                raise ReportError("指标行填写了数值但缺少指标名称。", "indicators")
+                raise DomainError(_l("指标行填写了数值但缺少指标名称。"), "indicators")
         section.indicators.clear()
         db.session.flush()
         for position, r in enumerate(rows):
@@ -259,12 +266,12 @@ def add_attachment(report: AnnualReport, *, actor, filename: str, data: bytes) -
     _require_editable(report, actor)
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     if not data:
-        raise ReportError("请选择要上传的文件。", "file")
+        raise DomainError(_l("请选择要上传的文件。"), "file")
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ReportError(f"附件不能超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB。", "file")
+        raise DomainError(_l("附件不能超过 %(mb)s MB。", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)), "file")
     checked = detect_type(data)
     if checked is None:
-        raise ReportError("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。", "file")
+        raise DomainError(_l("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。"), "file")
     attachment = ReportAttachment(
         filename=checked.stored_name(filename),
         content_type=checked.content_type,
@@ -330,10 +337,13 @@ def _transition(report: AnnualReport, actor, action: str, to_state: str, comment
     )
 
 
-def _require_state(report: AnnualReport, allowed: Sequence[str], doing: str) -> None:
+def _state_label(report: AnnualReport) -> LazyString:
+    return _l(STATE_LABELS[report.state])
+
+
+def _locked_state(report: AnnualReport) -> str:
     lock_row(db.session, report)  # of two simultaneous transitions, the second sees the first's state
-    if report.state not in allowed:
-        raise ReportError(f"报告当前状态为「{STATE_LABELS[report.state]}」，不能{doing}。")
+    return report.state
 
 
 def recipients_for(report: AnnualReport) -> list[tuple[str, Jurisdiction | None, Department | None]]:
@@ -372,8 +382,9 @@ def recipients_for(report: AnnualReport) -> list[tuple[str, Jurisdiction | None,
 def submit_report(report: AnnualReport, *, actor) -> None:
     """Submit (or resubmit after return) to the office, copying the §11 recipients."""
     if not can(actor, Permission.REPORT_SUBMIT, report):
-        raise NotAllowed("只有本部门负责人可以报送本部门的报告。")
-    _require_state(report, EDITABLE_STATES, "报送")
+        raise NotAllowed(_l("只有本部门负责人可以报送本部门的报告。"))
+    if _locked_state(report) not in EDITABLE_STATES:
+        raise DomainError(_l("报告当前状态为「%(state)s」，不能报送。", state=_state_label(report)))
     now = utcnow()
     report.submitted_at = now
     if report.started_at is None:
@@ -391,19 +402,21 @@ def submit_report(report: AnnualReport, *, actor) -> None:
 def return_report(report: AnnualReport, *, actor, comment: str) -> None:
     """The office returns a submitted report for revision, saying why."""
     if not can(actor, Permission.REPORT_REVIEW, report):
-        raise NotAllowed("只有报告报送的本级办公室可以审核该报告。")
-    _require_state(report, (ReportState.SUBMITTED,), "退回")
+        raise NotAllowed(_l("只有报告报送的本级办公室可以审核该报告。"))
+    if _locked_state(report) != ReportState.SUBMITTED:
+        raise DomainError(_l("报告当前状态为「%(state)s」，不能退回。", state=_state_label(report)))
     comment = (comment or "").strip()
     if not comment:
-        raise ReportError("请填写退回意见，说明需要修改的内容。", "comment")
+        raise DomainError(_l("请填写退回意见，说明需要修改的内容。"), "comment")
     _transition(report, actor, "return", ReportState.RETURNED, comment)
 
 
 def accept_report(report: AnnualReport, *, actor, comment: str = "") -> None:
     """The office accepts a submitted report."""
     if not can(actor, Permission.REPORT_REVIEW, report):
-        raise NotAllowed("只有报告报送的本级办公室可以审核该报告。")
-    _require_state(report, (ReportState.SUBMITTED,), "审核通过")
+        raise NotAllowed(_l("只有报告报送的本级办公室可以审核该报告。"))
+    if _locked_state(report) != ReportState.SUBMITTED:
+        raise DomainError(_l("报告当前状态为「%(state)s」，不能审核通过。", state=_state_label(report)))
     report.accepted_at = utcnow()
     _transition(report, actor, "accept", ReportState.ACCEPTED, (comment or "").strip())
 
@@ -413,12 +426,13 @@ def publish_report(report: AnnualReport, *, actor) -> None:
     from registry.reports.rendering import render_report
 
     if not can(actor, Permission.REPORT_PUBLISH, report):
-        raise NotAllowed("只有本部门负责人可以公开本部门的报告。")
-    _require_state(report, (ReportState.ACCEPTED,), "公开")
+        raise NotAllowed(_l("只有本部门负责人可以公开本部门的报告。"))
+    if _locked_state(report) != ReportState.ACCEPTED:
+        raise DomainError(_l("报告当前状态为「%(state)s」，不能公开。", state=_state_label(report)))
     try:
         pdf = render_report(report, draft=False)
     except PdfError as e:
-        raise ReportError(str(e)) from e
+        raise DomainError(str(e)) from e
     report.pdf_data = pdf
     report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     report.pdf_size = len(pdf)

@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.core.errors import DomainError
+from registry.core.forms import show_error
 from registry.core.http import page_arg, whole_number
 from registry.core.permissions import Permission, can, public, requires
 from registry.extensions import db
@@ -121,9 +123,9 @@ def new_cycle():
             cycle = services.open_cycle(
                 jurisdiction, year=form.year.data, deadline=form.deadline.data, actor=current_user
             )
-        except services.ReportError as e:
+        except DomainError as error:
             db.session.rollback()
-            getattr(form, e.field or "year").errors.append(str(e))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -214,10 +216,10 @@ def edit_section(report_id: int, section_id: int):
                 conflict=True,
                 text_hint=TEXT_HINT,
             ), status
-        except services.ReportError as e:
+        except DomainError as error:
             db.session.rollback()
             section = db.session.get(ReportSection, section_id)
-            flash(str(e), "error")
+            show_error(form, error)
             status = 400
         else:
             flash(_("已保存「%(title)s」。", title=section.title), "success")
@@ -269,7 +271,7 @@ def upload_attachment(report_id: int):
         upload = form.file.data
         try:
             services.add_attachment(report, actor=current_user, filename=upload.filename, data=upload.read())
-        except services.ReportError as e:
+        except DomainError as e:
             db.session.rollback()
             flash(str(e), "error")
         else:
@@ -300,7 +302,7 @@ def delete_attachment(report_id: int, attachment_id: int):
     if form.validate_on_submit():
         try:
             services.remove_attachment(item, actor=current_user)
-        except services.ReportError as e:
+        except DomainError as e:
             db.session.rollback()
             flash(str(e), "error")
         else:
@@ -324,7 +326,7 @@ def delete_attachment(report_id: int, attachment_id: int):
 def _after_step(report_id: int, step, message: str):
     try:
         step()
-    except services.ReportError as e:
+    except DomainError as e:
         db.session.rollback()
         flash(str(e), "error")
     else:

@@ -47,7 +47,7 @@ def export_list_command(code, label, fmt, output: Path):
 @click.option("--publisher", default=None, help="发布机关（默认沿用上一版本的发布机关）")
 def publish_command(code, label, doc_number, effective_date, publisher):
     """把工作清单发布为新版本。"""
-    from registry.lists import services
+    from registry.core.errors import DomainError
     from registry.versions import diff
     from registry.versions import queries as versions
 
@@ -68,7 +68,7 @@ def publish_command(code, label, doc_number, effective_date, publisher):
             publisher=publisher,
             actor=cli_actor(),
         )
-    except services.ListError as e:
+    except DomainError as e:
         fail(str(e))
     if latest is not None:
         summary = diff.compare_versions(latest, version).plain()["summary"]

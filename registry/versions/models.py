@@ -3,12 +3,13 @@ tables that are never changed (an ORM guard below refuses it); a withdrawal is a
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.core.db import utcnow
+from registry.core.db import one_of, refuse_changes, utcnow
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import Role
 
 
 class ListVersion(db.Model):
@@ -126,7 +127,7 @@ class VersionAssignment(db.Model):
     __tablename__ = "version_assignments"
     __table_args__ = (
         UniqueConstraint("version_matter_id", "department_id"),
-        CheckConstraint("role IN ('lead', 'cooperating')", name="role_known"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         Index("ix_version_assignments_department_version", "department_id", "version_id", "role"),
     )
 
@@ -142,17 +143,5 @@ class VersionAssignment(db.Model):
     version_matter: Mapped[VersionMatter] = relationship(back_populates="assignments")
 
 
-_FROZEN = (ListVersion, VersionDepartment, VersionDuty, VersionMatter, VersionAssignment)
-
-
-class PublishedDataImmutable(Exception):
-    """Raised when code tries to change or delete a published version."""
-
-
-def _refuse_change(mapper, connection, target):
-    raise PublishedDataImmutable(f"{type(target).__name__} {target.id} 已发布，不可修改或删除")
-
-
-for _model in _FROZEN:
-    event.listen(_model, "before_update", _refuse_change)
-    event.listen(_model, "before_delete", _refuse_change)
+for _model in (ListVersion, VersionDepartment, VersionDuty, VersionMatter, VersionAssignment):
+    refuse_changes(_model)

@@ -7,14 +7,16 @@ import json
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit, signals
 from registry.core.db import lock_row
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Role
-from registry.lists.services.common import ListError, StaleEdit
+from registry.lists.services.common import StaleEdit
 from registry.versions import queries
 from registry.versions.models import (
     ListVersion,
@@ -47,19 +49,19 @@ def publish_version(
     another version was published meanwhile, this one is refused rather than published twice."""
     label, doc_number, publisher = label.strip(), doc_number.strip(), publisher.strip()
     if not label:
-        raise ListError("请填写版本名称。", "label")
+        raise DomainError(_l("请填写版本名称。"), "label")
     if not doc_number:
-        raise ListError("请填写发布文号。", "doc_number")
+        raise DomainError(_l("请填写发布文号。"), "doc_number")
     if not publisher:
-        raise ListError("请填写发布机关。", "publisher")
+        raise DomainError(_l("请填写发布机关。"), "publisher")
     if db.session.scalar(
         select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id, ListVersion.label == label)
     ):
-        raise ListError(f"版本「{label}」已存在，请换一个版本名称。", "label")
+        raise DomainError(_l("版本「%(label)s」已存在，请换一个版本名称。", label=label), "label")
     lock_row(db.session, jurisdiction)  # one publication of a jurisdiction at a time
     latest = latest_seq(jurisdiction)
     if expected_latest is not None and latest != expected_latest:
-        raise StaleEdit("在您确认期间，本级清单已发布了新版本，本次未发布。请重新打开发布页面，核对后再确认。")
+        raise StaleEdit(_l("在您确认期间，本级清单已发布了新版本，本次未发布。请重新打开发布页面，核对后再确认。"))
     content = queries.frozen_content(jurisdiction)
     seq = latest + 1
     version = ListVersion(
@@ -98,9 +100,9 @@ def withdraw_version(version: ListVersion, reason: str, actor=None) -> VersionWi
     """Mark a published version withdrawn (superseded); the version itself stays as published."""
     reason = (reason or "").strip()
     if not reason:
-        raise ListError("请填写废止原因。", "reason")
+        raise DomainError(_l("请填写废止原因。"), "reason")
     if version.withdrawal is not None:
-        raise ListError(f"版本「{version.label}」已于此前废止。", "reason")
+        raise DomainError(_l("版本「%(label)s」已于此前废止。", label=version.label), "reason")
     withdrawal = VersionWithdrawal(version_id=version.id, reason=reason, withdrawn_by_id=getattr(actor, "id", None))
     db.session.add(withdrawal)
     db.session.flush()

@@ -10,11 +10,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.core.errors import DomainError
+from registry.core.forms import show_error
 from registry.core.http import paginate
 from registry.core.permissions import Permission, can, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.services import ListError
 from registry.versions import diff, exporting
 from registry.versions import queries as versions
 from registry.versions import services as version_services
@@ -91,9 +92,9 @@ def publish(code: str):
                 actor=current_user,
             )
             db.session.commit()
-        except ListError as error:
+        except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
             return render_template("versions/publish.html", j=j, form=form, confirming=False)
         flash(_("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count), "success")
         return redirect(url_for(".show", version_id=version.id))
@@ -111,14 +112,6 @@ def publish(code: str):
         matter_count=len(content["matters"]),
         pending_count=sum(1 for m in content["matters"] if m["status"] == "pending"),
     )
-
-
-def _field_error(form, error: ListError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/versions/<int:version_id>")
@@ -155,9 +148,9 @@ def withdraw(version_id: int):
         try:
             version_services.withdraw_version(version, form.reason.data, actor=current_user)
             db.session.commit()
-        except ListError as error:
+        except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             flash(_("已废止版本「%(label)s」。该版本仍保留可查。", label=version.label), "success")
             return redirect(url_for(".index", code=version.jurisdiction.code))

@@ -9,11 +9,12 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from registry.core.audit import AuditEntry
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.imports.planning import apply_import, guess_sector, plan_import
 from registry.lists import services
 from registry.lists.models import Citation, Department, Matter, PolicyDocument
-from registry.lists.services import ListError
+from registry.lists.services import StaleEdit
 from registry.versions.exporting import export_list
 from tests import factories
 
@@ -108,7 +109,7 @@ def test_one_bad_row_among_good_ones_changes_nothing_and_names_the_row(small):
     assert [(e.row, e.reason) for e in plan.errors] == [
         (3, "找不到部门「不存在的局」：小省没有以此为全称或简称的部门。")
     ]
-    with pytest.raises(ListError):
+    with pytest.raises(DomainError):
         apply_import(plan, "测试")
     assert status_counts(small) == {}
 
@@ -382,7 +383,7 @@ def test_plan_made_before_someone_else_edits_is_refused(small):
         m, title=m.title, category=m.category, description="别人改过", lead=m.lead, expected_version=m.lock_version
     )
     db.session.flush()
-    with pytest.raises(ListError):
+    with pytest.raises(StaleEdit):
         apply_import(plan, "测试")
     db.session.expire_all()
     assert matter(small, "河湖长制").lead.short_name == "水利厅"

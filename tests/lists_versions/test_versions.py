@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from registry.core.audit import AuditEntry
+from registry.core.db import PublishedDataImmutable
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.lists import services
 from registry.lists.models import Matter
-from registry.lists.services import ListError
 from registry.versions import diff
 from registry.versions import services as version_services
-from registry.versions.models import ListVersion, PublishedDataImmutable
+from registry.versions.models import ListVersion
 from registry.versions.queries import version_by_label, version_in_force, versions_of
 from registry.versions.services import withdraw_version
 
@@ -77,10 +78,10 @@ def test_withdrawn_version_stays_unchanged_and_is_audited(ref):
 
 def test_withdraw_needs_a_reason_and_happens_once(ref):
     version = version_by_label(ref, "2025年版")
-    with pytest.raises(ListError, match="废止原因"):
+    with pytest.raises(DomainError, match="废止原因"):
         withdraw_version(version, "  ", actor="测试")
     withdraw_version(version, "已被取代", actor="测试")
-    with pytest.raises(ListError, match="已于此前废止"):
+    with pytest.raises(DomainError, match="已于此前废止"):
         withdraw_version(version, "再来一次", actor="测试")
 
 
@@ -93,5 +94,5 @@ def test_published_version_cannot_be_edited(ref):
 
 
 def test_duplicate_label_is_refused(ref):
-    with pytest.raises(ListError, match="已存在"):
+    with pytest.raises(DomainError, match="已存在"):
         publish(ref, "2025年版")

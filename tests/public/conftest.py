@@ -7,7 +7,7 @@ from registry.extensions import db
 from registry.jurisdictions.queries import by_code
 from registry.lists import services
 from registry.lists.models import Matter
-from registry.public.queries import cache
+from registry.public.cache import derived as cache
 from registry.versions import services as version_services
 
 

@@ -289,7 +289,7 @@ def test_pages_api_and_search_switch_together_when_a_version_takes_effect(client
     import time_machine
 
     from registry.jurisdictions.queries import by_code
-    from registry.public.queries import reset_caches
+    from registry.public.cache import reset_caches
 
     city = by_code("990200")
     matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from registry.core.errors import DomainError
 from registry.lists import services as list_services
 from registry.reports import services
 from registry.reports.models import ReportState
@@ -31,9 +32,9 @@ def test_opening_a_cycle_drafts_every_department_from_the_version_in_force(repor
 
 def test_cycle_is_refused_twice_or_without_a_published_version(reports):
     office = user("province_office")
-    with pytest.raises(services.ReportError, match="已经开启"):
+    with pytest.raises(DomainError, match="已经开启"):
         services.open_cycle(office.jurisdiction, year=2025, deadline=date(2026, 3, 31), actor=office)
-    with pytest.raises(services.ReportError, match="尚无在2024年度有效的已发布责任清单"):
+    with pytest.raises(DomainError, match="尚无在2024年度有效的已发布责任清单"):
         services.open_cycle(office.jurisdiction, year=2024, deadline=date(2025, 3, 31), actor=office)
 
 
@@ -68,22 +69,22 @@ def test_full_workflow_and_who_may_take_each_step(reports):
         services.submit_report(report, actor=editor)  # an editor drafts, only the head submits
     with pytest.raises(services.NotAllowed):
         services.submit_report(report, actor=other_head)
-    with pytest.raises(services.ReportError):
+    with pytest.raises(DomainError):
         services.accept_report(report, actor=office)  # a draft cannot be accepted
-    with pytest.raises(services.ReportError):
+    with pytest.raises(DomainError):
         services.publish_report(report, actor=head)
 
     services.submit_report(report, actor=head)
     assert report.state == ReportState.SUBMITTED and report.submitted_at is not None
     section = report.sections[0]
-    with pytest.raises(services.ReportError, match="不能修改"):
+    with pytest.raises(DomainError, match="不能修改"):
         services.save_section(section, actor=editor, expected_version=None, fields={"body": "x"})
 
     with pytest.raises(services.NotAllowed):
         services.accept_report(report, actor=city_office)  # a city office cannot accept a province report
     with pytest.raises(services.NotAllowed):
         services.accept_report(report, actor=head)
-    with pytest.raises(services.ReportError, match="退回意见"):
+    with pytest.raises(DomainError, match="退回意见"):
         services.return_report(report, actor=office, comment="  ")
     services.return_report(report, actor=office, comment="请补充PM2.5数据")
     assert report.state == ReportState.RETURNED
@@ -94,7 +95,7 @@ def test_full_workflow_and_who_may_take_each_step(reports):
         services.accept_report(report, actor=other_head)
     services.accept_report(report, actor=office)
     assert report.state == ReportState.ACCEPTED
-    with pytest.raises(services.ReportError):
+    with pytest.raises(DomainError):
         services.submit_report(report, actor=head)
     with pytest.raises(services.NotAllowed):
         services.publish_report(report, actor=editor)
@@ -107,6 +108,29 @@ def test_full_workflow_and_who_may_take_each_step(reports):
     actions = [e.action for e in report.events]
     assert actions == ["open", "submit", "return", "submit", "accept", "publish"]
     assert report.events[2].comment == "请补充PM2.5数据"
+
+
+def test_a_published_report_cannot_be_edited_by_any_path(reports):
+    """What the public downloaded stays what was published: the ORM refuses edits, whatever the path."""
+    from registry.core.db import PublishedDataImmutable
+    from registry.extensions import db
+
+    report = reports["省生态环境厅"]
+    head, office = user("sthj_head"), user("province_office")
+    services.submit_report(report, actor=head)
+    services.accept_report(report, actor=office)
+    services.publish_report(report, actor=head)
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    report.pdf_data = b"%PDF-forged"
+    with pytest.raises(PublishedDataImmutable):
+        db.session.flush()
+    savepoint.rollback()
+    savepoint = db.session.begin_nested()
+    report.sections[0].body = "改过的正文"
+    with pytest.raises(PublishedDataImmutable):
+        db.session.flush()
+    savepoint.rollback()
 
 
 def test_transitions_are_audited(reports):

@@ -3,7 +3,7 @@
 The modules are named by what they act on; this package re-exports their public names so that
 callers write `services.create_matter(...)` without knowing which module holds it."""
 
-from registry.lists.services.common import ListError, StaleEdit, check_lock
+from registry.lists.services.common import StaleEdit, check_lock
 from registry.lists.services.decisions import BASIS_KINDS, decide_lead, delegate_matter
 from registry.lists.services.departments import (
     UNIT_KINDS,
@@ -29,7 +29,6 @@ __all__ = [
     "BASIS_KINDS",
     "UNIT_KINDS",
     "DepartmentStillLeads",
-    "ListError",
     "StaleEdit",
     "add_duty",
     "check_lock",

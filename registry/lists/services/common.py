@@ -1,23 +1,17 @@
-"""What every list service shares: the refusal types and optimistic locking."""
+"""What every list service shares: the stale-edit refusal and optimistic locking."""
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
 from registry.core.db import lock_row
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.lists.models import Department, Duty, Matter, PolicyDocument
 
 
-class ListError(ValueError):
-    """A change the rules refuse. `field` names the form field the message belongs next to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class StaleEdit(ListError):
+class StaleEdit(DomainError):
     """Someone else saved the record since this edit began."""
 
 
@@ -26,7 +20,7 @@ def check_lock(obj: Any, expected_version: int | None) -> None:
     the row is locked first, so that of two simultaneous saves of one version only the first passes."""
     lock_row(db.session, obj)
     if expected_version is not None and obj.lock_version != expected_version:
-        raise StaleEdit("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。")
+        raise StaleEdit(_l("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"))
 
 
 def _touch(obj: Any) -> None:

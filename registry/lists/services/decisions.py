@@ -3,13 +3,15 @@
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department, LeadDecision, Matter, MatterStatus
-from registry.lists.services.common import ListError, _touch, check_lock
+from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import cite, get_or_create_document
 from registry.lists.services.matters import _apply_assignments, validate_assignments
 
@@ -18,11 +20,11 @@ BASIS_KINDS = {"meeting": "会议研究", "document": "发文明确"}
 
 def _check_basis(basis_kind: str, basis_doc_number: str, basis_date: date | None) -> None:
     if basis_kind not in BASIS_KINDS:
-        raise ListError("请选择决定方式（会议研究或发文明确）。", "basis_kind")
+        raise DomainError(_l("请选择决定方式（会议研究或发文明确）。"), "basis_kind")
     if basis_kind == "document" and not basis_doc_number.strip():
-        raise ListError("发文明确的，请填写文号。", "basis_doc_number")
+        raise DomainError(_l("发文明确的，请填写文号。"), "basis_doc_number")
     if basis_date is None:
-        raise ListError("请填写决定日期。", "basis_date")
+        raise DomainError(_l("请填写决定日期。"), "basis_date")
 
 
 def _basis_text(decision: LeadDecision) -> str:
@@ -60,9 +62,11 @@ def decide_lead(
     """Settle a pending matter (§5): name its lead (and cooperating departments), recording the basis."""
     check_lock(matter, expected_version)
     if matter.status != MatterStatus.PENDING:
-        raise ListError(f"该事项当前状态为「{matter.status_label}」，不在待明确牵头部门之列。")
+        raise DomainError(
+            _l("该事项当前状态为「%(status)s」，不在待明确牵头部门之列。", status=_l(matter.status_label))
+        )
     if lead is None:
-        raise ListError("请选择牵头部门。", "lead")
+        raise DomainError(_l("请选择牵头部门。"), "lead")
     validate_assignments(matter.jurisdiction, lead, cooperating)
     _check_basis(basis_kind, basis_doc_number, basis_date)
     before = matter.audit_data()
@@ -110,12 +114,19 @@ def delegate_matter(
     created in that jurisdiction's list, pending there."""
     check_lock(matter, expected_version)
     if matter.status != MatterStatus.PENDING:
-        raise ListError(f"该事项当前状态为「{matter.status_label}」，不在待明确牵头部门之列。")
+        raise DomainError(
+            _l("该事项当前状态为「%(status)s」，不在待明确牵头部门之列。", status=_l(matter.status_label))
+        )
     if to is None or to.parent_id != matter.jurisdiction_id:
-        raise ListError(f"只能交由{matter.jurisdiction.name}的直接下级研究明确。", "to_jurisdiction")
+        raise DomainError(
+            _l("只能交由%(jurisdiction)s的直接下级研究明确。", jurisdiction=matter.jurisdiction.name), "to_jurisdiction"
+        )
     _check_basis(basis_kind, basis_doc_number, basis_date)
     if db.session.scalar(select(Matter.id).where(Matter.jurisdiction_id == to.id, Matter.title == matter.title)):
-        raise ListError(f"{to.name}已有名为「{matter.title}」的事项，不能重复交办。", "to_jurisdiction")
+        raise DomainError(
+            _l("%(jurisdiction)s已有名为「%(title)s」的事项，不能重复交办。", jurisdiction=to.name, title=matter.title),
+            "to_jurisdiction",
+        )
     before = matter.audit_data()
     seq = (db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == to.id)) or 0) + 1
     lower = Matter(

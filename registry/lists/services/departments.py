@@ -3,13 +3,16 @@
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Assignment, Department, Duty, Matter, PolicyDocument, Role, Unit
-from registry.lists.services.common import ListError, _touch, check_lock
+from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import _check_citations, _replace_citations, cite
 
 
@@ -27,7 +30,7 @@ def create_department(
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
     _check_department_names(jurisdiction, name, short_name, exclude_id=None)
     if not sector:
-        raise ListError("请填写所属系统。", "sector")
+        raise DomainError(_l("请填写所属系统。"), "sector")
     department = Department(
         jurisdiction=jurisdiction,
         name=name,
@@ -44,14 +47,22 @@ def create_department(
 
 def _check_department_names(jurisdiction: Jurisdiction, name: str, short_name: str, exclude_id: int | None) -> None:
     if not name:
-        raise ListError("部门全称不能为空。", "name")
+        raise DomainError(_l("部门全称不能为空。"), "name")
     clash = select(Department).where(Department.jurisdiction_id == jurisdiction.id)
     if exclude_id is not None:
         clash = clash.where(Department.id != exclude_id)
     for field, value in (("name", name), ("short_name", short_name)):
         other = db.session.scalar(clash.where((Department.name == value) | (Department.short_name == value)).limit(1))
         if other is not None:
-            raise ListError(f"{jurisdiction.name}已有部门「{other.name}」使用了名称「{value}」。", field)
+            raise DomainError(
+                _l(
+                    "%(jurisdiction)s已有部门「%(department)s」使用了名称「%(name)s」。",
+                    jurisdiction=jurisdiction.name,
+                    department=other.name,
+                    name=value,
+                ),
+                field,
+            )
 
 
 def resolve_department(jurisdiction: Jurisdiction, name: str) -> Department | None:
@@ -64,10 +75,10 @@ def resolve_department(jurisdiction: Jurisdiction, name: str) -> Department | No
     )
 
 
-class DepartmentStillLeads(ListError):
+class DepartmentStillLeads(DomainError):
     """Retiring a department that still leads matters: `matters` lists them."""
 
-    def __init__(self, message: str, matters: Sequence[Matter]):
+    def __init__(self, message: str | LazyString, matters: Sequence[Matter]):
         super().__init__(message, None)
         self.matters = list(matters)
 
@@ -88,7 +99,7 @@ def update_department(
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
     _check_department_names(department.jurisdiction, name, short_name, exclude_id=department.id)
     if not sector:
-        raise ListError("请填写所属系统。", "sector")
+        raise DomainError(_l("请填写所属系统。"), "sector")
     before = department.audit_data()
     department.name, department.short_name, department.sector = name, short_name, sector
     department.website, department.sort_order = website.strip(), sort_order
@@ -132,11 +143,16 @@ def retire_department(department: Department, *, expected_version: int | None = 
     cooperated on."""
     check_lock(department, expected_version)
     if not department.active:
-        raise ListError(f"「{department.name}」已撤销。")
+        raise DomainError(_l("「%(name)s」已撤销。", name=department.name))
     led = matters_led_by(department)
     if led:
         raise DepartmentStillLeads(
-            f"「{department.name}」仍牵头 {len(led)} 项事项，不能撤销。请先为这些事项另行明确牵头部门。", led
+            _l(
+                "「%(department)s」仍牵头 %(count)s 项事项，不能撤销。请先为这些事项另行明确牵头部门。",
+                department=department.name,
+                count=len(led),
+            ),
+            led,
         )
     for matter in matters_cooperated_by(department):
         before = matter.audit_data()
@@ -171,14 +187,16 @@ UNIT_KINDS = {"internal": "内设机构", "affiliated": "直属单位"}
 
 def _check_unit(department: Department, name: str, kind: str, exclude_id: int | None) -> None:
     if not name:
-        raise ListError("机构名称不能为空。", "name")
+        raise DomainError(_l("机构名称不能为空。"), "name")
     if kind not in UNIT_KINDS:
-        raise ListError("请选择机构类型。", "kind")
+        raise DomainError(_l("请选择机构类型。"), "kind")
     clash = select(Unit.id).where(Unit.department_id == department.id, Unit.name == name)
     if exclude_id is not None:
         clash = clash.where(Unit.id != exclude_id)
     if db.session.scalar(clash):
-        raise ListError(f"「{department.name}」已有名为「{name}」的机构。", "name")
+        raise DomainError(
+            _l("「%(department)s」已有名为「%(name)s」的机构。", department=department.name, name=name), "name"
+        )
 
 
 def create_unit(department: Department, *, name: str, kind: str = "internal", actor=None) -> Unit:
@@ -214,7 +232,7 @@ def update_unit(unit: Unit, *, name: str, kind: str, actor=None) -> Unit:
 def retire_unit(unit: Unit, *, actor=None) -> Unit:
     """Retire a unit (active=False)."""
     if not unit.active:
-        raise ListError(f"「{unit.name}」已撤销。")
+        raise DomainError(_l("「%(name)s」已撤销。", name=unit.name))
     before = unit.audit_data()
     unit.active = False
     db.session.flush()
@@ -235,7 +253,7 @@ def add_duty(
     """Add a duty line to a department, optionally citing policy documents."""
     text = text.strip()
     if not text:
-        raise ListError("职责内容不能为空。", "text")
+        raise DomainError(_l("职责内容不能为空。"), "text")
     _check_citations(department.jurisdiction_id, citations)
     seq = (db.session.scalar(select(func.max(Duty.seq)).where(Duty.department_id == department.id)) or 0) + 1
     duty = Duty(department=department, text=text, seq=seq)
@@ -259,7 +277,7 @@ def update_duty(
     check_lock(duty, expected_version)
     text = text.strip()
     if not text:
-        raise ListError("职责内容不能为空。", "text")
+        raise DomainError(_l("职责内容不能为空。"), "text")
     _check_citations(duty.department.jurisdiction_id, citations)
     before = duty_data(duty)
     duty.text = text

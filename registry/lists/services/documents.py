@@ -3,13 +3,15 @@
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.core import audit
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Citation, Duty, Matter, PolicyDocument
-from registry.lists.services.common import ListError, check_lock
+from registry.lists.services.common import check_lock
 
 
 def get_or_create_document(
@@ -48,10 +50,12 @@ def _check_citations(jurisdiction_id: int, citations: Sequence[tuple[PolicyDocum
     seen = set()
     for document, article in citations:
         if document.jurisdiction_id != jurisdiction_id:
-            raise ListError(f"《{document.title}》不是本级登记的政策文件，不能引用。", "citations")
+            raise DomainError(_l("《%(title)s》不是本级登记的政策文件，不能引用。", title=document.title), "citations")
         key = (document.id, article.strip())
         if key in seen:
-            raise ListError(f"《{document.title}》{article.strip()}重复引用。", "citations")
+            raise DomainError(
+                _l("《%(title)s》%(article)s重复引用。", title=document.title, article=article.strip()), "citations"
+            )
         seen.add(key)
 
 
@@ -64,7 +68,7 @@ def _replace_citations(owner: Matter | Duty, citations: Sequence[tuple[PolicyDoc
 
 def _check_document(jurisdiction_id: int, title: str, doc_number: str, exclude_id: int | None) -> None:
     if not title:
-        raise ListError("文件名称不能为空。", "title")
+        raise DomainError(_l("文件名称不能为空。"), "title")
     clash = select(PolicyDocument.id).where(
         PolicyDocument.jurisdiction_id == jurisdiction_id,
         PolicyDocument.title == title,
@@ -73,7 +77,11 @@ def _check_document(jurisdiction_id: int, title: str, doc_number: str, exclude_i
     if exclude_id is not None:
         clash = clash.where(PolicyDocument.id != exclude_id)
     if db.session.scalar(clash):
-        raise ListError(f"已登记《{title}》{('（' + doc_number + '）') if doc_number else ''}。", "title")
+        if doc_number:
+            raise DomainError(
+                _l("已登记《%(title)s》（%(doc_number)s）。", title=title, doc_number=doc_number), "title"
+            )
+        raise DomainError(_l("已登记《%(title)s》。", title=title), "title")
 
 
 def create_document(

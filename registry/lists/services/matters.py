@@ -2,13 +2,15 @@
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Assignment, Department, Matter, MatterStatus, PolicyDocument, Role
-from registry.lists.services.common import ListError, _touch, check_lock
+from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import _check_citations, _replace_citations, cite
 
 
@@ -20,14 +22,23 @@ def validate_assignments(
         if department is None:
             continue
         if department.jurisdiction_id != jurisdiction.id:
-            raise ListError(f"「{department.name}」不属于{jurisdiction.name}，不能承担本级事项。", field)
+            raise DomainError(
+                _l(
+                    "「%(department)s」不属于%(jurisdiction)s，不能承担本级事项。",
+                    department=department.name,
+                    jurisdiction=jurisdiction.name,
+                ),
+                field,
+            )
         if not department.active:
-            raise ListError(f"「{department.name}」已撤销，不能承担事项。", field)
+            raise DomainError(_l("「%(department)s」已撤销，不能承担事项。", department=department.name), field)
     ids = [d.id for d in cooperating]
     if len(ids) != len(set(ids)):
-        raise ListError("配合部门重复。", "cooperating")
+        raise DomainError(_l("配合部门重复。"), "cooperating")
     if lead is not None and lead.id in ids:
-        raise ListError(f"「{lead.name}」已是牵头部门，不能同时作为配合部门。", "cooperating")
+        raise DomainError(
+            _l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=lead.name), "cooperating"
+        )
 
 
 def _apply_assignments(matter: Matter, lead: Department | None, cooperating: Sequence[Department]) -> None:
@@ -56,11 +67,13 @@ def create_matter(
     """Add a matter; with no lead it is pending (§5)."""
     title, category = title.strip(), category.strip()
     if not title:
-        raise ListError("具体事项名称不能为空。", "title")
+        raise DomainError(_l("具体事项名称不能为空。"), "title")
     if not category:
-        raise ListError("请填写事项类别。", "category")
+        raise DomainError(_l("请填写事项类别。"), "category")
     if db.session.scalar(select(Matter.id).where(Matter.jurisdiction_id == jurisdiction.id, Matter.title == title)):
-        raise ListError(f"{jurisdiction.name}已有名为「{title}」的事项。", "title")
+        raise DomainError(
+            _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=jurisdiction.name, title=title), "title"
+        )
     validate_assignments(jurisdiction, lead, cooperating)
     _check_citations(jurisdiction.id, citations)
     if seq is None:
@@ -93,18 +106,24 @@ def update_matter(
     check_lock(matter, expected_version)
     title, category = title.strip(), category.strip()
     if not title:
-        raise ListError("具体事项名称不能为空。", "title")
+        raise DomainError(_l("具体事项名称不能为空。"), "title")
     if not category:
-        raise ListError("请填写事项类别。", "category")
+        raise DomainError(_l("请填写事项类别。"), "category")
     if db.session.scalar(
         select(Matter.id).where(
             Matter.jurisdiction_id == matter.jurisdiction_id, Matter.title == title, Matter.id != matter.id
         )
     ):
-        raise ListError(f"{matter.jurisdiction.name}已有名为「{title}」的事项。", "title")
+        raise DomainError(
+            _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=matter.jurisdiction.name, title=title),
+            "title",
+        )
     if matter.status == MatterStatus.DELEGATED and (lead is not None or cooperating):
-        raise ListError(
-            f"该事项已交由{matter.delegated_to.name}研究明确，本级不再指定牵头或配合部门。",
+        raise DomainError(
+            _l(
+                "该事项已交由%(jurisdiction)s研究明确，本级不再指定牵头或配合部门。",
+                jurisdiction=matter.delegated_to.name,
+            ),
             "lead" if lead is not None else "cooperating",
         )
     validate_assignments(matter.jurisdiction, lead, cooperating)
@@ -131,9 +150,9 @@ def delete_matter(matter: Matter, *, expected_version: int | None = None, actor=
     """Delete a matter from the working list (published versions keep their copy)."""
     check_lock(matter, expected_version)
     if matter.status == MatterStatus.DELEGATED:
-        raise ListError(f"该事项已交由{matter.delegated_to.name}研究明确，不能删除。")
+        raise DomainError(_l("该事项已交由%(jurisdiction)s研究明确，不能删除。", jurisdiction=matter.delegated_to.name))
     if matter.delegated_from_id is not None:
-        raise ListError("该事项由上级交由本级研究明确，不能删除；请研究明确其牵头部门。")
+        raise DomainError(_l("该事项由上级交由本级研究明确，不能删除；请研究明确其牵头部门。"))
     before, jurisdiction_id = matter.audit_data(), matter.jurisdiction_id
     db.session.delete(matter)
     db.session.flush()

@@ -8,16 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import FieldList
 
 from registry.core.audit import ACTION_LABELS
+from registry.core.errors import DomainError
+from registry.core.forms import show_error
 from registry.core.http import paginate
 from registry.core.permissions import Permission
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
 from registry.lists.models import STATUS_LABELS, Department, Duty, Matter, PolicyDocument, Unit
-from registry.lists.services import ListError
 from registry.lists.views import bp
 
 STALE_MESSAGE = "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"
@@ -76,27 +76,15 @@ def _show_value(value: Any) -> str:
     return str(value)
 
 
-def _show_error(form, error: ListError) -> None:
-    """Put a service's refusal next to the field it concerns (or above the form)."""
-    message = str(error)
-    field = form._fields.get(error.field) if error.field else None
-    if isinstance(field, FieldList):
-        form.extra_errors = {**getattr(form, "extra_errors", {}), error.field: [message]}
-    elif field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
 def _attempt(form, action) -> bool:
     """Run a service and commit; on refusal roll back, keep the user's input and show why."""
     try:
         action()
         db.session.commit()
         return True
-    except ListError as error:
+    except DomainError as error:
         db.session.rollback()
-        _show_error(form, error)
+        show_error(form, error)
     except (StaleDataError, IntegrityError):
         # Another save got between our check and our write (a version check, or a unique index that
         # the other save's rows now hold): same outcome as a refused stale edit, the input kept.
@@ -126,7 +114,7 @@ def _departments_from(ids: list[int], field: str) -> list[Department]:
             continue
         department = db.session.get(Department, department_id)
         if department is None:
-            raise ListError(_("所选部门不存在。"), field)
+            raise DomainError(_("所选部门不存在。"), field)
         result.append(department)
     return result
 
@@ -137,11 +125,13 @@ def _citations_from(form) -> list[tuple[PolicyDocument, str]]:
         document_id, article = entry.form.document.data, (entry.form.article.data or "").strip()
         if not document_id:
             if article:
-                raise ListError(_("填写了条款「%(article)s」，请选择其所在的政策文件。", article=article), "citations")
+                raise DomainError(
+                    _("填写了条款「%(article)s」，请选择其所在的政策文件。", article=article), "citations"
+                )
             continue
         document = db.session.get(PolicyDocument, document_id)
         if document is None:
-            raise ListError(_("所选政策文件不存在。"), "citations")
+            raise DomainError(_("所选政策文件不存在。"), "citations")
         result.append((document, article))
     return result
 
