@@ -1,0 +1,73 @@
+"""A department as a published version shows it, and its published reports."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.public.cache import published, remembered
+from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref_by_id
+from registry.public.queries.matters import _MATTER_COLUMNS, _matter_query, _matter_rows, matter_plain
+from registry.public.queries.versions import VersionRef
+from registry.versions.models import (
+    ListVersion,
+    VersionDepartment,
+    VersionDuty,
+    VersionMatter,
+)
+
+
+@published
+def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dict[str, str]) -> dict[str, Any] | None:
+    """A department as a version froze it: duties, matters it leads, matters it cooperates on."""
+
+    d = db.session.scalar(
+        select(VersionDepartment).where(
+            VersionDepartment.version_id == ref.id, VersionDepartment.department_id == department_id
+        )
+    )
+    if d is None:
+        return None
+    duties = db.session.scalars(
+        select(VersionDuty)
+        .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
+        .order_by(VersionDuty.seq, VersionDuty.id)
+    ).all()
+    matters = _matter_rows(
+        _matter_query(ref.id, None, department_id, None)
+        .with_only_columns(*_MATTER_COLUMNS)
+        .order_by(VersionMatter.seq, VersionMatter.id)
+    )
+    plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
+    return {
+        "id": d.department_id,
+        "name": d.name,
+        "short_name": d.short_name,
+        "sector": d.sector,
+        "website": d.website,
+        "jurisdiction": dict(jurisdiction),
+        "version": ref.label,
+        "duties": [{"seq": t.seq, "text": t.text, "basis": list(t.basis or [])} for t in duties],
+        "leads": [m for m in plain if m["lead"] and m["lead"]["id"] == department_id],
+        "cooperates": [m for m in plain if any(c["id"] == department_id for c in m["cooperating"])],
+    }
+
+
+@remembered
+def department_jurisdiction(department_id: int) -> JurisdictionRef | None:
+    """The jurisdiction of a department that appears in a published version."""
+    jurisdiction_id = db.session.scalar(
+        select(ListVersion.jurisdiction_id)
+        .join(VersionDepartment, VersionDepartment.version_id == ListVersion.id)
+        .where(VersionDepartment.department_id == department_id)
+        .limit(1)
+    )
+    return jurisdiction_ref_by_id(jurisdiction_id) if jurisdiction_id else None
+
+
+@remembered
+def published_report_parts(department_id: int) -> tuple:
+    """What identifies a department's published reports, for the page's ETag."""
+    from registry.reports.queries import published_reports
+
+    return tuple((r.id, r.pdf_sha256, str(r.published_at)) for r in published_reports(department_id))

@@ -1,0 +1,101 @@
+"""Jurisdictions as the public reads them (by code, by id, the tree, ancestors)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.public.cache import remembered
+from registry.versions.models import (
+    ListVersion,
+)
+
+# -- jurisdictions ---------------------------------------------------------------------------------
+
+
+def jurisdiction_by_code(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+@dataclass(frozen=True)
+class JurisdictionRef:
+    """What a request needs of a jurisdiction before it knows whether to render."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+    def load(self) -> Jurisdiction:
+        """The ORM object, for rendering (templates walk its parents and children)."""
+        return db.session.get(Jurisdiction, self.id)
+
+
+_JURISDICTION_COLUMNS = (
+    Jurisdiction.id,
+    Jurisdiction.code,
+    Jurisdiction.name,
+    Jurisdiction.level,
+    Jurisdiction.parent_id,
+)
+
+
+@remembered
+def jurisdiction_ref(code: str) -> JurisdictionRef | None:
+    """A jurisdiction by code (cached under the publication token)."""
+
+    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.code == code)).first()
+    return JurisdictionRef(*row) if row else None
+
+
+def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
+    """Parents from the nearest up to the root, like Jurisdiction.ancestors()."""
+    result: list[JurisdictionRef] = []
+    node = jurisdiction_ref_by_id(jurisdiction_id)
+    while node is not None and node.parent_id is not None and len(result) < 16:
+        node = jurisdiction_ref_by_id(node.parent_id)
+        if node is not None:
+            result.append(node)
+    return result
+
+
+@remembered
+def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
+    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
+    return JurisdictionRef(*row) if row else None
+
+
+def jurisdiction_tree() -> list[dict[str, Any]]:
+    """Every jurisdiction with its depth and whether it has a published version, parents first."""
+    rows = db.session.execute(
+        select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level, Jurisdiction.parent_id)
+    ).all()
+    published = set(db.session.scalars(select(ListVersion.jurisdiction_id).distinct()))
+    children: dict[int | None, list] = {}
+    for row in sorted(rows, key=lambda r: r.code):
+        children.setdefault(row.parent_id, []).append(row)
+    result: list[dict[str, Any]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for r in children.get(parent_id, []):
+            result.append(
+                {
+                    "id": r.id,
+                    "code": r.code,
+                    "name": r.name,
+                    "level": r.level,
+                    "depth": depth,
+                    "published": r.id in published,
+                }
+            )
+            walk(r.id, depth + 1)
+
+    walk(None, 0)
+    return result
+
+
+def jurisdiction_plain(j: Jurisdiction) -> dict[str, str]:
+    return {"code": j.code, "name": j.name}

@@ -1,0 +1,191 @@
+"""Published versions as the public reads them: refs, the one in force, overviews, diffs, files."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.public.cache import publication_token, published, remembered, watch
+from registry.public.models import SearchEntry
+from registry.reports.models import AnnualReport, ReportState
+from registry.versions.diff import compare_versions
+from registry.versions.models import (
+    ListVersion,
+    VersionAssignment,
+    VersionDepartment,
+    VersionMatter,
+    VersionWithdrawal,
+)
+from registry.versions.queries import in_force_ids, pick_in_force
+
+# What the public sees changes with these tables (registry.public.cache.watch): the token is made of
+# these aggregates, read at most once a second per process.
+watch(ListVersion, func.count(ListVersion.id), func.max(ListVersion.id), func.max(ListVersion.published_at))
+watch(VersionWithdrawal, func.count(VersionWithdrawal.id))
+watch(Jurisdiction, func.count(Jurisdiction.id), func.max(Jurisdiction.id))
+watch(
+    AnnualReport,
+    func.count(AnnualReport.id).filter(AnnualReport.state == ReportState.PUBLISHED),
+    func.max(AnnualReport.published_at),
+)
+
+
+# -- versions --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    id: int
+    jurisdiction_id: int
+    seq: int
+    label: str
+    doc_number: str
+    effective_date: date
+    publisher: str
+    published_at: datetime
+    checksum: str
+    matter_count: int
+    withdrawn: bool
+
+    @property
+    def fingerprint(self) -> tuple:
+        return (self.id, self.checksum, self.published_at.isoformat(), self.label)
+
+
+@remembered
+def version_refs(jurisdiction_id: int) -> list[VersionRef]:
+    """A jurisdiction's published versions, newest first."""
+    rows = db.session.execute(
+        select(
+            ListVersion.id,
+            ListVersion.jurisdiction_id,
+            ListVersion.seq,
+            ListVersion.label,
+            ListVersion.doc_number,
+            ListVersion.effective_date,
+            ListVersion.publisher,
+            ListVersion.published_at,
+            ListVersion.checksum,
+            ListVersion.matter_count,
+            VersionWithdrawal.id.is_not(None),
+        )
+        .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
+        .where(ListVersion.jurisdiction_id == jurisdiction_id)
+        .order_by(ListVersion.seq.desc())
+    ).all()
+    return [VersionRef(*row) for row in rows]
+
+
+def in_force(refs: list[VersionRef], on_date: date | None = None) -> VersionRef | None:
+    """The version in force on a date (default today), among a jurisdiction's cached refs."""
+    return pick_in_force(refs, on_date or date.today())
+
+
+def superseded_in_index() -> list[int]:
+    """Ids of versions the search index holds that are not in force today: the index keeps the versions
+    still to come into force beside the one in force, so that the day a version takes effect, pages,
+    API and search switch to it together, with no reindex. Usually empty."""
+    return _superseded_in_index(date.today())
+
+
+@remembered
+def _superseded_in_index(today: date) -> list[int]:
+    indexed = db.session.execute(select(SearchEntry.jurisdiction_id, SearchEntry.version_id).distinct()).all()
+    current = in_force_ids(today, {j for j, _ in indexed})
+    return sorted(v for j, v in indexed if current.get(j) != v)
+
+
+def by_label(refs: list[VersionRef], label: str) -> VersionRef | None:
+    return next((r for r in refs if r.label == label), None)
+
+
+def version_plain(ref: VersionRef) -> dict[str, Any]:
+    return {
+        "label": ref.label,
+        "doc_number": ref.doc_number,
+        "effective_date": ref.effective_date.isoformat(),
+        "publisher": ref.publisher,
+        "published_at": ref.published_at.isoformat(),
+        "matter_count": ref.matter_count,
+        "checksum": ref.checksum,
+        "withdrawn": ref.withdrawn,
+    }
+
+
+@published
+def version_overview(ref: VersionRef) -> dict[str, Any]:
+    """A version's departments (with their matter counts) and categories."""
+
+    departments = db.session.scalars(
+        select(VersionDepartment)
+        .where(VersionDepartment.version_id == ref.id)
+        .order_by(VersionDepartment.sort_order, VersionDepartment.id)
+    ).all()
+    counts: dict[tuple[int, str], int] = {
+        (d, r): n
+        for d, r, n in db.session.execute(
+            select(VersionAssignment.department_id, VersionAssignment.role, func.count())
+            .where(
+                VersionAssignment.version_id == ref.id,
+                # Only these are shown; and it lets the (department, version, role) index serve.
+                VersionAssignment.department_id.in_([d.department_id for d in departments]),
+            )
+            .group_by(VersionAssignment.department_id, VersionAssignment.role)
+        )
+    }
+    categories = db.session.execute(
+        select(VersionMatter.category, func.count(), func.min(VersionMatter.seq))
+        .where(VersionMatter.version_id == ref.id)
+        .group_by(VersionMatter.category)
+        .order_by(func.min(VersionMatter.seq))
+    ).all()
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(VersionMatter)
+        .where(VersionMatter.version_id == ref.id, VersionMatter.status == "pending")
+    )
+    return {
+        "departments": [
+            {
+                "id": d.department_id,
+                "name": d.name,
+                "short_name": d.short_name,
+                "sector": d.sector,
+                "website": d.website,
+                "lead_count": counts.get((d.department_id, "lead"), 0),
+                "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
+            }
+            for d in departments
+        ],
+        "categories": [{"name": c, "count": n} for c, n, _ in categories],
+        "pending": pending,
+    }
+
+
+@published
+def version_diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
+    """compare_versions as plain data."""
+
+    return compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
+
+
+def global_fingerprint() -> tuple:
+    """Changes whenever any version is published or withdrawn or a jurisdiction is added: the
+    database part of the publication token (no query while the token is fresh)."""
+    return publication_token()[1]
+
+
+def latest_published_at():
+    return publication_token()[1][2]
+
+
+@published
+def version_file(ref: VersionRef, fmt: str) -> tuple[bytes, str, str]:
+    """A published version as a download: (content, file name, MIME type)."""
+    from registry.versions.exporting import export_list
+
+    version = db.session.get(ListVersion, ref.id)
+    return export_list(version.jurisdiction, fmt, version)
