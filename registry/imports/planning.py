@@ -22,10 +22,19 @@ from registry.core.errors import DomainError
 from registry.core.http import whole_number
 from registry.extensions import db
 from registry.imports.reading import Basis, FileProblem, parse_basis, read_list_file, split_departments
-from registry.imports.writing import ImportWriter, audit_data
+from registry.imports.writing import ImportWriter
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services
-from registry.lists.models import Assignment, Citation, Department, Matter, MatterStatus, PolicyDocument, Role
+from registry.lists.models import (
+    Assignment,
+    Citation,
+    Department,
+    Matter,
+    MatterStatus,
+    PolicyDocument,
+    Role,
+    matter_audit_data,
+)
 from registry.lists.services import StaleEdit
 
 # Matters are written in chunks of this many, each a COPY per table on PostgreSQL: large enough that
@@ -446,7 +455,7 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
     planned.changes = [label for label in CHANGE_LABELS if differs[label]]
     planned.action = "change" if planned.changes else "same"
     if planned.changes:
-        planned.before = audit_data(
+        planned.before = matter_audit_data(
             seq=old.seq,
             category=old.category,
             title=old.title,
@@ -455,7 +464,7 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
             delegated_to=old.delegated_to_code,
             lead=planned.old_lead,
             cooperating=[by_id[i].name for i in old.cooperating_ids],
-            basis=old.basis,
+            basis=[b.label for b in old.basis],
         )
         planned.seq = old.seq
 

@@ -13,7 +13,7 @@ from registry.extensions import db
 from registry.imports.bulk import insert_rows, reserve_ids
 from registry.imports.reading import Basis
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Assignment, Citation, Matter, PolicyDocument
+from registry.lists.models import Assignment, Citation, Matter, PolicyDocument, matter_audit_data
 from registry.lists.services import StaleEdit
 
 if TYPE_CHECKING:
@@ -42,21 +42,6 @@ AUDIT_COLUMNS = (
     "before",
     "after",
 )
-
-
-def audit_data(*, seq, category, title, description, status, delegated_to, lead, cooperating, basis) -> dict:
-    """The same shape as Matter.audit_data(), so the audit pages show imports like edits."""
-    return {
-        "seq": seq,
-        "category": category,
-        "title": title,
-        "description": description,
-        "status": str(status),
-        "delegated_to": delegated_to,
-        "lead": lead,
-        "cooperating": list(cooperating),
-        "basis": [b.label for b in basis],
-    }
 
 
 class ImportWriter:
@@ -160,7 +145,7 @@ class ImportWriter:
             yield (p.matter_id, self.ids[key], "cooperating", position)
 
     def after(self, p: "PlannedMatter") -> dict[str, Any]:
-        return audit_data(
+        return matter_audit_data(
             seq=p.seq,
             category=p.category,
             title=p.title,
@@ -169,7 +154,7 @@ class ImportWriter:
             delegated_to=(p.before or {}).get("delegated_to"),
             lead=p.lead,
             cooperating=p.cooperating,
-            basis=p.basis,
+            basis=[b.label for b in p.basis],
         )
 
     def audit(self, action: str, entity_type: str, entries: Iterable[tuple]) -> None:

@@ -164,6 +164,24 @@ def _not_null_index(name: str, column: str) -> Index:
     return Index(name, column, postgresql_where=where, sqlite_where=where)
 
 
+def matter_audit_data(
+    *, seq, category, title, description, status, delegated_to, lead, cooperating, basis
+) -> dict[str, Any]:
+    """What the audit log records of a matter: Matter.audit_data(), and the import, which writes
+    matters in bulk without loading them, both give this shape, so the audit pages show them alike."""
+    return {
+        "seq": seq,
+        "category": category,
+        "title": title,
+        "description": description,
+        "status": str(status),
+        "delegated_to": delegated_to,
+        "lead": lead,
+        "cooperating": list(cooperating),
+        "basis": list(basis),
+    }
+
+
 class Matter(db.Model):
     """A specific matter (具体事项) of one jurisdiction's list."""
 
@@ -228,17 +246,17 @@ class Matter(db.Model):
 
     def audit_data(self) -> dict[str, Any]:
         lead = self.lead
-        return {
-            "seq": self.seq,
-            "category": self.category,
-            "title": self.title,
-            "description": self.description,
-            "status": self.status,
-            "delegated_to": self.delegated_to.code if self.delegated_to else None,
-            "lead": lead.name if lead else None,
-            "cooperating": [d.name for d in self.cooperating],
-            "basis": [c.label for c in self.citations],
-        }
+        return matter_audit_data(
+            seq=self.seq,
+            category=self.category,
+            title=self.title,
+            description=self.description,
+            status=self.status,
+            delegated_to=self.delegated_to.code if self.delegated_to else None,
+            lead=lead.name if lead else None,
+            cooperating=[d.name for d in self.cooperating],
+            basis=[c.label for c in self.citations],
+        )
 
     @property
     def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
