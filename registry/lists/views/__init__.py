@@ -1,19 +1,9 @@
 """The offices' workbench: editing a jurisdiction's working list (departments, units, duties, matters,
 policy documents), settling matters with no lead (§5), list health and the audit trail.
 
-One blueprint, `lists`; each module below adds its routes to it when imported."""
+One blueprint, `lists` (blueprint.py); importing the modules below adds their routes to it."""
 
-from flask import Blueprint
+from registry.lists.views import audit, common, decisions, departments, documents, matters, workbench  # noqa: F401
+from registry.lists.views.blueprint import bp
 
-bp = Blueprint("lists", __name__, url_prefix="/manage")
-
-# Imported for the routes they add to `bp`, hence after it.
-from registry.lists.views import (  # noqa: E402, F401
-    audit,
-    common,
-    decisions,
-    departments,
-    documents,
-    matters,
-    workbench,
-)
+__all__ = ["bp"]

@@ -4,7 +4,7 @@ from flask import g, render_template, request
 
 from registry.core.permissions import Permission, requires
 from registry.lists import queries
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _jurisdiction,
     _matter,

@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
 from registry.lists.models import STATUS_LABELS, Department, Duty, Matter, PolicyDocument, Unit
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 
 STALE_MESSAGE = "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"
 

@@ -11,7 +11,7 @@ from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _attempt,
     _can_edit,

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from registry.core.permissions import Permission, requires
 from registry.lists import forms, queries, services
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _attempt,
     _can_edit,

@@ -12,7 +12,7 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
 from registry.lists.models import STATUS_LABELS, Matter
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _attempt,
     _can_edit,

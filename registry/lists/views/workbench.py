@@ -6,7 +6,7 @@ from flask_login import current_user
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, Role, requires
 from registry.jurisdictions import queries as jurisdiction_queries
 from registry.lists import queries
-from registry.lists.views import bp
+from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _can_edit,
     _jurisdiction,
