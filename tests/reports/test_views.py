@@ -249,6 +249,22 @@ def test_second_save_from_the_same_version_is_refused_and_text_kept(client, auth
     assert section.body == "<p>负责人写的问题</p>"
 
 
+def test_an_indicator_without_a_name_is_refused_under_the_indicators_and_the_text_kept(client, auth, reports):
+    report = reports["省生态环境厅"]
+    path, section = _edit_path(report, "重污染天气应急应对")
+    auth.login("sthj_editor")
+    data = _form_fields(client.get(path).get_data(as_text=True))
+    data.update({"progress": "本年度新写的进展", "indicators-0-name": "", "indicators-0-target": "160"})
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    indicators = page[page.index('<fieldset class="indicators">') : page.index("</fieldset>")]
+    assert "指标行填写了数值但缺少指标名称。" in indicators
+    assert "本年度新写的进展" in page
+    db.session.refresh(section)
+    assert section.progress != "<p>本年度新写的进展</p>"
+
+
 def test_sanitizer_strips_scripts_and_event_handlers():
     dirty = (
         '<p onclick="x()">段落<script>alert(1)</script><img src=x onerror="alert(2)">'
