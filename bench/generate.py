@@ -291,4 +291,5 @@ def _user(username: str, role: str, jurisdiction: Jurisdiction, department: Depa
         jurisdiction_code=jurisdiction.code,
         department_name=department.name if department else None,
         display_name=username,
+        actor="基准测试",
     )

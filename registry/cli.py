@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from registry.core.cli import fail
+from registry.core.cli import cli_actor, fail
 from registry.extensions import db
 from registry.imports import cli as imports_cli
 from registry.public import cli as public_cli
@@ -36,7 +36,9 @@ def create_jurisdiction_command(code, name, level, parent_code):
     from registry.jurisdictions.services import create_jurisdiction
 
     try:
-        jurisdiction = create_jurisdiction(code=code, name=name, level=level, parent_code=parent_code)
+        jurisdiction = create_jurisdiction(
+            code=code, name=name, level=level, parent_code=parent_code, actor=cli_actor()
+        )
     except DomainError as e:
         fail(str(e))
     db.session.commit()
@@ -63,6 +65,7 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
             jurisdiction_code=jurisdiction_code,
             department_name=department,
             display_name=display_name,
+            actor=cli_actor(),
         )
     except DomainError as e:
         fail(str(e))

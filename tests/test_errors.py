@@ -11,7 +11,7 @@ from registry.jurisdictions.services import create_jurisdiction
 
 def test_a_refusal_is_told_in_the_language_it_is_shown_in(ctx):
     with pytest.raises(DomainError) as refused:
-        create_jurisdiction(code="12", name="甲省", level="province")
+        create_jurisdiction(code="12", name="甲省", level="province", actor="测试")
     assert refused.value.field == "code"
     assert str(refused.value) == "行政区划代码必须是 6 位数字，收到「12」。"
     with force_locale("en"):

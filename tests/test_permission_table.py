@@ -279,10 +279,14 @@ def _url_values(place: str) -> dict[str, object]:
         cycle = report_services.open_cycle(j, year=2025, deadline=date(2026, 3, 31), actor=office)
         account = office
     report = _report_of(cycle, department)
-    unit = list_services.create_unit(department, name="权限表测试科", kind="internal")
-    duty = _one(Duty, Duty.department_id == department.id) or list_services.add_duty(department, "权限表测试职责。")
+    unit = list_services.create_unit(department, name="权限表测试科", kind="internal", actor="测试")
+    duty = _one(Duty, Duty.department_id == department.id) or list_services.add_duty(
+        department, "权限表测试职责。", actor="测试"
+    )
     document = _one(PolicyDocument, PolicyDocument.jurisdiction_id == j.id) or list_services.create_document(
-        j, title="权限表测试文件"
+        j,
+        title="权限表测试文件",
+        actor="测试",
     )
     matter = _one(Matter, Matter.jurisdiction_id == j.id)
     version = _one(ListVersion, ListVersion.jurisdiction_id == j.id)

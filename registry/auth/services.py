@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.auth.models import LoginAttempt, User
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.db import utcnow
 from registry.core.errors import DomainError
 from registry.core.permissions import DEPARTMENT_ROLES, Role
@@ -141,7 +142,7 @@ def create_user(
     jurisdiction_code: str,
     department_name: str | None = None,
     display_name: str | None = None,
-    actor=None,
+    actor: Actor,
 ) -> User:
     """Create a user scoped to a jurisdiction (and, for department roles, a department of it)."""
     username = username.strip()

@@ -55,8 +55,20 @@ class AuditEntry(db.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+# Who an audit entry names: a signed-in user, or a plain description of a process that is not one
+# (a command at the terminal: "命令行（root）", the demo loader, the benchmark). Never nobody.
+Actor = Any
+
+
+def actor_name(actor: "Actor") -> str:
+    """How the audit log names an actor; refuses none, so that no entry is written by nobody."""
+    if actor is None or actor == "":
+        raise ValueError("every change names who made it: pass the user, or a description of the process")
+    return getattr(actor, "display_name", None) or str(actor)
+
+
 def record(
-    actor: Any,
+    actor: Actor,
     action: str,
     entity: Any,
     *,
@@ -71,7 +83,7 @@ def record(
         db.session.flush()
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "display_name", None) or str(actor or "系统"),
+        actor_name=actor_name(actor),
         jurisdiction_id=jurisdiction_id,
         entity_type=entity_type or (type(entity).__tablename__ if entity is not None else "none"),
         entity_id=getattr(entity, "id", None),

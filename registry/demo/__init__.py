@@ -83,6 +83,9 @@ DUTIES = {
     ],
 }
 
+# Who the audit log names for the demo data (no user made it).
+DEMO_ACTOR = "演示数据"
+
 
 def _read_csv(name: str) -> list[dict[str, str]]:
     with (HERE / name).open(encoding="utf-8-sig", newline="") as f:
@@ -91,14 +94,19 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 def _jurisdiction(code: str, name: str, level: str, parent: str | None) -> Jurisdiction:
     existing = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    return existing or create_jurisdiction(code=code, name=name, level=level, parent_code=parent)
+    return existing or create_jurisdiction(code=code, name=name, level=level, parent_code=parent, actor=DEMO_ACTOR)
 
 
 def _departments(jurisdiction: Jurisdiction, rows: list[tuple[str, str, str]]) -> dict[str, Department]:
     result = {}
     for order, (name, short, sector) in enumerate(rows, start=1):
         department = services.resolve_department(jurisdiction, name) or services.create_department(
-            jurisdiction, name=name, short_name=short, sector=sector, sort_order=order
+            jurisdiction,
+            name=name,
+            short_name=short,
+            sector=sector,
+            sort_order=order,
+            actor=DEMO_ACTOR,
         )
         result[short] = department
     return result
@@ -124,16 +132,22 @@ def _matter(jurisdiction, seq, category, title, description, lead, cooperating, 
         lead=lead,
         cooperating=cooperating,
         seq=seq,
+        actor=DEMO_ACTOR,
     )
     for doc_title, article in basis:
-        services.cite(matter, services.get_or_create_document(jurisdiction, title=doc_title), article)
+        services.cite(matter, services.get_or_create_document(jurisdiction, title=doc_title, actor=DEMO_ACTOR), article)
 
 
 def _publish_first(jurisdiction: Jurisdiction, publisher: str, doc_number: str) -> None:
     if db.session.scalar(select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id)):
         return
     version_services.publish_version(
-        jurisdiction, label="2025年版", doc_number=doc_number, effective_date=date(2025, 1, 1), publisher=publisher
+        jurisdiction,
+        label="2025年版",
+        doc_number=doc_number,
+        effective_date=date(2025, 1, 1),
+        publisher=publisher,
+        actor=DEMO_ACTOR,
     )
 
 
@@ -147,6 +161,7 @@ def _user(username, role, jurisdiction, department=None, display_name=""):
         jurisdiction_code=jurisdiction.code,
         department_name=department,
         display_name=display_name,
+        actor=DEMO_ACTOR,
     )
 
 
@@ -174,7 +189,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         department = departments[short]
         if not department.duties:
             for text in texts:
-                services.add_duty(department, text)
+                services.add_duty(department, text, actor=DEMO_ACTOR)
     _publish_first(province, "示例省人民政府办公厅", "示政办发〔2025〕1号")
 
     for code, city_name in CITIES:

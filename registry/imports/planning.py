@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.core.http import whole_number
 from registry.extensions import db
@@ -472,7 +473,7 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
 # -- applying ------------------------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, actor: Any = None, *, progress: Callable[[int], None] | None = None) -> ImportResult:
+def apply_import(plan: ImportPlan, actor: Actor, *, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Carry out a plan with no errors, all or nothing, with audit entries; flushes, never commits."""
     if not plan.ok:
         raise DomainError(_l("导入文件有 %(count)s 处错误，未导入任何内容。", count=len(plan.errors)))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from registry.core.audit import AuditEntry
+from registry.core.audit import actor_name as audit_actor_name
 from registry.core.db import utcnow
 from registry.extensions import db
 from registry.imports.bulk import insert_rows, reserve_ids
@@ -49,7 +50,7 @@ class ImportWriter:
         self.jurisdiction_id = jurisdiction.id
         self.ids = department_ids
         self.actor_id = getattr(actor, "id", None)
-        self.actor_name = getattr(actor, "display_name", None) or str(actor or "系统")
+        self.actor_name = audit_actor_name(actor)
         self.documents: dict[tuple[str, str], int] = {}
 
     def ensure_documents(self, bases: Iterable[list[Basis]]) -> None:

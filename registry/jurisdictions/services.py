@@ -6,13 +6,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import CHILD_LEVEL, Jurisdiction, Level
 
 
 def create_jurisdiction(
-    *, code: str, name: str, level: str, parent_code: str | None = None, actor=None
+    *, code: str, name: str, level: str, parent_code: str | None = None, actor: Actor
 ) -> Jurisdiction:
     """Create a jurisdiction under parent_code after checking code, level and parent."""
     code, name = code.strip(), name.strip()

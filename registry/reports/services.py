@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError
 from registry.core.permissions import Permission, can
@@ -66,7 +67,7 @@ def report_title(department: Department, year: int) -> str:
 # -- cycles --------------------------------------------------------------------------------------
 
 
-def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor) -> ReportingCycle:
+def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor: Actor) -> ReportingCycle:
     """Open a reporting cycle and give every active department of the version in force a draft."""
     if not can(actor, Permission.CYCLE_MANAGE, jurisdiction):
         raise NotAllowed(_l("只有本级办公室可以开启本级的报告周期。"))
@@ -112,7 +113,7 @@ def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor) 
     return cycle
 
 
-def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor) -> int:
+def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) -> int:
     department_ids = set(
         db.session.scalars(select(VersionDepartment.department_id).where(VersionDepartment.version_id == version.id))
     )
@@ -200,7 +201,7 @@ class IndicatorRow:
     met: bool | None = None
 
 
-def _require_editable(report: AnnualReport, actor) -> None:
+def _require_editable(report: AnnualReport, actor: Actor) -> None:
     if not can(actor, Permission.REPORT_EDIT, report):
         raise NotAllowed(_l("只有本部门的填报人和负责人可以修改本部门的报告。"))
     if report.state not in EDITABLE_STATES:
@@ -210,7 +211,7 @@ def _require_editable(report: AnnualReport, actor) -> None:
 def save_section(
     section: ReportSection,
     *,
-    actor,
+    actor: Actor,
     expected_version: int | None,
     fields: dict[str, str],
     indicators: Sequence[IndicatorRow] | None = None,
@@ -261,7 +262,7 @@ def save_section(
     return section
 
 
-def add_attachment(report: AnnualReport, *, actor, filename: str, data: bytes) -> ReportAttachment:
+def add_attachment(report: AnnualReport, *, actor: Actor, filename: str, data: bytes) -> ReportAttachment:
     """Attach a PDF, PNG/JPEG image or XLSX workbook, checked by its content and size."""
     _require_editable(report, actor)
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
@@ -293,7 +294,7 @@ def add_attachment(report: AnnualReport, *, actor, filename: str, data: bytes) -
     return attachment
 
 
-def remove_attachment(attachment: ReportAttachment, *, actor) -> None:
+def remove_attachment(attachment: ReportAttachment, *, actor: Actor) -> None:
     """Delete an attachment of an editable report."""
     report = attachment.report
     _require_editable(report, actor)
@@ -312,7 +313,7 @@ def remove_attachment(attachment: ReportAttachment, *, actor) -> None:
 # -- workflow ------------------------------------------------------------------------------------
 
 
-def _transition(report: AnnualReport, actor, action: str, to_state: str, comment: str = "") -> None:
+def _transition(report: AnnualReport, actor: Actor, action: str, to_state: str, comment: str = "") -> None:
     from_state = report.state
     report.state = to_state
     report.events.append(
@@ -379,7 +380,7 @@ def recipients_for(report: AnnualReport) -> list[tuple[str, Jurisdiction | None,
     return result
 
 
-def submit_report(report: AnnualReport, *, actor) -> None:
+def submit_report(report: AnnualReport, *, actor: Actor) -> None:
     """Submit (or resubmit after return) to the office, copying the §11 recipients."""
     if not can(actor, Permission.REPORT_SUBMIT, report):
         raise NotAllowed(_l("只有本部门负责人可以报送本部门的报告。"))
@@ -399,7 +400,7 @@ def submit_report(report: AnnualReport, *, actor) -> None:
     _transition(report, actor, "submit", ReportState.SUBMITTED)
 
 
-def return_report(report: AnnualReport, *, actor, comment: str) -> None:
+def return_report(report: AnnualReport, *, actor: Actor, comment: str) -> None:
     """The office returns a submitted report for revision, saying why."""
     if not can(actor, Permission.REPORT_REVIEW, report):
         raise NotAllowed(_l("只有报告报送的本级办公室可以审核该报告。"))
@@ -411,7 +412,7 @@ def return_report(report: AnnualReport, *, actor, comment: str) -> None:
     _transition(report, actor, "return", ReportState.RETURNED, comment)
 
 
-def accept_report(report: AnnualReport, *, actor, comment: str = "") -> None:
+def accept_report(report: AnnualReport, *, actor: Actor, comment: str = "") -> None:
     """The office accepts a submitted report."""
     if not can(actor, Permission.REPORT_REVIEW, report):
         raise NotAllowed(_l("只有报告报送的本级办公室可以审核该报告。"))
@@ -421,7 +422,7 @@ def accept_report(report: AnnualReport, *, actor, comment: str = "") -> None:
     _transition(report, actor, "accept", ReportState.ACCEPTED, (comment or "").strip())
 
 
-def publish_report(report: AnnualReport, *, actor) -> None:
+def publish_report(report: AnnualReport, *, actor: Actor) -> None:
     """Render the accepted report once, store the PDF and its SHA-256, and make it public."""
     from registry.reports.rendering import render_report
 

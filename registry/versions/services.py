@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit, signals
+from registry.core.audit import Actor
 from registry.core.db import lock_row
 from registry.core.errors import DomainError
 from registry.extensions import db
@@ -41,7 +42,7 @@ def publish_version(
     effective_date: date,
     publisher: str,
     expected_latest: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> ListVersion:
     """Freeze the working list into a new immutable version.
 
@@ -96,7 +97,7 @@ def publish_version(
     return version
 
 
-def withdraw_version(version: ListVersion, reason: str, actor=None) -> VersionWithdrawal:
+def withdraw_version(version: ListVersion, reason: str, *, actor: Actor) -> VersionWithdrawal:
     """Mark a published version withdrawn (superseded); the version itself stays as published."""
     reason = (reason or "").strip()
     if not reason:

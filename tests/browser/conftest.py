@@ -69,6 +69,7 @@ def live_server():
             description=straw.description,
             lead=ecology,
             cooperating=[old_lead],
+            actor="测试",
         )
         version_services.publish_version(
             city,
@@ -76,6 +77,7 @@ def live_server():
             doc_number="江政办发〔2026〕2号",
             effective_date=date(2025, 6, 1),
             publisher="江川市人民政府办公室",
+            actor="测试",
         )
         db.session.commit()
         facts = {"straw": straw.title, "old_lead": old_lead.name, "new_lead": ecology.name}

@@ -54,7 +54,7 @@ def test_near_duplicates_are_flagged_and_distinct_titles_are_not(browser):
     province = jurisdiction("990000")
     for category, *titles in NEAR + DISTINCT:
         for title in titles:
-            services.create_matter(province, title=title, category=category)
+            services.create_matter(province, title=title, category=category, actor="测试")
     db.session.commit()
 
     browser.login("province_office")

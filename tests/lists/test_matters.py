@@ -73,7 +73,7 @@ def test_forged_department_of_another_jurisdiction_is_refused_next_to_the_field(
 def test_forged_document_of_another_jurisdiction_is_refused(browser):
     browser.login("province_office")
     city = jurisdiction("990100")
-    foreign = services.get_or_create_document(city, title="江川市扬尘污染防治办法")
+    foreign = services.get_or_create_document(city, title="江川市扬尘污染防治办法", actor="测试")
     db.session.commit()
     response = browser.post("/manage/990000/matters/new", _matter_data(**{"citations-0-document": str(foreign.id)}))
     assert "不是本级登记的政策文件" in response.get_data(as_text=True)

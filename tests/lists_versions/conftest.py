@@ -33,7 +33,12 @@ def ref():
     j = factories.jurisdiction("970000", name="参考省")
     apply_import(plan_import(j, REFERENCE.read_bytes(), "reference.csv", create_departments=True), "测试")
     version_services.publish_version(
-        j, label="2025年版", doc_number="参政办发〔2025〕1号", effective_date=date(2025, 1, 1), publisher="参考省政府"
+        j,
+        label="2025年版",
+        doc_number="参政办发〔2025〕1号",
+        effective_date=date(2025, 1, 1),
+        publisher="参考省政府",
+        actor="测试",
     )
     below = factories.jurisdiction("970100", "city", parent=j, name="参考市")
     factories.department(below, "参考市生态环境局")

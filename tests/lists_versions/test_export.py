@@ -31,6 +31,7 @@ def change_a_lead(ref):
         lead=services.resolve_department(ref, "省发展改革委"),
         cooperating=[services.resolve_department(ref, "省市场监管局")],
         citations=[(c.document, c.article) for c in m.citations],
+        actor="测试",
     )
     db.session.flush()
     return m
@@ -108,8 +109,13 @@ def small_with_formula():
 
     j = factories.jurisdiction("860000", name="公式省")
     lead = factories.department(j, "公式省生态环境厅")
-    services.create_matter(j, title="=SUM(A1)", category="其他", lead=lead)
+    services.create_matter(j, title="=SUM(A1)", category="其他", lead=lead, actor="测试")
     version_services.publish_version(
-        j, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="公式省"
+        j,
+        label="v1",
+        doc_number="1号",
+        effective_date=date(2025, 1, 1),
+        publisher="公式省",
+        actor="测试",
     )
     return j

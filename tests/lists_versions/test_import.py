@@ -31,9 +31,9 @@ def empty():
 def small():
     """A jurisdiction with three departments (full and short names) and no matters."""
     j = factories.jurisdiction("870000", name="小省")
-    services.create_department(j, name="小省生态环境厅", short_name="生态环境厅", sector="生态环境")
-    services.create_department(j, name="小省水利厅", short_name="水利厅", sector="水利")
-    services.create_department(j, name="小省住房和城乡建设厅", short_name="住建厅", sector="住房城乡建设")
+    services.create_department(j, name="小省生态环境厅", short_name="生态环境厅", sector="生态环境", actor="测试")
+    services.create_department(j, name="小省水利厅", short_name="水利厅", sector="水利", actor="测试")
+    services.create_department(j, name="小省住房和城乡建设厅", short_name="住建厅", sector="住房城乡建设", actor="测试")
     return j
 
 
@@ -304,7 +304,7 @@ def test_basis_with_document_numbers_and_articles(small):
 
 
 def test_documents_are_shared_not_duplicated(small):
-    services.get_or_create_document(small, title="中华人民共和国水法")
+    services.get_or_create_document(small, title="中华人民共和国水法", actor="测试")
     csv = HEADER + "1,水,甲,水利厅,,,《中华人民共和国水法》第一条\n2,水,乙,水利厅,,,《中华人民共和国水法》第二条\n"
     apply_import(plan_import(small, csv.encode()), "测试")
     count = select(func.count()).select_from(PolicyDocument).where(PolicyDocument.jurisdiction_id == small.id)
@@ -370,7 +370,7 @@ def test_sector_guess():
 
 def test_matters_created_by_import_are_numbered_after_existing_ones(small):
     lead = services.resolve_department(small, "水利厅")
-    services.create_matter(small, title="已有事项", category="水", lead=lead, seq=7)
+    services.create_matter(small, title="已有事项", category="水", lead=lead, seq=7, actor="测试")
     apply_import(plan_import(small, (HEADER + ",水,新事项,水利厅,,,\n").encode()), "测试")
     assert matter(small, "新事项").seq == 8
 
@@ -380,7 +380,13 @@ def test_plan_made_before_someone_else_edits_is_refused(small):
     plan = plan_import(small, (HEADER + "1,水,河湖长制,住建厅,,,\n").encode())
     m = matter(small, "河湖长制")
     services.update_matter(
-        m, title=m.title, category=m.category, description="别人改过", lead=m.lead, expected_version=m.lock_version
+        m,
+        title=m.title,
+        category=m.category,
+        description="别人改过",
+        lead=m.lead,
+        expected_version=m.lock_version,
+        actor="测试",
     )
     db.session.flush()
     with pytest.raises(StaleEdit):
@@ -391,7 +397,7 @@ def test_plan_made_before_someone_else_edits_is_refused(small):
 
 def delegate_one(province, city):
     pending = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == province.id, Matter.status == "pending"))
-    services.delegate_matter(pending, to=city, basis_kind="meeting", basis_date=date(2025, 3, 1))
+    services.delegate_matter(pending, to=city, basis_kind="meeting", basis_date=date(2025, 3, 1), actor="测试")
     db.session.flush()
     return pending
 

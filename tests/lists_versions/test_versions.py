@@ -20,7 +20,12 @@ from registry.versions.services import withdraw_version
 
 def publish(j, label, effective=date(2026, 1, 1)):
     return version_services.publish_version(
-        j, label=label, doc_number=f"{label}号", effective_date=effective, publisher="参考省政府"
+        j,
+        label=label,
+        doc_number=f"{label}号",
+        effective_date=effective,
+        publisher="参考省政府",
+        actor="测试",
     )
 
 
@@ -35,6 +40,7 @@ def change_lead(j, title, new_lead):
         lead=lead,
         cooperating=[d for d in m.cooperating if d.id != lead.id],
         citations=[(c.document, c.article) for c in m.citations],
+        actor="测试",
     )
     db.session.flush()
     return m

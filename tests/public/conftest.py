@@ -48,6 +48,7 @@ def second_version(demo):
         description=matter.description,
         lead=ecology,
         cooperating=[old_lead, police],
+        actor="测试",
     )
     version = version_services.publish_version(
         city,
@@ -55,6 +56,7 @@ def second_version(demo):
         doc_number="江政办发〔2026〕2号",
         effective_date=date(2025, 6, 1),
         publisher="江川市人民政府办公室",
+        actor="测试",
     )
     db.session.flush()
     return city, matter, old_lead, ecology, version

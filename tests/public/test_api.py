@@ -158,7 +158,12 @@ def test_revalidation_answers_304_until_a_new_version_is_published(client, demo)
     assert again.headers["ETag"] == etag
     assert client.get(url + "?x=1", headers={"If-None-Match": etag}).status_code == 200
     version_services.publish_version(
-        by_code("990200"), label="2026年版", doc_number="云〔2026〕1号", effective_date=date(2025, 2, 1), publisher="云"
+        by_code("990200"),
+        label="2026年版",
+        doc_number="云〔2026〕1号",
+        effective_date=date(2025, 2, 1),
+        publisher="云",
+        actor="测试",
     )
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag

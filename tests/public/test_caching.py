@@ -9,7 +9,7 @@ def test_withdrawal_changes_the_etag_and_what_is_shown(client, second_version):
     first = client.get(url)
     assert ecology.name in first.get_data(as_text=True).split("<dd>")[1]
     api = client.get(f"/api/v1/matters/{matter.id}")
-    withdraw_version(version, "发布有误")
+    withdraw_version(version, "发布有误", actor="测试")
     page = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert page.status_code == 200
     assert old_lead.name in page.get_data(as_text=True).split("<dd>")[1]

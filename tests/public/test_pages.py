@@ -155,9 +155,14 @@ def test_unpublished_edits_never_appear_publicly(client, demo):
     published_title, published_lead = matter.title, matter.lead
     ecology = services.resolve_department(city, "江川市生态环境局")
     services.update_matter(
-        matter, title="草稿：秸秆综合利用试点", category="大气", description="尚未发布的新内容", lead=ecology
+        matter,
+        title="草稿：秸秆综合利用试点",
+        category="大气",
+        description="尚未发布的新内容",
+        lead=ecology,
+        actor="测试",
     )
-    services.create_matter(city, title="草稿新增：露天烧烤油烟", category="大气", lead=ecology)
+    services.create_matter(city, title="草稿新增：露天烧烤油烟", category="大气", lead=ecology, actor="测试")
     db.session.flush()
     for url in ["/jurisdictions/990100", f"/matters/{matter.id}", f"/departments/{ecology.id}", "/search?q=秸秆"]:
         html = page(client, url)
@@ -209,9 +214,14 @@ def test_a_new_version_in_force_is_shown_at_once_despite_the_cache(client, secon
     assert ecology.name in page(client, f"/matters/{matter.id}").split("<dd>")[1]
     from datetime import date
 
-    services.update_matter(matter, title=matter.title, category="大气", description="", lead=old_lead)
+    services.update_matter(matter, title=matter.title, category="大气", description="", lead=old_lead, actor="测试")
     version_services.publish_version(
-        city, label="2027年版", doc_number="江〔2027〕1号", effective_date=date(2025, 7, 1), publisher="江川市"
+        city,
+        label="2027年版",
+        doc_number="江〔2027〕1号",
+        effective_date=date(2025, 7, 1),
+        publisher="江川市",
+        actor="测试",
     )
     assert old_lead.name in page(client, f"/matters/{matter.id}").split("<dd>")[1]
 

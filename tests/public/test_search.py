@@ -93,7 +93,12 @@ def _generate(jurisdiction, rng: random.Random, count: int, prefix: str):
     db.session.execute(insert(Matter), matters)
     db.session.execute(insert(Assignment), assignments)
     version_services.publish_version(
-        jurisdiction, label="测试版", doc_number="测〔2025〕1号", effective_date=date(2025, 1, 1), publisher="测试"
+        jurisdiction,
+        label="测试版",
+        doc_number="测〔2025〕1号",
+        effective_date=date(2025, 1, 1),
+        publisher="测试",
+        actor="测试",
     )
 
 
@@ -222,9 +227,14 @@ def test_the_search_page_says_more_than_the_cap(client, corpus, monkeypatch):
 def test_a_substring_split_by_punctuation_does_not_match(app):
     province = factories.jurisdiction("930000", "province")
     dept = factories.department(province, "测试局")
-    services.create_matter(province, title="甲乙丙，丙丁整治", category="水", lead=dept)
+    services.create_matter(province, title="甲乙丙，丙丁整治", category="水", lead=dept, actor="测试")
     version_services.publish_version(
-        province, label="v1", doc_number="1号", effective_date=date(2025, 1, 1), publisher="测试"
+        province,
+        label="v1",
+        doc_number="1号",
+        effective_date=date(2025, 1, 1),
+        publisher="测试",
+        actor="测试",
     )
     assert search.search_ids("丙丁", province.id).total == 1
     assert search.search_ids("乙丙丁", province.id).total == 0
@@ -250,11 +260,16 @@ def test_index_follows_publication_and_withdrawal(demo):
     old_vm = first.version_matter_ids[0]
     assert _search_all("焚烧网格", city.id).total == 0
     second = version_services.publish_version(
-        city, label="2026年版", doc_number="江政办发〔2026〕1号", effective_date=date(2026, 1, 1), publisher="江川市"
+        city,
+        label="2026年版",
+        doc_number="江政办发〔2026〕1号",
+        effective_date=date(2026, 1, 1),
+        publisher="江川市",
+        actor="测试",
     )
     hits = _search_all("焚烧网格", city.id)
     assert hits.total == 1 and hits.version_matter_ids != [old_vm]
-    withdraw_version(second, "发布有误")
+    withdraw_version(second, "发布有误", actor="测试")
     assert _search_all("焚烧网格", city.id).total == 0
     assert _search_all("秸秆禁烧", city.id).version_matter_ids == [old_vm]
 
@@ -267,7 +282,12 @@ def test_future_versions_wait_for_their_effective_date(demo):
     matter.title = "秸秆未来巡查"
     db.session.flush()
     version_services.publish_version(
-        city, label="2099年版", doc_number="云政办发〔2099〕1号", effective_date=date(2099, 1, 1), publisher="云岭市"
+        city,
+        label="2099年版",
+        doc_number="云政办发〔2099〕1号",
+        effective_date=date(2099, 1, 1),
+        publisher="云岭市",
+        actor="测试",
     )
     assert _search_all("未来巡查").total == 0
     assert search.reindex_due() == []
@@ -297,7 +317,12 @@ def test_pages_api_and_search_switch_together_when_a_version_takes_effect(client
     db.session.flush()
     effective = date.today() + timedelta(days=10)
     version_services.publish_version(
-        city, label="新年版", doc_number="云政办发〔2030〕1号", effective_date=effective, publisher="云岭市"
+        city,
+        label="新年版",
+        doc_number="云政办发〔2030〕1号",
+        effective_date=effective,
+        publisher="云岭市",
+        actor="测试",
     )
 
     def surfaces():

@@ -50,11 +50,17 @@ def test_cycle_uses_the_latest_version_effective_within_the_year(demo):
     j = factories.jurisdiction("920000", name="乙省")
     d = factories.department(j, "乙省生态环境厅")
     office = factories.user("yi_office", "office_admin", j)
-    list_services.create_matter(j, title="旧事项", category="水", lead=d)
-    version_services.publish_version(j, label="v1", doc_number="1号", effective_date=date(2024, 1, 1), publisher="乙省")
-    list_services.create_matter(j, title="新事项", category="水", lead=d)
-    version_services.publish_version(j, label="v2", doc_number="2号", effective_date=date(2025, 6, 1), publisher="乙省")
-    version_services.publish_version(j, label="v3", doc_number="3号", effective_date=date(2026, 1, 1), publisher="乙省")
+    list_services.create_matter(j, title="旧事项", category="水", lead=d, actor="测试")
+    version_services.publish_version(
+        j, label="v1", doc_number="1号", effective_date=date(2024, 1, 1), publisher="乙省", actor="测试"
+    )
+    list_services.create_matter(j, title="新事项", category="水", lead=d, actor="测试")
+    version_services.publish_version(
+        j, label="v2", doc_number="2号", effective_date=date(2025, 6, 1), publisher="乙省", actor="测试"
+    )
+    version_services.publish_version(
+        j, label="v3", doc_number="3号", effective_date=date(2026, 1, 1), publisher="乙省", actor="测试"
+    )
     cycle = services.open_cycle(j, year=2025, deadline=date(2026, 3, 31), actor=office)
     assert cycle.version.label == "v2"
     assert {s.title for s in cycle.reports[0].sections if s.kind == "led_matter"} == {"旧事项", "新事项"}

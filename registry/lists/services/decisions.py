@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -57,7 +58,7 @@ def decide_lead(
     basis_date: date | None,
     note: str = "",
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> LeadDecision:
     """Settle a pending matter (§5): name its lead (and cooperating departments), recording the basis."""
     check_lock(matter, expected_version)
@@ -108,7 +109,7 @@ def delegate_matter(
     basis_date: date | None,
     note: str = "",
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Matter:
     """Hand a pending matter to a direct lower jurisdiction to settle (§5); returns the matter
     created in that jurisdiction's list, pending there."""

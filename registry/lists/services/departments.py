@@ -8,6 +8,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -24,7 +25,7 @@ def create_department(
     sector: str,
     website: str = "",
     sort_order: int = 0,
-    actor=None,
+    actor: Actor,
 ) -> Department:
     """Add a department to a jurisdiction."""
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
@@ -92,7 +93,7 @@ def update_department(
     website: str = "",
     sort_order: int = 0,
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Department:
     """Change a department's names, sector, website or order."""
     check_lock(department, expected_version)
@@ -138,7 +139,7 @@ def matters_cooperated_by(department: Department) -> list[Matter]:
     )
 
 
-def retire_department(department: Department, *, expected_version: int | None = None, actor=None) -> Department:
+def retire_department(department: Department, *, expected_version: int | None = None, actor: Actor) -> Department:
     """Retire a department (active=False); refused while it leads matters. It leaves the matters it
     cooperated on."""
     check_lock(department, expected_version)
@@ -199,7 +200,7 @@ def _check_unit(department: Department, name: str, kind: str, exclude_id: int | 
         )
 
 
-def create_unit(department: Department, *, name: str, kind: str = "internal", actor=None) -> Unit:
+def create_unit(department: Department, *, name: str, kind: str = "internal", actor: Actor) -> Unit:
     """Add a 内设机构 or 直属单位 to a department."""
     name = name.strip()
     _check_unit(department, name, kind, None)
@@ -210,7 +211,7 @@ def create_unit(department: Department, *, name: str, kind: str = "internal", ac
     return unit
 
 
-def update_unit(unit: Unit, *, name: str, kind: str, actor=None) -> Unit:
+def update_unit(unit: Unit, *, name: str, kind: str, actor: Actor) -> Unit:
     """Rename a unit or change its kind."""
     name = name.strip()
     _check_unit(unit.department, name, kind, unit.id)
@@ -229,7 +230,7 @@ def update_unit(unit: Unit, *, name: str, kind: str, actor=None) -> Unit:
     return unit
 
 
-def retire_unit(unit: Unit, *, actor=None) -> Unit:
+def retire_unit(unit: Unit, *, actor: Actor) -> Unit:
     """Retire a unit (active=False)."""
     if not unit.active:
         raise DomainError(_l("「%(name)s」已撤销。", name=unit.name))
@@ -248,7 +249,7 @@ def duty_data(duty: Duty) -> dict[str, Any]:
 
 
 def add_duty(
-    department: Department, text: str, *, citations: Sequence[tuple[PolicyDocument, str]] = (), actor=None
+    department: Department, text: str, *, citations: Sequence[tuple[PolicyDocument, str]] = (), actor: Actor
 ) -> Duty:
     """Add a duty line to a department, optionally citing policy documents."""
     text = text.strip()
@@ -271,7 +272,7 @@ def update_duty(
     text: str,
     citations: Sequence[tuple[PolicyDocument, str]] = (),
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Duty:
     """Change a duty's text and the documents it cites."""
     check_lock(duty, expected_version)
@@ -296,7 +297,7 @@ def update_duty(
     return duty
 
 
-def delete_duty(duty: Duty, *, expected_version: int | None = None, actor=None) -> None:
+def delete_duty(duty: Duty, *, expected_version: int | None = None, actor: Actor) -> None:
     """Delete a duty line (published versions keep their copy)."""
     check_lock(duty, expected_version)
     before, jurisdiction_id = duty_data(duty), duty.department.jurisdiction_id

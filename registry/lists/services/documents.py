@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -21,7 +22,7 @@ def get_or_create_document(
     doc_number: str = "",
     issuer: str = "",
     issued_on: date | None = None,
-    actor=None,
+    actor: Actor,
 ) -> PolicyDocument:
     """The jurisdiction's policy document with this title and 文号, created when missing."""
     title, doc_number = title.strip().strip("《》"), doc_number.strip()
@@ -91,7 +92,7 @@ def create_document(
     doc_number: str = "",
     issuer: str = "",
     issued_on: date | None = None,
-    actor=None,
+    actor: Actor,
 ) -> PolicyDocument:
     """Register a policy document that matters and duties may cite."""
     title, doc_number = title.strip().strip("《》"), doc_number.strip()
@@ -113,7 +114,7 @@ def update_document(
     issuer: str = "",
     issued_on: date | None = None,
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> PolicyDocument:
     """Correct a policy document's title, 文号, issuer or date."""
     check_lock(document, expected_version)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit
+from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -62,7 +63,7 @@ def create_matter(
     cooperating: Sequence[Department] = (),
     seq: int | None = None,
     citations: Sequence[tuple[PolicyDocument, str]] = (),
-    actor=None,
+    actor: Actor,
 ) -> Matter:
     """Add a matter; with no lead it is pending (§5)."""
     title, category = title.strip(), category.strip()
@@ -100,7 +101,7 @@ def update_matter(
     cooperating: Sequence[Department] = (),
     citations: Sequence[tuple[PolicyDocument, str]] = (),
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Matter:
     """Change a matter's text, lead and cooperating departments and legal basis."""
     check_lock(matter, expected_version)
@@ -146,7 +147,7 @@ def update_matter(
     return matter
 
 
-def delete_matter(matter: Matter, *, expected_version: int | None = None, actor=None) -> None:
+def delete_matter(matter: Matter, *, expected_version: int | None = None, actor: Actor) -> None:
     """Delete a matter from the working list (published versions keep their copy)."""
     check_lock(matter, expected_version)
     if matter.status == MatterStatus.DELEGATED:
