@@ -25,7 +25,7 @@ from registry.extensions import db
 from registry.imports.reading import Basis, FileProblem, parse_basis, read_list_file, split_departments
 from registry.imports.writing import ImportWriter
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists import services
+from registry.lists import rules, services
 from registry.lists.models import (
     Assignment,
     Citation,
@@ -36,6 +36,7 @@ from registry.lists.models import (
     Role,
     matter_audit_data,
 )
+from registry.lists.rules import Party
 from registry.lists.services import StaleEdit
 
 # Matters are written in chunks of this many, each a COPY per table on PostgreSQL: large enough that
@@ -328,14 +329,20 @@ def plan_import(
     new_departments: dict[str, NewDepartment] = {}
     seen: dict[str, int] = {}
 
+    parties: dict[str, Party] = {}
+
+    def party(key: str) -> Party:
+        if key not in parties:
+            department = by_name.get(key)
+            parties[key] = Party(key, key, jurisdiction.id, department.active if department else True)
+        return parties[key]
+
     for raw in parsed.rows:
         errors: list[LazyString] = []
 
         def resolve(name: str, row: int = raw.row, errors: list[LazyString] = errors) -> str | None:
             department = by_name.get(name)
             if department is not None:
-                if not department.active:
-                    errors.append(_l("部门「%(department)s」已撤销，不能承担事项。", department=department.name))
                 return department.name
             if not create_departments:
                 errors.append(
@@ -372,17 +379,13 @@ def plan_import(
         if len(lead_names) > 1:
             errors.append(_l("牵头部门只能填写一个部门（「%(lead)s」），其余请填入配合部门。", lead=raw.lead.strip()))
         lead = resolve(lead_names[0]) if lead_names else None
-        cooperating: list[str] = []
-        for name in raw.cooperating:
-            key = resolve(name)
-            if key is None:
-                continue
-            if key == lead:
-                errors.append(_l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=key))
-            elif key in cooperating:
-                errors.append(_l("配合部门「%(department)s」重复。", department=key))
-            else:
-                cooperating.append(key)
+        named = [key for key in map(resolve, raw.cooperating) if key is not None]
+        # The services' rules, on the names as resolved (a department to be created is in being).
+        problems = rules.assignment_problems(
+            jurisdiction.id, jurisdiction.name, party(lead) if lead else None, [party(k) for k in named]
+        )
+        errors.extend(message for _field, message in problems)
+        cooperating = list(dict.fromkeys(k for k in named if k != lead))
 
         basis = raw.basis if isinstance(raw.basis, list) else parse_basis(raw.basis)
         for item in basis:
@@ -402,15 +405,12 @@ def plan_import(
         old = existing.get(title)
         if old is not None and old.status == MatterStatus.DELEGATED:
             cooperating_ids = [by_name[k].id if k in by_name else k for k in cooperating]
-            if lead is not None or cooperating_ids != old.cooperating_ids:
-                errors.append(
-                    _l(
-                        "「%(title)s」已交由%(jurisdiction)s研究明确，本级不再指定牵头或配合部门；"
-                        "请在文件中留空牵头部门、保持配合部门不变。",
-                        title=title,
-                        jurisdiction=old.delegated_to_name,
-                    )
-                )
+            problems = rules.delegated_problems(
+                title,
+                old.delegated_to_name,
+                names_departments=lead is not None or cooperating_ids != old.cooperating_ids,
+            )
+            errors.extend(message for _field, message in problems)
         if errors:
             plan.errors.extend(RowError(raw.row, str(reason)) for reason in errors)
             continue

@@ -10,36 +10,27 @@ from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import rules
 from registry.lists.models import Assignment, Department, Matter, MatterStatus, PolicyDocument, Role
+from registry.lists.rules import Party
 from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import _check_citations, _replace_citations, cite
+
+
+def _party(department: Department) -> Party:
+    return Party(department.id, department.name, department.jurisdiction_id, department.active)
 
 
 def validate_assignments(
     jurisdiction: Jurisdiction, lead: Department | None, cooperating: Sequence[Department]
 ) -> None:
-    """The rules of assignments the database cannot see: same jurisdiction, active, one role each."""
-    for department, field in [(lead, "lead"), *((d, "cooperating") for d in cooperating)]:
-        if department is None:
-            continue
-        if department.jurisdiction_id != jurisdiction.id:
-            raise DomainError(
-                _l(
-                    "「%(department)s」不属于%(jurisdiction)s，不能承担本级事项。",
-                    department=department.name,
-                    jurisdiction=jurisdiction.name,
-                ),
-                field,
-            )
-        if not department.active:
-            raise DomainError(_l("「%(department)s」已撤销，不能承担事项。", department=department.name), field)
-    ids = [d.id for d in cooperating]
-    if len(ids) != len(set(ids)):
-        raise DomainError(_l("配合部门重复。"), "cooperating")
-    if lead is not None and lead.id in ids:
-        raise DomainError(
-            _l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=lead.name), "cooperating"
-        )
+    """Refuse assignments that break lists.rules.assignment_problems (the first problem, by its field)."""
+    problems = rules.assignment_problems(
+        jurisdiction.id, jurisdiction.name, _party(lead) if lead else None, [_party(d) for d in cooperating]
+    )
+    if problems:
+        field, message = problems[0]
+        raise DomainError(message, field)
 
 
 def _apply_assignments(matter: Matter, lead: Department | None, cooperating: Sequence[Department]) -> None:
@@ -119,14 +110,12 @@ def update_matter(
             _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=matter.jurisdiction.name, title=title),
             "title",
         )
-    if matter.status == MatterStatus.DELEGATED and (lead is not None or cooperating):
-        raise DomainError(
-            _l(
-                "该事项已交由%(jurisdiction)s研究明确，本级不再指定牵头或配合部门。",
-                jurisdiction=matter.delegated_to.name,
-            ),
-            "lead" if lead is not None else "cooperating",
-        )
+    delegated_to = matter.delegated_to.name if matter.status == MatterStatus.DELEGATED else None
+    if problems := rules.delegated_problems(
+        title, delegated_to, names_departments=lead is not None or bool(cooperating)
+    ):
+        field, message = problems[0]
+        raise DomainError(message, field if lead is not None else "cooperating")
     validate_assignments(matter.jurisdiction, lead, cooperating)
     _check_citations(matter.jurisdiction_id, citations)
     before = matter.audit_data()

@@ -1,0 +1,72 @@
+"""The rules of a working list that the database cannot see, as functions of plain values, so that the
+services (one change at a time) and the import planner (a whole file at once) apply the same rules
+with the same words. Each returns the problems it finds: (form field, message), none when all is well.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Party:
+    """A department as the assignment rules see it."""
+
+    key: object  # whatever identifies it to the caller (an id, or a name not yet created)
+    name: str
+    jurisdiction_id: int
+    active: bool = True
+
+
+Problem = tuple[str, object]  # (form field, lazily translated message)
+
+
+def assignment_problems(
+    jurisdiction_id: int, jurisdiction_name: str, lead: Party | None, cooperating: Sequence[Party]
+) -> list[Problem]:
+    """A matter's lead and cooperating departments: all of the matter's own jurisdiction and in being,
+    no department twice, none both lead and cooperating (DESIGN: "Model and its invariants")."""
+    problems: list[Problem] = []
+    for party, field in [(lead, "lead"), *((c, "cooperating") for c in cooperating)]:
+        if party is None:
+            continue
+        if party.jurisdiction_id != jurisdiction_id:
+            problems.append(
+                (
+                    field,
+                    _l(
+                        "「%(department)s」不属于%(jurisdiction)s，不能承担本级事项。",
+                        department=party.name,
+                        jurisdiction=jurisdiction_name,
+                    ),
+                )
+            )
+        elif not party.active:
+            problems.append((field, _l("部门「%(department)s」已撤销，不能承担事项。", department=party.name)))
+    seen = set()
+    for party in cooperating:
+        if lead is not None and party.key == lead.key:
+            problems.append(
+                ("cooperating", _l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=party.name))
+            )
+        elif party.key in seen:
+            problems.append(("cooperating", _l("配合部门「%(department)s」重复。", department=party.name)))
+        seen.add(party.key)
+    return problems
+
+
+def delegated_problems(title: str, delegated_to: str | None, *, names_departments: bool) -> list[Problem]:
+    """A matter delegated to a lower level (§5) gets no lead or cooperating department here."""
+    if delegated_to is None or not names_departments:
+        return []
+    return [
+        (
+            "lead",
+            _l(
+                "「%(title)s」已交由%(jurisdiction)s研究明确，本级不再指定牵头或配合部门。",
+                title=title,
+                jurisdiction=delegated_to,
+            ),
+        )
+    ]
