@@ -1,4 +1,4 @@
-"""The list spreadsheet format (DESIGN.md "List import format"), shared by import and export.
+"""Reading list files in the spreadsheet format (DESIGN.md "List import format"), shared by import and export.
 
 One row per matter under the header `序号, 事项类别, 具体事项, 牵头部门, 配合部门, 责任内容, 依据`,
 or the common layout with one `责任部门` column whose first-named department leads. Files are XLSX,
@@ -15,14 +15,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from registry.core.errors import DomainError
+from registry.lists.fileformat import HEADER, Basis, format_basis, parse_basis  # noqa: F401  (part of reading's interface)
 
-HEADER = ("序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据")
 RESPONSIBLE = "责任部门"
 
 # Header spellings seen in offices' spreadsheets, mapped to the column they mean.
@@ -43,10 +43,6 @@ HEADER_ALIASES = {
     "责任部门": RESPONSIBLE,
 }
 
-BASIS_SEPARATORS = re.compile(r"[；;\r\n]+")
-# A document number in brackets: （环督察〔2022〕58号）.
-_DOC_NUMBER = re.compile(r"^[（(]([^）)]*)[）)]")
-_TRAILING_DOC_NUMBER = re.compile(r"[（(]([^（()）]*[〔\[][^（()）]*号)[）)]$")
 # How many rows from the top to search for the header (a title row may sit above it).
 HEADER_SEARCH_ROWS = 10
 
@@ -65,24 +61,6 @@ class FileProblem(DomainError):
     def __init__(self, message: str | LazyString, row: int | None = None):
         super().__init__(message)
         self.row = row
-
-
-class Basis(NamedTuple):
-    title: str
-    doc_number: str
-    article: str
-
-    @property
-    def text(self) -> str:
-        """As written in a spreadsheet cell: 《标题》（文号）第X条."""
-        number = f"（{self.doc_number}）" if self.doc_number else ""
-        return f"《{self.title}》{number}{self.article}"
-
-    @property
-    def label(self) -> str:
-        """As Citation.label shows it (the audit log's wording)."""
-        number = f"（{self.doc_number}）" if self.doc_number else ""
-        return f"《{self.title}》{self.article}{number}"
 
 
 @dataclass
@@ -122,41 +100,6 @@ def split_departments(text: str) -> list[str]:
 def _split_departments(text: str) -> tuple[str, ...]:
     # str.translate + split: several times quicker than a regex split.
     return tuple(p for p in (p.strip() for p in text.translate(_TO_ONE_SEPARATOR).split("、")) if p)
-
-
-def parse_basis(text: str) -> list[Basis]:
-    """《标题》第X条 items separated by ；/; or line breaks; a 文号 in brackets after the title."""
-    return list(_parse_basis(text or ""))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_basis(text: str) -> tuple[Basis, ...]:
-    result = []
-    for item in BASIS_SEPARATORS.split(text):
-        item = item.strip()
-        if not item:
-            continue
-        parts = re.findall(r"《([^》]*)》([^《]*)", item)
-        if not parts:
-            result.append(_basis_from(item.strip("《》"), ""))
-            continue
-        for title, rest in parts:
-            result.append(_basis_from(title, rest))
-    return tuple(result)
-
-
-def _basis_from(title: str, rest: str) -> Basis:
-    rest = rest.strip().rstrip("，,。")
-    doc_number = ""
-    if m := _DOC_NUMBER.match(rest):
-        doc_number, rest = m.group(1).strip(), rest[m.end() :].strip()
-    elif m := _TRAILING_DOC_NUMBER.search(rest):
-        doc_number, rest = m.group(1).strip(), rest[: m.start()].strip()
-    return Basis(title.strip(), doc_number, rest)
-
-
-def format_basis(items: list[Basis]) -> str:
-    return "；".join(b.text for b in items)
 
 
 def cell_text(value: Any) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from registry.core.audit import AuditEntry
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists.fileformat import Basis
 from registry.lists.models import (
     Assignment,
     Citation,
@@ -534,3 +535,66 @@ def matter_audit(matter_id: int) -> Select:
         .where(AuditEntry.entity_type == "matters", AuditEntry.entity_id == matter_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
+
+
+# -- the working list in bulk (imports, exports) ------------------------------------------------------------------
+
+
+@dataclass
+class WorkingMatter:
+    id: int
+    seq: int
+    title: str
+    category: str
+    description: str
+    status: str
+    lock_version: int
+    delegated_to_code: str | None
+    delegated_to_name: str | None
+    lead_id: int | None = None
+    cooperating_ids: list[int] = field(default_factory=list)
+    basis: list[Basis] = field(default_factory=list)
+
+
+def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
+    """The working list's matters with assignments and citations, in three queries."""
+    delegated = Jurisdiction.__table__.alias("delegated")
+    m = Matter.__table__
+    rows = db.session.execute(
+        select(
+            m.c.id,
+            m.c.seq,
+            m.c.title,
+            m.c.category,
+            m.c.description,
+            m.c.status,
+            m.c.lock_version,
+            delegated.c.code,
+            delegated.c.name,
+        )
+        .select_from(m.outerjoin(delegated, delegated.c.id == m.c.delegated_to_id))
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(m.c.seq, m.c.id)
+    ).all()
+    matters = {r[0]: WorkingMatter(*r) for r in rows}
+    a = Assignment.__table__
+    for matter_id, department_id, role in db.session.execute(
+        select(a.c.matter_id, a.c.department_id, a.c.role)
+        .join(m, m.c.id == a.c.matter_id)
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(a.c.matter_id, a.c.position, a.c.id)
+    ):
+        if role == Role.LEAD:
+            matters[matter_id].lead_id = department_id
+        else:
+            matters[matter_id].cooperating_ids.append(department_id)
+    c, d = Citation.__table__, PolicyDocument.__table__
+    for matter_id, title, doc_number, article in db.session.execute(
+        select(c.c.matter_id, d.c.title, d.c.doc_number, c.c.article)
+        .join(m, m.c.id == c.c.matter_id)
+        .join(d, d.c.id == c.c.document_id)
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(c.c.matter_id, c.c.id)
+    ):
+        matters[matter_id].basis.append(Basis(title, doc_number, article))
+    return list(matters.values())

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.imports.planning import working_matters
-from registry.imports.reading import HEADER, Basis, format_basis
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists.fileformat import HEADER, Basis, format_basis
 from registry.lists.models import Department, Role
+from registry.lists.queries import working_matters
 from registry.versions.models import ListVersion, VersionAssignment, VersionMatter
 
 FORMATS = {
