@@ -52,7 +52,7 @@ def jurisdiction_with(matters: int, *, seed: int = 11, log=print) -> Jurisdictio
     plan = plan_import(jurisdiction, data, f"{code}.csv")
     if not plan.ok:
         raise RuntimeError(f"generated list does not import: {plan.errors[:3]}")
-    apply_import(plan, generate.ACTOR, actor="基准测试")
+    apply_import(plan, generate.ACTOR)
     create_user(
         username=f"bench-health-{code}",
         password="bench-health-2025",

@@ -82,7 +82,7 @@ def run(rows: int = ROWS, *, log=print) -> dict:
     t1 = time.perf_counter()
     if not plan.ok:
         raise RuntimeError(f"generated XLSX does not import: {plan.errors[:3]}")
-    result = apply_import(plan, office, actor="基准测试")
+    result = apply_import(plan, office)
     t2 = time.perf_counter()
     db.session.commit()
     t3 = time.perf_counter()
