@@ -111,6 +111,39 @@ def department_rows(jurisdiction: Jurisdiction, n: int) -> list[tuple[str, str, 
     return out
 
 
+def free_province_code(tops: range) -> str:
+    """The first province code NN0000, NN taken from `tops`, that no jurisdiction has yet."""
+    taken = set(db.session.scalars(select(Jurisdiction.code)))
+    return next(c for c in (f"{n}0000" for n in tops) if c not in taken)
+
+
+def province_with_departments(code: str, name: str, n: int = 40) -> tuple[Jurisdiction, list[Department]]:
+    """A new province and its first n departments (as `department_rows` names them)."""
+    jurisdiction = create_jurisdiction(code=code, name=name, level="province", actor=ACTOR)
+    departments = [
+        services.create_department(
+            jurisdiction, name=dept, short_name=short, sector=sector, sort_order=order, actor=ACTOR
+        )
+        for order, (dept, short, sector) in enumerate(department_rows(jurisdiction, n), start=1)
+    ]
+    return jurisdiction, departments
+
+
+def office_user(jurisdiction: Jurisdiction, username: str, password: str):
+    """An office account of the jurisdiction (its name + 办公室), for the benches that act as one."""
+    from registry.auth.services import create_user
+    from registry.core.permissions import Role
+
+    return create_user(
+        username=username,
+        password=password,
+        role=Role.OFFICE_ADMIN,
+        jurisdiction_code=jurisdiction.code,
+        display_name=f"{jurisdiction.name}办公室",
+        actor=ACTOR,
+    )
+
+
 def matters_csv(jurisdiction: Jurisdiction, departments: list[Department], n: int, rng: random.Random) -> bytes:
     """The jurisdiction's list in the import format (序号, 事项类别, 具体事项, 牵头部门, 配合部门, 责任内容, 依据)."""
     by_sector: dict[str, Department] = {d.sector: d for d in departments}

@@ -16,8 +16,6 @@ from sqlalchemy import func, select
 from bench import generate
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.jurisdictions.services import create_jurisdiction
-from registry.lists import services
 from registry.lists.models import Matter
 
 MATTERS = 5_000
@@ -27,8 +25,6 @@ REPEATS = 5
 def jurisdiction_with(matters: int, *, seed: int = 11, log=print) -> Jurisdiction:
     """A province with `matters` generated matters and 40 departments: the one an earlier run built, or a
     new one (codes 69xxxx downwards, which neither the generated provinces nor the import step use)."""
-    from registry.auth.services import create_user
-    from registry.core.permissions import Role
     from registry.imports.planning import apply_import, plan_import
 
     name = f"体检基准{matters}省"
@@ -38,29 +34,15 @@ def jurisdiction_with(matters: int, *, seed: int = 11, log=print) -> Jurisdictio
         if count == matters:
             return existing
         raise RuntimeError(f"{name} exists with {count} matters, not {matters}: drop the database")
-    taken = set(db.session.scalars(select(Jurisdiction.code)))
-    code = next(c for c in (f"{n}0000" for n in range(69, 40, -1)) if c not in taken)
+    code = generate.free_province_code(range(69, 40, -1))
     t0 = time.perf_counter()
-    jurisdiction = create_jurisdiction(code=code, name=name, level="province", actor=generate.ACTOR)
-    departments = [
-        services.create_department(
-            jurisdiction, name=dept, short_name=short, sector=sector, sort_order=order, actor=generate.ACTOR
-        )
-        for order, (dept, short, sector) in enumerate(generate.department_rows(jurisdiction, 40), start=1)
-    ]
+    jurisdiction, departments = generate.province_with_departments(code, name)
     data = generate.matters_csv(jurisdiction, departments, matters, random.Random(seed))
     plan = plan_import(jurisdiction, data, f"{code}.csv")
     if not plan.ok:
         raise RuntimeError(f"generated list does not import: {plan.errors[:3]}")
     apply_import(plan, generate.ACTOR)
-    create_user(
-        username=f"bench-health-{code}",
-        password="bench-health-2025",
-        role=Role.OFFICE_ADMIN,
-        jurisdiction_code=code,
-        display_name=f"{name}办公室",
-        actor=generate.ACTOR,
-    )
+    generate.office_user(jurisdiction, f"bench-health-{code}", "bench-health-2025")
     db.session.commit()
     log(f"  built {name} ({code}): {matters:,} matters in {time.perf_counter() - t0:.1f} s")
     return jurisdiction

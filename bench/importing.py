@@ -12,8 +12,6 @@ from openpyxl import Workbook
 from bench import generate
 from bench.databases import DATA
 from registry.extensions import db
-from registry.jurisdictions.services import create_jurisdiction
-from registry.lists import services
 
 ROWS = 100_000
 
@@ -34,33 +32,12 @@ def xlsx(departments, rows: int, seed: int = 5) -> bytes:
 
 
 def run(rows: int = ROWS, *, log=print) -> dict:
-    from sqlalchemy import select
-
     from registry.imports.planning import apply_import, plan_import
     from registry.imports.reading import read_list_file
-    from registry.jurisdictions.models import Jurisdiction
 
-    taken = set(db.session.scalars(select(Jurisdiction.code)))
-    code = next(c for c in (f"{n}0000" for n in range(89, 70, -1)) if c not in taken)  # rerun on kept data
-    jurisdiction = create_jurisdiction(code=code, name=f"导入基准{code[:2]}省", level="province", actor=generate.ACTOR)
-    departments = []
-    for order, (name, short, sector) in enumerate(generate.department_rows(jurisdiction, 40), start=1):
-        departments.append(
-            services.create_department(
-                jurisdiction, name=name, short_name=short, sector=sector, sort_order=order, actor=generate.ACTOR
-            )
-        )
-    from registry.auth.services import create_user
-    from registry.core.permissions import Role
-
-    office = create_user(
-        username=f"bench-office-{code}",
-        password="bench-office",
-        role=Role.OFFICE_ADMIN,
-        jurisdiction_code=code,
-        display_name=f"{jurisdiction.name}办公室",
-        actor=generate.ACTOR,
-    )
+    code = generate.free_province_code(range(89, 70, -1))  # rerun on kept data
+    jurisdiction, departments = generate.province_with_departments(code, f"导入基准{code[:2]}省")
+    office = generate.office_user(jurisdiction, f"bench-office-{code}", "bench-office")
     db.session.commit()
     # The file depends only on the department names and the seed: built once, kept in bench/data/.
     cached = DATA / f"import-{rows}-{len(departments)}.xlsx"

@@ -188,3 +188,18 @@ def demo(app):
     rebuild_index(db.session)
     db.session.flush()
     return db.session
+
+
+@pytest.fixture
+def reports(demo):
+    """The demo's 2025 reports of 示例省 by department name."""
+    from sqlalchemy import select
+
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.reports.models import AnnualReport, ReportingCycle
+
+    province = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990000"))
+    cycle = db.session.scalar(select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id))
+    return {
+        r.department.name: r for r in db.session.scalars(select(AnnualReport).where(AnnualReport.cycle_id == cycle.id))
+    }

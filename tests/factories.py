@@ -1,8 +1,15 @@
 """Small builders for test data, going through the real services."""
 
+from datetime import date
+
+from sqlalchemy import select
+
 from registry.auth.services import create_user
+from registry.extensions import db
 from registry.jurisdictions.services import create_jurisdiction
 from registry.lists import services
+from registry.lists.models import Matter
+from registry.versions import services as version_services
 
 
 def jurisdiction(code, level="province", parent=None, name=None):
@@ -30,3 +37,35 @@ def user(username, role, jurisdiction, department=None, password="password-123")
         department_name=department.name if department else None,
         actor="测试",
     )
+
+
+def straw(city):
+    """The demo's straw-burning matter (秸秆) of `city`."""
+    return db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+
+
+def second_city_version(city, also_cooperating=()):
+    """The demo's 江川市 publishes 2026年版, in force since 2025-06-01, where the straw matter's lead moves
+    to the ecology department and the old lead cooperates (with the departments named in
+    `also_cooperating`). Returns the matter, its old and its new lead, and the version."""
+    matter = straw(city)
+    old_lead = matter.lead
+    ecology = services.resolve_department(city, "江川市生态环境局")
+    services.update_matter(
+        matter,
+        title=matter.title,
+        category=matter.category,
+        description=matter.description,
+        lead=ecology,
+        cooperating=[old_lead, *(services.resolve_department(city, name) for name in also_cooperating)],
+        actor="测试",
+    )
+    version = version_services.publish_version(
+        city,
+        label="2026年版",
+        doc_number="江政办发〔2026〕2号",
+        effective_date=date(2025, 6, 1),
+        publisher="江川市人民政府办公室",
+        actor="测试",
+    )
+    return matter, old_lead, ecology, version

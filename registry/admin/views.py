@@ -30,6 +30,19 @@ def _jurisdiction_choices() -> list[tuple[str, str]]:
     return [(j.code, "　" * depth + f"{j.name}（{j.code}）") for j, depth in jurisdiction_queries.tree()]
 
 
+def _create(form, action):
+    """Run a service that creates a record and commit; on refusal roll back, show why on the form and
+    return None."""
+    try:
+        created = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return None
+    db.session.commit()
+    return created
+
+
 @bp.route("/users")
 @requires(Permission.ADMIN_USERS)
 def users():
@@ -59,8 +72,9 @@ def new_user():
     form = UserForm()
     form.jurisdiction_code.choices = choices(_jurisdiction_choices())
     if form.validate_on_submit():
-        try:
-            user = create_user(
+        user = _create(
+            form,
+            lambda: create_user(
                 username=form.username.data,
                 password=form.password.data,
                 role=form.role.data,
@@ -68,12 +82,9 @@ def new_user():
                 department_name=form.department_name.data or None,
                 display_name=form.display_name.data or None,
                 actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if user is not None:
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form)
@@ -110,19 +121,17 @@ def jurisdictions():
     form = JurisdictionForm()
     form.parent_code.choices = choices([("", _("（无上级）")), *_jurisdiction_choices()])
     if form.validate_on_submit():
-        try:
-            create_jurisdiction(
+        created = _create(
+            form,
+            lambda: create_jurisdiction(
                 code=form.code.data,
                 name=form.name.data,
                 level=form.level.data,
                 parent_code=form.parent_code.data or None,
                 actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if created is not None:
             flash(_("已创建行政区划 %(name)s。", name=form.name.data), "success")
             return redirect(url_for("admin.jurisdictions"))
     return render_template("admin/jurisdictions.html", form=form, tree=jurisdiction_queries.tree())

@@ -177,13 +177,7 @@ def department(department_id: str):
     if j is None:
         raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
     refs = queries.version_refs(j.id)
-    current = queries.in_force(refs)
-    jp = queries.jurisdiction_plain(j)
-    info = queries.department_in_version(current, did, jp) if current else None
-    for ref in refs:
-        if info is not None:
-            break
-        info = queries.department_in_version(ref, did, jp)
+    info = queries.department_as_published(refs, queries.in_force(refs), did, queries.jurisdiction_plain(j))
     if info is None:
         raise _not_found(_("没有编号为 %(id)s 的已发布部门。", id=did))
     return json_response(

@@ -62,7 +62,7 @@ def _load(code: str) -> tuple[queries.JurisdictionRef, list[queries.VersionRef]]
 @bp.route("/jurisdictions")
 @public
 def jurisdictions():
-    return render_template("public/jurisdictions.html", tree=queries.jurisdiction_tree())
+    return render_template("public/jurisdictions.html", tree=[(j, j["depth"]) for j in queries.jurisdiction_tree()])
 
 
 @bp.route("/jurisdictions/<code>")
@@ -171,13 +171,7 @@ def department(department_id: int):
     current = queries.in_force(refs)
     jurisdiction = jref.load()
     j = queries.jurisdiction_plain(jurisdiction)
-    info = queries.department_in_version(current, department_id, j) if current else None
-    if info is None:
-        # Not in the version in force (e.g. abolished since): show it as last published.
-        for ref in refs:
-            info = queries.department_in_version(ref, department_id, j)
-            if info is not None:
-                break
+    info = queries.department_as_published(refs, current, department_id, j)
     if info is None:
         abort(404)
     return render_template(

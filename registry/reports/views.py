@@ -269,17 +269,14 @@ def upload_attachment(report_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            services.add_attachment(report, actor=current_user, filename=upload.filename, data=upload.read())
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e), "error")
-        else:
-            db.session.commit()
-            flash(_("附件已上传。"), "success")
-    else:
-        for error in form.file.errors:
-            flash(error, "error")
+        return _after_step(
+            report_id,
+            lambda: services.add_attachment(report, actor=current_user, filename=upload.filename, data=upload.read()),
+            _("附件已上传。"),
+            anchor="attachments",
+        )
+    for error in form.file.errors:
+        flash(error, "error")
     return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
 
 
@@ -300,15 +297,12 @@ def delete_attachment(report_id: int, attachment_id: int):
     item = db.session.get(ReportAttachment, attachment_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.remove_attachment(item, actor=current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e), "error")
-        else:
-            db.session.commit()
-            flash(_("附件已删除。"), "success")
-        return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+        return _after_step(
+            report_id,
+            lambda: services.remove_attachment(item, actor=current_user),
+            _("附件已删除。"),
+            anchor="attachments",
+        )
     return render_template(
         "reports/confirm.html",
         report=g.target,
@@ -323,7 +317,9 @@ def delete_attachment(report_id: int, attachment_id: int):
 # -- workflow ------------------------------------------------------------------------------------
 
 
-def _after_step(report_id: int, step, message: str):
+def _after_step(report_id: int, step, message: str, anchor: str | None = None):
+    """Run a service's step on the report and commit, flashing `message`; on refusal roll back and
+    flash why. Either way, back to the report (at `anchor`)."""
     try:
         step()
     except DomainError as e:
@@ -332,7 +328,7 @@ def _after_step(report_id: int, step, message: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("reports.report", report_id=report_id))
+    return redirect(url_for("reports.report", report_id=report_id, _anchor=anchor))
 
 
 @bp.route("/<int:report_id>/submit", methods=["POST"])

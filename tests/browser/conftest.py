@@ -6,7 +6,6 @@ import os
 import shutil
 import tempfile
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -42,9 +41,7 @@ def live_server():
     from registry.demo import load_demo
     from registry.extensions import db
     from registry.jurisdictions.queries import by_code
-    from registry.lists import services
-    from registry.lists.models import Matter
-    from registry.versions import services as version_services
+    from tests.factories import second_city_version
 
     tmp = tempfile.mkdtemp(prefix="registry-browser-")
 
@@ -56,29 +53,7 @@ def live_server():
     with app.app_context():
         upgrade()
         load_demo()
-        city = by_code("990100")
-        straw = db.session.scalar(
-            db.select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆"))
-        )
-        old_lead = straw.lead
-        ecology = services.resolve_department(city, "江川市生态环境局")
-        services.update_matter(
-            straw,
-            title=straw.title,
-            category=straw.category,
-            description=straw.description,
-            lead=ecology,
-            cooperating=[old_lead],
-            actor="测试",
-        )
-        version_services.publish_version(
-            city,
-            label="2026年版",
-            doc_number="江政办发〔2026〕2号",
-            effective_date=date(2025, 6, 1),
-            publisher="江川市人民政府办公室",
-            actor="测试",
-        )
+        straw, old_lead, ecology, _version = second_city_version(by_code("990100"))
         db.session.commit()
         facts = {"straw": straw.title, "old_lead": old_lead.name, "new_lead": ecology.name}
         db.session.remove()

@@ -195,7 +195,9 @@ def test_utf8_with_bom(small):
     assert plan.errors == [] and len(plan.to_create) == 1
 
 
-BASIS = "《中华人民共和国水法》第十条；《河道管理条例》"
+COLUMNS = HEADER.strip().split(",")
+# A row with two cooperating departments on two lines of one cell, and two documents cited.
+RIVER = [1, "水", "河湖长制", "水利厅", "生态环境厅\n住建厅", "推进", "《中华人民共和国水法》第十条；《河道管理条例》"]
 
 
 def xlsx(rows):
@@ -212,16 +214,8 @@ def test_xlsx_with_a_title_row_and_line_breaks(small):
     content = xlsx(
         [
             ["小省生态环境保护责任清单"],
-            ["序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据"],
-            [
-                1,
-                "水",
-                "河湖长制",
-                "水利厅",
-                "生态环境厅\n住建厅",
-                "推进",
-                "《中华人民共和国水法》第十条；《河道管理条例》",
-            ],
+            COLUMNS,
+            RIVER,
             [None, None, None, None, None, None, None],
             [2.0, "水", "水源地保护", None, None, None, None],
             [3, "水", "", "水利厅", None, None, None],
@@ -230,21 +224,7 @@ def test_xlsx_with_a_title_row_and_line_breaks(small):
     plan = plan_import(small, content, "list.xlsx")
     assert plan.format == "xlsx"
     assert plan.errors == [(6, "具体事项为空。")]  # spreadsheet row numbers, counting the title row
-    content = xlsx(
-        [
-            ["序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据"],
-            [
-                1,
-                "水",
-                "河湖长制",
-                "水利厅",
-                "生态环境厅\n住建厅",
-                "推进",
-                "《中华人民共和国水法》第十条；《河道管理条例》",
-            ],
-            [2, "水", "水源地保护", None, None, None, None],
-        ]
-    )
+    content = xlsx([COLUMNS, RIVER, [2, "水", "水源地保护", None, None, None, None]])
     apply_import(plan_import(small, content, "list.xlsx"), "测试")
     m = matter(small, "河湖长制")
     assert [d.short_name for d in m.cooperating] == ["生态环境厅", "住建厅"]

@@ -33,6 +33,26 @@ def text(response):
     return response.get_data(as_text=True)
 
 
+PUBLISH = "/manage/970000/versions/publish"
+
+
+def publish_form(client, **fields):
+    """参考省's publish form with its token, filled in for 2026年版 but for `fields`."""
+    return {
+        "csrf_token": token_of(client, PUBLISH),
+        "label": "2026年版",
+        "doc_number": "参政办发〔2026〕2号",
+        "effective_date": "2026-01-01",
+        "publisher": "参考省政府",
+        **fields,
+    }
+
+
+def confirmation(page):
+    """The value of the confirmation the publish page asks for."""
+    return re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
+
+
 def test_versions_page_lists_versions_with_their_facts(office, client):
     page = text(client.get("/manage/970000/versions"))
     version = version_by_label(office, "2025年版")
@@ -44,21 +64,14 @@ def test_versions_page_lists_versions_with_their_facts(office, client):
 
 def test_publish_shows_the_changes_then_publishes_on_confirmation(office, client):
     change_lead(office, "清洁取暖与散煤治理", "省住房城乡建设厅")
-    form = {
-        "csrf_token": token_of(client, "/manage/970000/versions/publish"),
-        "label": "2026年版",
-        "doc_number": "参政办发〔2026〕2号",
-        "effective_date": "2026-01-01",
-        "publisher": "参考省政府",
-    }
-    confirm = client.post("/manage/970000/versions/publish", data=form)
+    form = publish_form(client)
+    confirm = client.post(PUBLISH, data=form)
     page = text(confirm)
     assert "请确认" in page
     assert 'class="changed-lead"' in page
     assert re.search(r"省能源局.*→.*省住房城乡建设厅", page, re.S)
     assert version_by_label(office, "2026年版") is None  # nothing published yet
-    checksum = re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
-    done = client.post("/manage/970000/versions/publish", data={**form, "confirmed": checksum})
+    done = client.post(PUBLISH, data={**form, "confirmed": confirmation(page)})
     assert done.status_code == 302
     version = version_by_label(office, "2026年版")
     assert version is not None and version.effective_date == date(2026, 1, 1)
@@ -66,31 +79,18 @@ def test_publish_shows_the_changes_then_publishes_on_confirmation(office, client
 
 
 def test_publish_confirmation_is_repeated_when_the_list_changed_meanwhile(office, client):
-    form = {
-        "csrf_token": token_of(client, "/manage/970000/versions/publish"),
-        "label": "2026年版",
-        "doc_number": "2号",
-        "effective_date": "2026-01-01",
-        "publisher": "参考省政府",
-    }
-    page = text(client.post("/manage/970000/versions/publish", data=form))
-    checksum = re.search(r'name="confirmed" value="([0-9a-f]+:[0-9]+)"', page).group(1)
+    form = publish_form(client, doc_number="2号")
+    checksum = confirmation(text(client.post(PUBLISH, data=form)))
     change_lead(office, "清洁取暖与散煤治理", "省住房城乡建设厅")
-    again = client.post("/manage/970000/versions/publish", data={**form, "confirmed": checksum})
+    again = client.post(PUBLISH, data={**form, "confirmed": checksum})
     assert again.status_code == 200
     assert "又被修改" in text(again)
     assert version_by_label(office, "2026年版") is None
 
 
 def test_publish_errors_appear_next_to_the_fields(office, client):
-    form = {
-        "csrf_token": token_of(client, "/manage/970000/versions/publish"),
-        "label": "2025年版",
-        "doc_number": "",
-        "effective_date": "明天",
-        "publisher": "参考省政府",
-    }
-    page = text(client.post("/manage/970000/versions/publish", data=form))
+    form = publish_form(client, label="2025年版", doc_number="", effective_date="明天")
+    page = text(client.post(PUBLISH, data=form))
     assert "版本「2025年版」已存在，请换一个版本名称。" in page
     assert "请填写发布文号。" in page
     assert 'class="error"' in page

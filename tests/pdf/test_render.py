@@ -14,24 +14,11 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 from pypdf import PdfReader
-from sqlalchemy import select
 
-from registry.extensions import db
-from registry.jurisdictions.models import Jurisdiction
 from registry.pdf import FontMissing, StaticOnlyFetcher, check_cjk_font
-from registry.reports.models import AnnualReport, ReportingCycle
 from registry.reports.rendering import render_report, render_report_context, report_context
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def reports(demo):
-    province = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990000"))
-    cycle = db.session.scalar(select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id))
-    return {
-        r.department.name: r for r in db.session.scalars(select(AnnualReport).where(AnnualReport.cycle_id == cycle.id))
-    }
 
 
 @pytest.fixture

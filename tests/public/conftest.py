@@ -1,14 +1,9 @@
-from datetime import date
-
 import pytest
-from sqlalchemy import select
 
 from registry.extensions import db
 from registry.jurisdictions.queries import by_code
-from registry.lists import services
-from registry.lists.models import Matter
 from registry.public.cache import derived as cache
-from registry.versions import services as version_services
+from tests.factories import second_city_version
 
 
 @pytest.fixture(autouse=True)
@@ -29,34 +24,10 @@ def switch_language(client, code: str) -> None:
     refresh()
 
 
-def straw(city):
-    return db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
-
-
 @pytest.fixture
 def second_version(demo):
     """江川市 publishes 2026年版, in force, where the straw matter's lead moves to the ecology department."""
     city = by_code("990100")
-    matter = straw(city)
-    old_lead = matter.lead
-    ecology = services.resolve_department(city, "江川市生态环境局")
-    police = services.resolve_department(city, "江川市公安局")
-    services.update_matter(
-        matter,
-        title=matter.title,
-        category=matter.category,
-        description=matter.description,
-        lead=ecology,
-        cooperating=[old_lead, police],
-        actor="测试",
-    )
-    version = version_services.publish_version(
-        city,
-        label="2026年版",
-        doc_number="江政办发〔2026〕2号",
-        effective_date=date(2025, 6, 1),
-        publisher="江川市人民政府办公室",
-        actor="测试",
-    )
+    matter, old_lead, ecology, version = second_city_version(city, also_cooperating=["江川市公安局"])
     db.session.flush()
     return city, matter, old_lead, ecology, version

@@ -6,21 +6,11 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
 from registry.public.openapi import document
+from registry.public.queries import API_MATTER_KEYS
 from registry.versions import services as version_services
 from tests.public.conftest import switch_language
 
-MATTER_KEYS = {
-    "id",
-    "title",
-    "category",
-    "description",
-    "status",
-    "lead",
-    "cooperating",
-    "basis",
-    "jurisdiction",
-    "version",
-}
+MATTER_KEYS = set(API_MATTER_KEYS)
 
 
 def _schema_for(template: str, status: int) -> dict:

@@ -12,7 +12,8 @@ from registry.jurisdictions.queries import by_code
 from registry.lists import services
 from registry.lists.models import Matter
 from registry.versions import services as version_services
-from tests.public.conftest import straw, switch_language
+from tests.factories import straw
+from tests.public.conftest import switch_language
 
 
 def page(client, url: str, status: int = 200) -> str:

@@ -40,46 +40,61 @@ def _basis_args(form) -> dict[str, Any]:
     }
 
 
+def _decision_form(form_class, m):
+    return form_class(data={"lock_version": m.lock_version, "basis_date": date.today()})
+
+
+def _decision_page(template: str, form, action, done):
+    """A §5 decision on the matter `g.target`: on a valid submission run `action`, flash `done()` (what
+    was decided) and go back to the matter; else show the form."""
+    m = g.target
+    if form.validate_on_submit() and _attempt(form, action):
+        flash(done(), "success")
+        return redirect(url_for(".matter", matter_id=m.id))
+    return render_template(template, m=m, j=m.jurisdiction, form=form)
+
+
 @bp.route("/matters/<int:matter_id>/decide", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_decide(matter_id: int):
     m = g.target
-    j = m.jurisdiction
-    form = forms.DecideForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
-    choices = _department_choices(j)
+    form = _decision_form(forms.DecideForm, m)
+    choices = _department_choices(m.jurisdiction)
     form.lead.choices = forms.choices([(0, _("（请选择）"))] + choices)
     form.cooperating.choices = forms.choices(choices)
-    if form.validate_on_submit():
 
-        def action():
-            lead = _departments_from([form.lead.data], "lead")
-            services.decide_lead(
-                m,
-                lead=lead[0] if lead else None,
-                cooperating=_departments_from(form.cooperating.data or [], "cooperating"),
-                **_basis_args(form),
-            )
+    def action():
+        lead = _departments_from([form.lead.data], "lead")
+        services.decide_lead(
+            m,
+            lead=lead[0] if lead else None,
+            cooperating=_departments_from(form.cooperating.data or [], "cooperating"),
+            **_basis_args(form),
+        )
 
-        if _attempt(form, action):
-            flash(_("已明确「%(title)s」的牵头部门为%(lead)s。", title=m.title, lead=m.lead.name), "success")
-            return redirect(url_for(".matter", matter_id=m.id))
-    return render_template("lists/matter_decide.html", m=m, j=j, form=form)
+    return _decision_page(
+        "lists/matter_decide.html",
+        form,
+        action,
+        lambda: _("已明确「%(title)s」的牵头部门为%(lead)s。", title=m.title, lead=m.lead.name),
+    )
 
 
 @bp.route("/matters/<int:matter_id>/delegate", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _matter)
 def matter_delegate(matter_id: int):
     m = g.target
-    j = m.jurisdiction
-    form = forms.DelegateForm(data={"lock_version": m.lock_version, "basis_date": date.today()})
-    form.to_jurisdiction.choices = forms.choices([(0, _("（请选择）"))] + [(c.id, c.name) for c in j.children])
-    if form.validate_on_submit():
+    form = _decision_form(forms.DelegateForm, m)
+    children = [(c.id, c.name) for c in m.jurisdiction.children]
+    form.to_jurisdiction.choices = forms.choices([(0, _("（请选择）"))] + children)
 
-        def action():
-            to = db.session.get(Jurisdiction, form.to_jurisdiction.data) if form.to_jurisdiction.data else None
-            services.delegate_matter(m, to=to, **_basis_args(form))
+    def action():
+        to = db.session.get(Jurisdiction, form.to_jurisdiction.data) if form.to_jurisdiction.data else None
+        services.delegate_matter(m, to=to, **_basis_args(form))
 
-        if _attempt(form, action):
-            flash(_("已将「%(title)s」交由%(name)s研究明确。", title=m.title, name=m.delegated_to.name), "success")
-            return redirect(url_for(".matter", matter_id=m.id))
-    return render_template("lists/matter_delegate.html", m=m, j=j, form=form)
+    return _decision_page(
+        "lists/matter_delegate.html",
+        form,
+        action,
+        lambda: _("已将「%(title)s」交由%(name)s研究明确。", title=m.title, name=m.delegated_to.name),
+    )

@@ -118,17 +118,29 @@ def department_retire(department_id: int):
     )
 
 
+def _part_page(d, section: str, template: str, form, action, done, **context):
+    """A page about a part of department `d`, listed in `section` of its page (units, duties): on a
+    valid submission run `action`, flash `done()` and go back to that section; else show `template`."""
+    if form.validate_on_submit() and _attempt(form, action):
+        flash(done(), "success")
+        return redirect(url_for(".department", department_id=d.id) + "#" + section)
+    return render_template(template, d=d, j=d.jurisdiction, form=form, **context)
+
+
 @bp.route("/departments/<int:department_id>/units/new", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _department)
 def unit_new(department_id: int):
     d = g.target
     form = forms.UnitForm()
-    if form.validate_on_submit() and _attempt(
-        form, lambda: services.create_unit(d, name=form.name.data, kind=form.kind.data, actor=current_user)
-    ):
-        flash(_("已新增「%(name)s」。", name=form.name.data.strip()), "success")
-        return redirect(url_for(".department", department_id=d.id) + "#units")
-    return render_template("lists/unit_form.html", d=d, j=d.jurisdiction, form=form, unit=None)
+    return _part_page(
+        d,
+        "units",
+        "lists/unit_form.html",
+        form,
+        action=lambda: services.create_unit(d, name=form.name.data, kind=form.kind.data, actor=current_user),
+        done=lambda: _("已新增「%(name)s」。", name=form.name.data.strip()),
+        unit=None,
+    )
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -136,29 +148,29 @@ def unit_new(department_id: int):
 def unit_edit(unit_id: int):
     unit = g.target
     form = forms.UnitForm(obj=unit)
-    if form.validate_on_submit() and _attempt(
-        form, lambda: services.update_unit(unit, name=form.name.data, kind=form.kind.data, actor=current_user)
-    ):
-        flash(_("已保存「%(name)s」。", name=unit.name), "success")
-        return redirect(url_for(".department", department_id=unit.department_id) + "#units")
-    d = unit.department
-    return render_template("lists/unit_form.html", d=d, j=d.jurisdiction, form=form, unit=unit)
+    return _part_page(
+        unit.department,
+        "units",
+        "lists/unit_form.html",
+        form,
+        action=lambda: services.update_unit(unit, name=form.name.data, kind=form.kind.data, actor=current_user),
+        done=lambda: _("已保存「%(name)s」。", name=unit.name),
+        unit=unit,
+    )
 
 
 @bp.route("/units/<int:unit_id>/retire", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _unit)
 def unit_retire(unit_id: int):
     unit = g.target
-    form = forms.ConfirmForm()
-    if form.validate_on_submit() and _attempt(form, lambda: services.retire_unit(unit, actor=current_user)):
-        flash(_("已撤销「%(name)s」。", name=unit.name), "success")
-        return redirect(url_for(".department", department_id=unit.department_id) + "#units")
     d = unit.department
-    return render_template(
+    return _part_page(
+        d,
+        "units",
         "lists/confirm.html",
-        j=d.jurisdiction,
-        d=d,
-        form=form,
+        forms.ConfirmForm(),
+        action=lambda: services.retire_unit(unit, actor=current_user),
+        done=lambda: _("已撤销「%(name)s」。", name=unit.name),
         heading=_("撤销「%(name)s」", name=unit.name),
         message=_("撤销后，该机构不再出现在%(dept)s的内设机构和直属单位中。操作记入日志。", dept=d.name),
         button=_("确认撤销"),
@@ -172,13 +184,15 @@ def duty_new(department_id: int):
     d = g.target
     form = forms.DutyForm()
     _prepare_citations(form, d.jurisdiction)
-    if form.validate_on_submit() and _attempt(
+    return _part_page(
+        d,
+        "duties",
+        "lists/duty_form.html",
         form,
-        lambda: services.add_duty(d, form.text.data, citations=_citations_from(form), actor=current_user),
-    ):
-        flash(_("已新增职责。"), "success")
-        return redirect(url_for(".department", department_id=d.id) + "#duties")
-    return render_template("lists/duty_form.html", d=d, j=d.jurisdiction, form=form, duty=None)
+        action=lambda: services.add_duty(d, form.text.data, citations=_citations_from(form), actor=current_user),
+        done=lambda: _("已新增职责。"),
+        duty=None,
+    )
 
 
 @bp.route("/duties/<int:duty_id>/edit", methods=["GET", "POST"])
@@ -188,21 +202,19 @@ def duty_edit(duty_id: int):
     d = duty.department
     form = forms.DutyForm(data={"text": duty.text, "lock_version": duty.lock_version})
     _prepare_citations(form, d.jurisdiction, duty.citations)
-    if form.validate_on_submit():
 
-        def action():
-            services.update_duty(
-                duty,
-                text=form.text.data,
-                citations=_citations_from(form),
-                expected_version=form.lock_version.data,
-                actor=current_user,
-            )
+    def action():
+        services.update_duty(
+            duty,
+            text=form.text.data,
+            citations=_citations_from(form),
+            expected_version=form.lock_version.data,
+            actor=current_user,
+        )
 
-        if _attempt(form, action):
-            flash(_("已保存职责。"), "success")
-            return redirect(url_for(".department", department_id=d.id) + "#duties")
-    return render_template("lists/duty_form.html", d=d, j=d.jurisdiction, form=form, duty=duty)
+    return _part_page(
+        d, "duties", "lists/duty_form.html", form, action=action, done=lambda: _("已保存职责。"), duty=duty
+    )
 
 
 @bp.route("/duties/<int:duty_id>/delete", methods=["GET", "POST"])
@@ -211,16 +223,13 @@ def duty_delete(duty_id: int):
     duty = g.target
     d = duty.department
     form = forms.ConfirmForm(obj=duty)
-    if form.validate_on_submit() and _attempt(
-        form, lambda: services.delete_duty(duty, expected_version=form.lock_version.data, actor=current_user)
-    ):
-        flash(_("已删除职责。"), "success")
-        return redirect(url_for(".department", department_id=d.id) + "#duties")
-    return render_template(
+    return _part_page(
+        d,
+        "duties",
         "lists/confirm.html",
-        j=d.jurisdiction,
-        d=d,
-        form=form,
+        form,
+        action=lambda: services.delete_duty(duty, expected_version=form.lock_version.data, actor=current_user),
+        done=lambda: _("已删除职责。"),
         heading=_("删除职责"),
         message=_("将从%(dept)s的职责中删除：“%(text)s”。已发布的清单版本不受影响。", dept=d.name, text=duty.text),
         button=_("确认删除"),

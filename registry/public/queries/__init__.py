@@ -3,6 +3,7 @@ and the published state each page shows (states, for registry.public.cache.cache
 `queries.version_refs(...)`; how results are cached is registry.public.cache."""
 
 from registry.public.queries.departments import (
+    department_as_published,
     department_in_version,
     department_jurisdiction,
     published_report_parts,
@@ -57,6 +58,7 @@ __all__ = [
     "api_matter",
     "api_matters",
     "by_label",
+    "department_as_published",
     "department_in_version",
     "department_jurisdiction",
     "department_state",

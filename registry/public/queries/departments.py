@@ -53,6 +53,18 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
     }
 
 
+def department_as_published(
+    refs: list[VersionRef], current: VersionRef | None, department_id: int, jurisdiction: dict[str, str]
+) -> dict[str, Any] | None:
+    """A department as the version in force shows it, else as the newest version that has it (one
+    abolished since); None when no published version has it."""
+    for ref in ([current] if current else []) + [r for r in refs if r != current]:
+        info = department_in_version(ref, department_id, jurisdiction)
+        if info is not None:
+            return info
+    return None
+
+
 @remembered
 def department_jurisdiction(department_id: int) -> JurisdictionRef | None:
     """The jurisdiction of a department that appears in a published version."""

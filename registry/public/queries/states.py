@@ -6,29 +6,21 @@ from typing import Any
 
 from registry.core.http import whole_number
 from registry.public.cache import PageState
+from registry.public.queries import versions
 from registry.public.queries.departments import department_jurisdiction, published_report_parts
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref, jurisdiction_ref_by_id
 from registry.public.queries.matters import jurisdiction_of_matter
-from registry.public.queries.versions import (
-    VersionRef,
-    by_label,
-    global_fingerprint,
-    in_force,
-    latest_published_at,
-    superseded_in_index,
-    version_refs,
-)
 
 # -- the published state each page shows (registry.public.cache.cached) ---------------------------
 
 
-def _jurisdiction_parts(jref: JurisdictionRef, refs: list[VersionRef]) -> tuple:
+def _jurisdiction_parts(jref: JurisdictionRef, refs: list[versions.VersionRef]) -> tuple:
     # Which version is in force changes with the date too (a future-dated version taking effect).
-    current = in_force(refs)
+    current = versions.in_force(refs)
     return (jref.code, jref.name, current.id if current else None, *(r.fingerprint + (r.withdrawn,) for r in refs))
 
 
-def _last_published(refs: list[VersionRef]) -> datetime | None:
+def _last_published(refs: list[versions.VersionRef]) -> datetime | None:
     return max((r.published_at for r in refs), default=None)
 
 
@@ -37,7 +29,7 @@ def jurisdiction_state(code: str, **_: Any) -> PageState | None:
     jref = jurisdiction_ref(code)
     if jref is None:
         return None
-    refs = version_refs(jref.id)
+    refs = versions.version_refs(jref.id)
     return PageState(_jurisdiction_parts(jref, refs), _last_published(refs))
 
 
@@ -53,7 +45,7 @@ def department_state(department_id: Any, **_: Any) -> PageState | None:
     jref = department_jurisdiction(department_id)
     if jref is None:
         return None
-    refs = version_refs(jref.id)
+    refs = versions.version_refs(jref.id)
     return PageState((*_jurisdiction_parts(jref, refs), *published_report_parts(department_id)), _last_published(refs))
 
 
@@ -64,18 +56,20 @@ def matter_state(matter_id: Any, **_: Any) -> PageState | None:
     jurisdiction_id = jurisdiction_of_matter(matter_id)
     if jurisdiction_id is None:
         return None
-    refs = version_refs(jurisdiction_id)
+    refs = versions.version_refs(jurisdiction_id)
     return PageState(_jurisdiction_parts(jurisdiction_ref_by_id(jurisdiction_id), refs), _last_published(refs))
 
 
 def version_file_state(code: str, label: str, **_: Any) -> PageState | None:
     """A download of one published version: it never changes."""
     jref = jurisdiction_ref(code)
-    ref = by_label(version_refs(jref.id), label) if jref else None
+    ref = versions.by_label(versions.version_refs(jref.id), label) if jref else None
     return PageState((ref.fingerprint,), ref.published_at) if ref else None
 
 
 def everything_state(**_: Any) -> PageState:
     """A page about all published data (the API's lists and searches): it changes with any publication,
     and on the day a version published earlier takes effect."""
-    return PageState((*global_fingerprint(), tuple(superseded_in_index())), latest_published_at())
+    return PageState(
+        (*versions.global_fingerprint(), tuple(versions.superseded_in_index())), versions.latest_published_at()
+    )
