@@ -197,7 +197,8 @@ def matter(matter_id: int):
     j = queries.jurisdiction_plain(jurisdiction)
     history = queries.matter_history(refs, matter_id, j)
     in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
-    shown = in_force or next(h for h in reversed(history) if h["matter"] is not None)
+    # Dropped from the version in force: show it as it was last published (as the API does).
+    shown = in_force if in_force and in_force["matter"] else next(h for h in reversed(history) if h["matter"])
     return render_template(
         "public/matter.html",
         jurisdiction=jurisdiction,

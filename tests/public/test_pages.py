@@ -3,6 +3,7 @@
 import io
 import re
 from contextlib import contextmanager
+from datetime import date
 
 from openpyxl import load_workbook
 from sqlalchemy import event, select
@@ -264,3 +265,23 @@ def test_odd_queries_never_break_search(client, demo):
         assert client.get("/search", query_string={"q": q}).status_code == 200, q
         assert client.get("/api/v1/matters", query_string={"q": q}).status_code in (200, 400), q
     assert "秸秆禁烧网格化巡查" in page(client, "/search?q=" + '"秸秆"')
+
+
+def test_a_matter_dropped_from_the_version_in_force_shows_as_last_published(client, demo):
+    from sqlalchemy import select
+
+    from registry.extensions import db
+    from registry.jurisdictions.queries import by_code
+    from registry.lists import services
+    from registry.lists.models import Matter
+    from registry.versions import services as version_services
+
+    city = by_code("990200")
+    matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+    title, matter_id = matter.title, matter.id
+    services.delete_matter(matter, actor="测试")
+    version_services.publish_version(
+        city, label="删减版", doc_number="云〔2026〕9号", effective_date=date(2025, 3, 1), publisher="云", actor="测试"
+    )
+    page = client.get(f"/matters/{matter_id}").get_data(as_text=True)
+    assert f"<h1>{title}</h1>" in page or title in page.split("<h1", 1)[1].split("</h1>", 1)[0]
