@@ -1,38 +1,19 @@
-"""The publish / withdraw / compare / import / export pages, as an office uses them."""
+"""The publish / withdraw / compare / export pages, as an office uses them."""
 
 import io
 import re
 from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.imports.models import PendingImport
-from registry.lists.models import Matter
 from registry.versions.models import ListVersion
 from registry.versions.queries import version_by_label
-from tests.lists_versions.conftest import PASSWORD, token_of, upload
-from tests.lists_versions.test_versions import change_lead
+from tests.versions.conftest import PASSWORD, text, token_of, upload
+from tests.versions.test_versions import change_lead
 
 HEADER = "序号,事项类别,具体事项,牵头部门,配合部门,责任内容,依据\n"
-
-
-@pytest.fixture
-def office(ref, auth):
-    auth.login("ref_office", PASSWORD)
-    return ref
-
-
-def matter_count(j):
-    return db.session.scalar(select(func.count()).select_from(Matter).where(Matter.jurisdiction_id == j.id))
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
 PUBLISH = "/manage/970000/versions/publish"
 
 
@@ -135,70 +116,6 @@ def test_compare_refuses_versions_of_another_jurisdiction(office, client, demo):
     assert "所选版本不属于参考省" in page
 
 
-def test_import_preview_then_confirm(office, client):
-    csv = HEADER + "1,大气,新增的事项,省生态环境厅,省公安厅,内容,\n2,大气,燃煤锅炉综合整治,省发展改革委,,,\n"
-    response = upload(client, "970000", csv.encode())
-    assert response.status_code == 302
-    preview = text(client.get(response.headers["Location"]))
-    assert re.search(r"将新增</dt><dd><strong>1</strong>", preview)
-    assert re.search(r"将修改</dt><dd><strong>1</strong>", preview)
-    assert "63 项（保持不动，不会被删除）" in preview
-    assert re.search(r"省生态环境厅</del> → <ins class=\"diff-added\"><strong>省发展改革委", preview)
-    assert matter_count(office) == 64  # nothing yet
-    confirm = client.post(
-        response.headers["Location"], data={"csrf_token": token_of(client, response.headers["Location"])}
-    )
-    assert confirm.status_code == 302
-    result = text(client.get(confirm.headers["Location"]))
-    assert "导入完成" in result and "list.csv" in result
-    assert matter_count(office) == 65
-    assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 0
-
-
-def test_import_with_a_bad_row_shows_the_row_and_changes_nothing(office, client):
-    csv = HEADER + "1,大气,甲事项,省生态环境厅,,,\n2,大气,乙事项,不存在的厅,,,\n3,大气,丙事项,省公安厅,,,\n"
-    response = upload(client, "970000", csv.encode())
-    location = response.headers["Location"]
-    preview = text(client.get(location))
-    assert "文件有 1 处错误" in preview
-    assert "第 3 行" in preview and "找不到部门「不存在的厅」" in preview
-    assert "确认导入" not in preview
-    forced = client.post(location, data={"csrf_token": token_of(client, location)})
-    assert forced.status_code == 302
-    assert matter_count(office) == 64
-
-
-def test_unreadable_upload_is_refused_next_to_the_field(office, client):
-    response = upload(client, "970000", b"\x89PNG\r\n\x1a\n\0\0\0", "picture.png")
-    assert response.status_code == 200
-    assert "文件格式不明" in text(response)
-    assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 0
-
-
-def test_xlsx_and_gb18030_uploads(office, client):
-    csv = HEADER + "1,大气,国标编码事项,省生态环境厅,省公安厅,,\n"
-    response = upload(client, "970000", csv.encode("gb18030"), "gbk.csv")
-    assert "国标编码事项" in text(client.get(response.headers["Location"]))
-    content = client.get("/manage/970000/export.xlsx").data
-    response = upload(client, "970000", content, "list.xlsx")
-    assert "文件与工作清单一致" in text(client.get(response.headers["Location"]))
-
-
-def test_pending_upload_belongs_to_its_user_and_jurisdiction(ref, client, auth):
-    auth.login("ref_office", PASSWORD)
-    location = upload(client, "970000", (HEADER + "1,大气,某事项,省生态环境厅,,,\n").encode()).headers["Location"]
-    token = location.rsplit("/", 1)[-1]
-    auth.logout()
-    auth.login("ref_city_office", PASSWORD)
-    assert client.get(f"/manage/970100/import/{token}").status_code == 404
-    auth.logout()
-    from tests import factories
-
-    factories.user("ref_office2", "office_admin", ref)
-    auth.login("ref_office2", PASSWORD)
-    assert client.get(location).status_code == 404
-
-
 def test_exports_download_with_the_import_header(office, client):
     response = client.get("/manage/970000/export.csv")
     assert response.status_code == 200
@@ -210,9 +127,6 @@ def test_exports_download_with_the_import_header(office, client):
     assert next(sheet.iter_rows(values_only=True))[0] == "序号"
     assert client.get(f"/manage/versions/{version.id}/export.json").json["version"]["label"] == "2025年版"
     assert client.get("/manage/970000/export.pdf").status_code == 404
-
-
-# -- scope -----------------------------------------------------------------------------------------
 
 
 def test_an_office_cannot_publish_or_import_for_another_jurisdiction(ref, client, auth):
@@ -241,21 +155,6 @@ def test_department_users_cannot_reach_the_version_pages(demo, client, auth):
     auth.login("sthj_editor")
     assert client.get("/manage/990000/versions").status_code == 403
     assert client.get("/manage/990000/import").status_code == 403
-
-
-def test_uploads_expire_and_lose_their_folders(office, client):
-    from datetime import timedelta
-
-    from registry.imports.uploads import base_name
-
-    location = upload(client, "970000", (HEADER + "1,大气,某事项,省生态环境厅,,,\n").encode(), "清单/新.csv")
-    pending = db.session.scalar(select(PendingImport))
-    assert pending.filename == "新.csv"
-    pending.created_at -= timedelta(days=2)
-    db.session.flush()
-    assert client.get(location.headers["Location"]).status_code == 404
-    assert base_name("../../etc/passwd") == "passwd"
-    assert base_name("C:\\清单\\新.csv") == "新.csv"
 
 
 def test_long_comparisons_are_cut_with_a_note(office, client):

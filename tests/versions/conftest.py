@@ -49,6 +49,17 @@ def ref():
     return j
 
 
+@pytest.fixture
+def office(ref, auth):
+    """参考省 with its office signed in."""
+    auth.login("ref_office", PASSWORD)
+    return ref
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
 def token_of(client, path):
     page = client.get(path)
     assert page.status_code == 200, (path, page.status_code)

@@ -3,8 +3,8 @@
 import re
 
 from registry.versions.queries import version_by_label
-from tests.lists_versions.conftest import token_of
-from tests.lists_versions.test_versions import change_lead
+from tests.versions.conftest import token_of
+from tests.versions.test_versions import change_lead
 
 
 def publish_through_the_pages(client, label, doc_number):
