@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, jsonify, render_template, request,
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.core.db import is_write_conflict
@@ -152,6 +152,7 @@ def _register_error_handlers(app: Flask) -> None:
     # under them, not the rule.
     @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)
+    @app.errorhandler(ObjectDeletedError)  # deleted by the other request while this one waited
     def conflict(e):
         db.session.rollback()
         return render_error(409, _("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"))

@@ -166,6 +166,25 @@ def test_simultaneous_lead_changes_have_one_winner(live, title):
         assert len(leads) == 1 and leads[0] in candidates
 
 
+def test_deleting_a_matter_twice_at_once_deletes_it_once(live):
+    """A double click on 确认删除: the second request waits for the first, then finds nothing to delete."""
+    with live.app_context():
+        matter_id = _matter("交通运输噪声污染防治").id
+    url = f"/manage/matters/{matter_id}/delete"
+    clients = [_client(live, "province_office") for _ in range(3)]
+    forms = []
+    for client in clients:
+        page = client.get(url).get_data(as_text=True)
+        forms.append(dict(re.findall(r'<input[^>]*name="(csrf_token|lock_version)"[^>]*value="([^"]*)"', page)))
+    responses = _all_at_once([lambda c=c, f=f: c.post(url, data=f) for c, f in zip(clients, forms, strict=True)])
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses[302] == 1 and 500 not in statuses, statuses
+    with live.app_context():
+        from registry.lists.models import Matter
+
+        assert db.session.get(Matter, matter_id) is None
+
+
 def test_simultaneous_publishes_of_one_list_have_one_winner(live):
     from registry.versions.models import ListVersion
 

@@ -86,7 +86,13 @@ def lock_row(session, obj) -> None:
     the first committed (its version, its state) before deciding anything, instead of both passing
     their checks and colliding in a constraint. PostgreSQL: SELECT … FOR UPDATE; SQLite has one
     writer at a time and ignores it."""
-    session.refresh(obj, with_for_update=True)
+    from sqlalchemy.exc import InvalidRequestError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        session.refresh(obj, with_for_update=True)
+    except InvalidRequestError as e:  # deleted by the request that held the lock
+        raise StaleDataError(f"{type(obj).__name__} was deleted meanwhile") from e
 
 
 # PostgreSQL's serialization failure and deadlock; SQLite's "another writer holds the database".

@@ -188,13 +188,69 @@ def _check_unpacked_size(data: bytes) -> None:
             if len(members) > MAX_ZIP_ENTRIES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
                 raise too_big
             for member in members:
+                sheet = _SheetExtent() if member.filename.startswith("xl/worksheets/") else None
                 with archive.open(member) as stream:
-                    while stream.read(1024 * 1024):
-                        pass
+                    while chunk := stream.read(1024 * 1024):
+                        if sheet is not None:
+                            sheet.see(chunk)
+                if sheet is not None:
+                    _check_shape(sheet.rows, sheet.columns)
+                    # Columns up to Z are not looked at one by one: count them as 26.
+                    if sheet.cells > MAX_CELLS or sheet.rows * max(sheet.columns, 26) > MAX_AREA:
+                        raise FileProblem(
+                            _l(
+                                "工作表的范围过大（%(rows)s 行 × %(columns)s 列），无法导入。"
+                                "请删除远处的空白单元格，或把清单拆成几个文件。",
+                                rows=sheet.rows,
+                                columns=max(sheet.columns, 26),
+                            )
+                        )
     except FileProblem:
         raise  # a ValueError too, but already the reason to give
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, zlib.error) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        ValueError,
+        RuntimeError,  # an encrypted member
+        zlib.error,
+    ) as e:
         raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。")) from e
+
+
+# A sheet's cells name their place (r="CV200009"); a reader builds the whole rectangle up to the last
+# one, so two cells far apart in a file of a kilobyte cost gigabytes. The places are read from the XML
+# as it is inflated: rows of 6 digits or more, and columns of two letters or more, are rare enough in
+# a real list to be looked at one by one; everything else is within the limits anyway.
+_FAR_ROW = re.compile(rb'\sr="[A-Z]{0,3}([0-9]{6,})"')
+_WIDE_COLUMN = re.compile(rb'\sr="([A-Z]{2,})[0-9]*"')
+MAX_CELLS = 5_000_000
+# The rectangle a reader builds (≈ 50 bytes a cell): 200,000 rows of up to 50 columns.
+MAX_AREA = 10_000_000
+
+
+class _SheetExtent:
+    """The last row and column a worksheet's XML names, and how many rows and cells it holds."""
+
+    def __init__(self):
+        self.rows = self.columns = self.cells = self.row_tags = 0
+        self._tail = b""
+
+    def see(self, chunk: bytes) -> None:
+        text = self._tail + chunk
+        self._tail = chunk[-64:]  # a reference cut between two chunks is seen whole in the next
+        for match in _FAR_ROW.finditer(text):
+            self.rows = max(self.rows, int(match.group(1)))
+        for match in _WIDE_COLUMN.finditer(text):
+            index = 0
+            for letter in match.group(1):
+                index = index * 26 + letter - 64
+            self.columns = max(self.columns, index)
+        # Rows and cells without a reference take the next place: count them too.
+        self.row_tags += chunk.count(b"<row")
+        self.rows = max(self.rows, self.row_tags)
+        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/")
 
 
 def _check_shape(rows: int, columns: int) -> None:
@@ -215,6 +271,8 @@ def _check_cells(table: list[tuple[int, list[str]]]) -> None:
             raise FileProblem(
                 _l("第 %(row)s 行有单元格超过 %(max)s 个字，请检查该行。", row=number, max=MAX_CELL_CHARS), number
             )
+        if any("\x00" in cell for cell in cells):
+            raise FileProblem(_l("第 %(row)s 行含有不可见的空字符（NUL），请检查该行。", row=number), number)
 
 
 def _csv_table(text: str) -> list[tuple[int, list[str]]]:
@@ -323,6 +381,8 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
             raise FileProblem(_l("JSON 第 %(item)s 项不是对象。", item=number), number)
         cooperating = item.get("cooperating") or []
         basis = item.get("basis") or []
+        if not isinstance(cooperating, str | list) or not isinstance(basis, str | list):
+            raise FileProblem(_l("JSON 第 %(item)s 项的配合部门或依据应为文字或列表。", item=number), number)
         result.rows.append(
             RawRow(
                 row=number,
@@ -358,4 +418,6 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
             raise FileProblem(
                 _l("JSON 第 %(item)s 项有内容超过 %(max)s 个字，请检查该项。", item=number, max=MAX_CELL_CHARS), number
             )
+        if any("\x00" in t for t in texts):
+            raise FileProblem(_l("JSON 第 %(item)s 项含有不可见的空字符（NUL），请检查该项。", item=number), number)
     return result

@@ -254,5 +254,7 @@ def matter(matter_id: str):
     current = queries.in_force(refs)
     history = queries.matter_history(refs, mid, queries.jurisdiction_plain(j))
     in_force = next((h["matter"] for h in history if current and h["version"]["label"] == current.label), None)
-    shown = in_force or next(h["matter"] for h in reversed(history) if h["matter"] is not None)
+    shown = in_force or next((h["matter"] for h in reversed(history) if h["matter"] is not None), None)
+    if shown is None:  # published this instant, not yet among this worker's versions
+        raise _not_found(_("没有编号为 %(id)s 的已发布事项。", id=mid))
     return json_response(queries.api_matter(shown))

@@ -87,7 +87,7 @@ def tsvector_literal(parts: list[str], scopes: list[str]) -> str:
             break
         if token is not None:
             positions.setdefault(token, []).append(position)
-    lexemes = [f"'{scope}'" for scope in scopes]
+    lexemes = [f"'{pg_term(scope)}'" for scope in scopes]
     lexemes += [f"'{_quote(t)}':{','.join(map(str, p))}" for t, p in positions.items()]
     return " ".join(lexemes)
 
@@ -98,6 +98,12 @@ def _quote(token: str) -> str:
 
 def scope_term(jurisdiction_id: int) -> str:
     return f"j{jurisdiction_id}"
+
+
+def pg_term(term: str) -> str:
+    """A scope or version term as PostgreSQL's index holds it: with a `#`, so that it is never two
+    characters long and never equal to a bigram of the text ('j5' is also what "J5" indexes as)."""
+    return f"#{term}"
 
 
 def version_term(version_id: int) -> str:
@@ -296,7 +302,7 @@ def _fts_current(match: str) -> str:
 
 def _ts_current(query: str) -> str:
     """A tsquery less the entries of versions not in force today."""
-    return "".join([query, *(f" & !'{version_term(v)}'" for v in superseded_in_index())])
+    return "".join([query, *(f" & !'{pg_term(version_term(v))}'" for v in superseded_in_index())])
 
 
 def _fts_phrase(bigrams: list[str]) -> str:
@@ -379,7 +385,7 @@ def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
     come back to Python, which sorts and slices them; past the cap, the hits served are the first
     `cap` the index yields, in list order, and they stay the same from page to page until the next
     publication rewrites the index (or new statistics change the plan)."""
-    scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
+    scope = f"'{pg_term(scope_term(jurisdiction_id))}' & " if jurisdiction_id is not None else ""
     params = {"q": _ts_current(scope + " & ".join(_ts_phrase(t) for t in terms))}
 
     def ids(column: str, at_most: int | None) -> list[int]:
@@ -417,7 +423,7 @@ def matching_ids(q: str, jurisdiction_id: int | None = None):
             match_q=_fts_current(f"{scope}body : ({phrases})")
         )
     else:
-        scope = f"'{scope_term(jurisdiction_id)}' & " if jurisdiction_id is not None else ""
+        scope = f"'{pg_term(scope_term(jurisdiction_id))}' & " if jurisdiction_id is not None else ""
         clause = text(
             "SELECT version_matter_id AS id FROM search_entries WHERE body_terms @@ CAST(:match_q AS tsquery)"
         ).bindparams(match_q=_ts_current(scope + " & ".join(_ts_phrase(t) for t in terms)))

@@ -198,7 +198,9 @@ def matter(matter_id: int):
     history = queries.matter_history(refs, matter_id, j)
     in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
     # Dropped from the version in force: show it as it was last published (as the API does).
-    shown = in_force if in_force and in_force["matter"] else next(h for h in reversed(history) if h["matter"])
+    shown = in_force if in_force and in_force["matter"] else next((h for h in reversed(history) if h["matter"]), None)
+    if shown is None:  # published this instant, not yet among this worker's versions
+        abort(404)
     return render_template(
         "public/matter.html",
         jurisdiction=jurisdiction,

@@ -204,7 +204,7 @@ class IndicatorRow:
 def _require_editable(report: AnnualReport, actor: Actor) -> None:
     if not can(actor, Permission.REPORT_EDIT, report):
         raise NotAllowed(_l("只有本部门的填报人和负责人可以修改本部门的报告。"))
-    if report.state not in EDITABLE_STATES:
+    if _locked_state(report) not in EDITABLE_STATES:  # waits for a submission under way, then sees it
         raise DomainError(_l("报告当前状态为「%(state)s」，不能修改。", state=_state_label(report)))
 
 

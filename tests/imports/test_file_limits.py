@@ -160,3 +160,49 @@ def test_the_cli_import_refuses_it_too(runner, demo, tmp_path):
     path.write_bytes(_xlsx_with_sheet(HEADER_ROW, padding=listfile.MAX_UNPACKED_BYTES + 8 * 1024 * 1024))
     result = runner.invoke(args=["registry", "import-list", "--jurisdiction", "990000", str(path)])
     assert result.exit_code != 0 and "解压后超过 200 MB" in result.output
+
+
+def _far_cells(last: str) -> bytes:
+    """A sheet with its header and one cell far away: a reader would build the rectangle between."""
+    return HEADER_ROW + f'<row r="{last[2:]}"><c r="{last}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("last", "message"),
+    [
+        ("XFD1048576", "超过每次导入的上限"),
+        ("CV200009", "工作表的范围过大"),
+        ("CW10", "超过上限 100 列"),
+        ("A900000", "超过每次导入的上限"),
+    ],
+)
+def test_two_cells_far_apart_are_refused_before_the_sheet_is_built(last, message):
+    data = _xlsx_with_sheet(_far_cells(last))
+    assert len(data) < 4096
+    assert message in _refused_within_memory(data)
+
+
+def test_nul_in_a_cell_and_malformed_json_are_refused_with_the_row():
+    rows = "".join(f"{n},大气,事项{n},省生态环境厅\n" for n in range(1, 300))  # past the 4 kB the decoder sniffs
+    csv = f"序号,事项类别,具体事项,牵头部门\n{rows}300,大气,扬尘\x00治理,省生态环境厅\n".encode()
+    with pytest.raises(FileProblem, match="第 301 行含有不可见的空字符"):
+        read_list_file(csv, "清单.csv")
+    nul_json = '{"matters": [{"category": "水", "title": "a\\u0000b", "lead": "水利厅"}]}'.encode()
+    with pytest.raises(FileProblem, match="JSON 第 1 项含有不可见的空字符"):
+        read_list_file(nul_json, "清单.json")
+    numbers = b'{"matters": [{"category": "1", "title": "t", "lead": "x", "cooperating": 5}]}'
+    with pytest.raises(FileProblem, match="应为文字或列表"):
+        read_list_file(numbers, "清单.json")
+
+
+def test_an_encrypted_archive_is_not_a_workbook():
+    data = bytearray(_xlsx_with_sheet(HEADER_ROW))
+    at = data.find(b"PK\x03\x04")
+    while at != -1:  # set the "encrypted" flag of every member, as an encrypting zip tool does
+        data[at + 6] |= 1
+        at = data.find(b"PK\x03\x04", at + 4)
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        data[at + 8] |= 1
+        at = data.find(b"PK\x01\x02", at + 4)
+    assert "不是有效的 XLSX 文件" in _refused_within_memory(bytes(data))

@@ -340,3 +340,11 @@ def test_pages_api_and_search_switch_together_when_a_version_takes_effect(client
     assert surfaces() == {"page": False, "api": False, "search": False, "api_search": False}
     with time_machine.travel(datetime.combine(effective, datetime.min.time()).replace(hour=9), tick=False):
         assert surfaces() == {"page": True, "api": True, "search": True, "api_search": True}
+
+
+def test_postgresql_scope_terms_can_never_equal_a_bigram_of_the_text():
+    # "J5" and "V3" in a title index as the bigrams 'j5' and 'v3': the jurisdiction and version terms
+    # must differ from them, or filtering by jurisdiction 5 or leaving out version 3 would hit this title.
+    literal = search.tsvector_literal(["执行J5和V3标准"], [search.scope_term(5), search.version_term(3)])
+    lexemes = {part.split(":")[0] for part in literal.split()}
+    assert {"'j5'", "'v3'"} <= lexemes and {"'#j5'", "'#v3'"} <= lexemes

@@ -25,6 +25,9 @@ def validate_assignments(
     jurisdiction: Jurisdiction, lead: Department | None, cooperating: Sequence[Department]
 ) -> None:
     """Refuse assignments that break lists.rules.assignment_problems (the first problem, by its field)."""
+    for department in {d.id: d for d in (lead, *cooperating) if d is not None}.values():
+        # Held (FOR SHARE) until the commit: a retirement under way finishes first and is seen here.
+        db.session.refresh(department, with_for_update={"read": True})
     problems = rules.assignment_problems(
         jurisdiction.id, jurisdiction.name, _party(lead) if lead else None, [_party(d) for d in cooperating]
     )

@@ -25,6 +25,9 @@ from registry.versions.queries import in_force_ids, pick_in_force
 # these aggregates, read at most once a second per process.
 watch(ListVersion, func.count(ListVersion.id), func.max(ListVersion.id), func.max(ListVersion.published_at))
 watch(VersionWithdrawal, func.count(VersionWithdrawal.id))
+# The index gains a version's entries when it is published, or when `reindex-search` adds the
+# versions still to take effect (a later one has higher entry ids); the primary key makes it cheap.
+watch(SearchEntry, func.max(SearchEntry.version_matter_id))
 watch(Jurisdiction, func.count(Jurisdiction.id), func.max(Jurisdiction.id))
 watch(
     AnnualReport,
