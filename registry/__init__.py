@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.core.db import is_write_conflict
+from registry.core.errors import CONFLICT_MESSAGE
 from registry.core.http import (
     CONTENT_SECURITY_POLICY,
     HttpsAwareSessionInterface,
@@ -129,7 +130,6 @@ def _register_error_handlers(app: Flask) -> None:
         404: "页面不存在。",
         405: "不支持该请求方式。",
         413: "上传的文件过大。",
-        409: "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。",
         429: "尝试次数过多，请稍后再试。",
         500: "服务器内部错误，请稍后再试。",
     }
@@ -155,7 +155,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ObjectDeletedError)  # deleted by the other request while this one waited
     def conflict(e):
         db.session.rollback()
-        return render_error(409, _("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"))
+        return render_error(409, str(CONFLICT_MESSAGE))
 
     @app.errorhandler(OperationalError)
     def busy(e):

@@ -1,6 +1,11 @@
 """The one error type of the services: a change the rules refuse, said to the user."""
 
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+# What the second of two people changing one record at once is told (a stale form, a lock it waited
+# for, a constraint the first change now holds): one sentence wherever it happens.
+CONFLICT_MESSAGE = _l("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。")
 
 
 class DomainError(ValueError):

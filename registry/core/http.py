@@ -6,7 +6,8 @@ anybody can type is a 404 or a 400, never a database error; NUL, which neither d
 text, is refused before any view or query sees it.
 """
 
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import quote, urlsplit
 
 from flask import abort, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -104,3 +105,12 @@ def no_store_when_signed_in(response):
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header for any file name (RFC 6266/5987): an ASCII `filename` for old
+    clients and `filename*` in UTF-8. Header values travel as Latin-1, so a Chinese name written
+    raw makes the server fail the response."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\') or "download"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

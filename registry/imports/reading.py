@@ -210,7 +210,7 @@ def _check_unpacked_size(data: bytes) -> None:
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
-        NotImplementedError,
+        NotImplementedError,  # a compression method zipfile does not know
         EOFError,
         ValueError,
         RuntimeError,  # an encrypted member

@@ -5,7 +5,7 @@ No login; only published versions are read (registry.public.queries)."""
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from registry.core.http import page_arg, whole_number
+from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.permissions import public
 from registry.public import queries, search
 from registry.public.cache import cached
@@ -154,7 +154,7 @@ def download(code: str, label: str, fmt: str):
         abort(404)
     content, filename, mimetype = queries.version_file(ref, fmt)
     response = current_app.response_class(content, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Content-Disposition"] = content_disposition("attachment", filename)
     return response
 
 

@@ -2,7 +2,6 @@
 
 import io
 from datetime import date
-from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core.errors import DomainError
 from registry.core.forms import show_error
-from registry.core.http import page_arg, whole_number
+from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.permissions import Permission, can, public, requires
 from registry.extensions import db
 from registry.pdf import PdfError
@@ -405,7 +404,7 @@ def publish(report_id: int):
 def _pdf_response(data: bytes, filename: str, *, etag: str | None = None):
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = content_disposition("inline", filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if etag:
         response.set_etag(etag)

@@ -25,7 +25,6 @@ from registry.versions.models import ListVersion, VersionMatter
 bp = Blueprint("versions", __name__, url_prefix="/manage")
 
 WORKING = "working"
-PREVIEW_LIMIT = 200  # rows of each kind a preview lists; the counts are always complete
 
 
 def _jurisdiction(code: str, **_: Any) -> Jurisdiction | None:

@@ -4,6 +4,7 @@ import io
 import re
 from contextlib import contextmanager
 from datetime import date
+from urllib.parse import quote
 
 from openpyxl import load_workbook
 from sqlalchemy import event, select
@@ -125,7 +126,12 @@ def test_downloads_of_any_published_version(client, second_version):
     city, matter, old_lead, ecology, _ = second_version
     response = client.get("/jurisdictions/990100/versions/2025年版/download.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    # Header values travel as Latin-1 (a raw Chinese name fails the response on a real server): the
+    # name goes as RFC 5987 filename* with an ASCII fallback.
+    disposition.encode("latin-1")
+    assert disposition.startswith("attachment; filename=")
+    assert "filename*=UTF-8''990100-" in disposition and quote("2025年版") in disposition
     text = response.data.decode("utf-8-sig")
     assert text.startswith("序号,事项类别,具体事项,牵头部门,配合部门,责任内容,依据")
     straw_row = next(line for line in text.splitlines() if matter.title in line)

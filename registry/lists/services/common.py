@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
 from registry.core.db import lock_row
-from registry.core.errors import DomainError
+from registry.core.errors import CONFLICT_MESSAGE, DomainError
 from registry.extensions import db
 from registry.lists.models import Department, Duty, Matter, PolicyDocument
 
@@ -20,7 +19,7 @@ def check_lock(obj: Any, expected_version: int | None) -> None:
     the row is locked first, so that of two simultaneous saves of one version only the first passes."""
     lock_row(db.session, obj)
     if expected_version is not None and obj.lock_version != expected_version:
-        raise StaleEdit(_l("该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"))
+        raise StaleEdit(CONFLICT_MESSAGE)
 
 
 def _touch(obj: Any) -> None:

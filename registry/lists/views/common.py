@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core.audit import ACTION_LABELS
-from registry.core.errors import DomainError
+from registry.core.errors import CONFLICT_MESSAGE, DomainError
 from registry.core.forms import show_error
 from registry.core.http import paginate
 from registry.core.permissions import Permission
@@ -19,8 +19,6 @@ from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
 from registry.lists.models import STATUS_LABELS, Department, Duty, Matter, PolicyDocument, Unit
 from registry.lists.views.blueprint import bp
-
-STALE_MESSAGE = "该记录已被他人修改并保存，您的修改未保存。请重新打开页面，在最新内容上修改。"
 
 
 def _jurisdiction(code: str) -> Jurisdiction | None:
@@ -89,7 +87,7 @@ def _attempt(form, action) -> bool:
         # Another save got between our check and our write (a version check, or a unique index that
         # the other save's rows now hold): same outcome as a refused stale edit, the input kept.
         db.session.rollback()
-        form.form_errors.append(_(STALE_MESSAGE))
+        form.form_errors.append(str(CONFLICT_MESSAGE))
     return False
 
 
