@@ -45,7 +45,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # Times are stored in UTC and shown in this zone everywhere (pages, PDFs, default dates).
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh", "en")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     PASSWORD_HASH_METHOD = "scrypt"
@@ -63,6 +64,10 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     # Rows per page of the public list pages (the benchmark measures pages of 200).
     PER_PAGE = int(os.environ.get("PER_PAGE", 50))
+    # The public site's footer (README, "配置"): who runs the site, how to reach them, the 备案 line.
+    SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "示例省生态环境保护督察工作领导小组办公室（演示）")
+    SITE_CONTACT = os.environ.get("SITE_CONTACT", "电话 0000-00000000 · 邮箱 registry@example.org（演示）")
+    SITE_ICP = os.environ.get("SITE_ICP", "示ICP备00000000号（演示）")
 
 
 class TestConfig(Config):

@@ -1,7 +1,11 @@
-"""Search latency through the project's search function (`registry.public.search.search_ids`), not HTTP.
+"""Search latency through the project's search function (`registry.public.search.search_ids`) and
+through the search page (GET /search?q=… through the application, with the Flask test client: the
+view, the result rows and the template, everything but the network).
 
 Queries of four shapes — two, three and four characters, and two words — drawn from the same
-vocabulary the titles are made of, so most find something (some find thousands), a few find nothing.
+vocabulary the titles are made of, so most find something (some find thousands), a few find nothing;
+and a fifth, 日常: the everyday words people type (秸秆焚烧, 工地扬尘, 噪音, 臭水沟 …), which go
+through the synonym table and rank by tiers.
 """
 
 import random
@@ -48,7 +52,33 @@ def queries(seed: int = 7) -> dict[str, list[str]]:
         # Half pair two words from one title's vocabulary (they co-occur), half are random pairs.
         two_words.add(f"{obj[:2]} {rng.choice(vocab.ACTIONS)[:2]}" if rng.random() < 0.5 else f"{a} {b}")
     shapes["两词"] = sorted(two_words)
+    shapes["日常"] = NATURAL
     return shapes
+
+
+# What people type: words out of order, with gaps, and everyday words of the synonym table.
+NATURAL = [
+    "秸秆焚烧",
+    "工地扬尘",
+    "烧秸秆",
+    "噪音",
+    "臭水沟",
+    "烧垃圾",
+    "冒黑烟",
+    "饭店油烟",
+    "偷排污水",
+    "臭味",
+    "黑烟囱",
+    "垃圾",
+    "工地噪音",
+    "养猪场臭味",
+    "河里有垃圾",
+    "污水 偷排",
+    "危废 转移",
+    "渣土车 扬尘",
+    "烧",
+    "火星基地",
+]
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -95,5 +125,74 @@ def run(jurisdiction_ids: list[int], *, log=print) -> dict:
             log(
                 f"  {shape}/{scope:<12} p50 {stats['p50_ms']:>7.2f} ms  p95 {stats['p95_ms']:>7.2f} ms"
                 f"  (median {stats['median_hits']} hits, max {stats['max_hits']})"
+            )
+    results["page"] = run_page(jurisdiction_ids, log=log)
+    return results
+
+
+PAGE_SHAPES = ("2字", "两词", "日常")
+
+
+def run_page(jurisdiction_ids: list[int], *, log=print) -> dict:
+    """p50/p95 of GET /search?q=… through the application (test client), per shape and scope."""
+    from flask import current_app
+
+    from registry.jurisdictions.models import Jurisdiction
+
+    codes = dict(db.session.execute(db.select(Jurisdiction.id, Jurisdiction.code)).all())
+    client = current_app.test_client()
+    rng = random.Random(13)
+    results: dict = {}
+    # The machine's speed drifts (and other work may run): the same client's /healthz, measured
+    # the same way before the pages, tells what the request machinery alone costs right now.
+    for _ in range(50):
+        client.get("/healthz")
+    baseline = []
+    for _ in range(300):
+        start = time.perf_counter()
+        client.get("/healthz")
+        baseline.append((time.perf_counter() - start) * 1000)
+    results["/healthz (baseline)"] = {
+        "requests": len(baseline),
+        "p50_ms": round(_pct(baseline, 50), 3),
+        "p95_ms": round(_pct(baseline, 95), 3),
+        "max_ms": round(max(baseline), 3),
+        "median_bytes": 2,
+        "not_200": 0,
+        "examples": [],
+    }
+    shapes = queries()
+    for shape in PAGE_SHAPES:
+        qs = shapes[shape]
+        for scope in ("all", "jurisdiction"):
+            urls = []
+            for _ in range(REPEATS):
+                for q in qs:
+                    args = {"q": q}
+                    if scope == "jurisdiction":
+                        args["jurisdiction"] = codes[rng.choice(jurisdiction_ids)]
+                    urls.append(args)
+            for args in urls[: len(qs)]:  # warm-up: templates compiled, caches filled
+                client.get("/search", query_string=args)
+            timings, statuses, sizes = [], [], []
+            for args in urls:
+                start = time.perf_counter()
+                response = client.get("/search", query_string=args)
+                timings.append((time.perf_counter() - start) * 1000)
+                statuses.append(response.status_code)
+                sizes.append(len(response.data))
+            stats = {
+                "requests": len(urls),
+                "p50_ms": round(_pct(timings, 50), 3),
+                "p95_ms": round(_pct(timings, 95), 3),
+                "max_ms": round(max(timings), 3),
+                "median_bytes": statistics.median(sizes),
+                "not_200": sum(1 for s in statuses if s != 200),
+                "examples": qs[:5],
+            }
+            results[f"{shape}/{scope}"] = stats
+            log(
+                f"  page {shape}/{scope:<12} p50 {stats['p50_ms']:>7.2f} ms  p95 {stats['p95_ms']:>7.2f} ms"
+                f"  ({stats['not_200']} not 200)"
             )
     return results

@@ -4,11 +4,14 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from registry.core import timezone
 from registry.core.db import is_write_conflict
 from registry.core.errors import CONFLICT_MESSAGE
 from registry.core.http import (
@@ -27,11 +30,21 @@ ROOT = Path(__file__).resolve().parent.parent
 NAV_ENTRIES = [
     ("public.jurisdictions", "责任清单", ()),
     ("public.search", "谁负责？", ()),
-    ("lists.workbench", "清单工作台", ("list:read", "department:read")),
+    ("lists.workbench", "工作台", ("list:read", "department:read")),
     ("reports.home", "年度报告", ("report:read",)),
     ("reports.inbox", "收件箱", ("report:read",)),
     ("admin.users", "用户管理", ("admin:users",)),
 ]
+
+
+def remember_language() -> None:
+    """`?lang=en` on a page switches the session's language as the header's link does, so that the
+    links of that page stay in English. The API answers each request in its language, with no session."""
+    from flask import current_app
+
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"] and session.get("lang") != lang and not request.path.startswith("/api/"):
+        session["lang"] = lang
 
 
 def select_locale() -> str:
@@ -53,6 +66,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
     app.config.from_object(config_class)
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)
+    app.before_request(remember_language)
     app.after_request(no_store_when_signed_in)
     app.session_interface = HttpsAwareSessionInterface()
     if proxies := app.config["PROXY_FIX_X_FOR"]:
@@ -64,6 +78,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "registry" / "translations")
     )
+    timezone.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
@@ -75,7 +90,8 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
         referrer_policy="strict-origin-when-cross-origin",
     )
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.localize_callback = str  # the lazy message in the request's language, flashed as text
     login_manager.login_message_category = "info"
 
     _import_models()
@@ -168,9 +184,13 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
+    from registry.core.names import department_name
     from registry.core.permissions import ROLE_LABELS, Permission, can
 
     app.jinja_env.tests["user_can"] = lambda permission: can(current_user, Permission(permission))
+    # Flask-Babel's lazy strings claim to be markup (`__html__`), so `{{ message }}` would print a
+    # message's tags, and the names interpolated into it, unescaped. Printed values are text.
+    app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
 
     @app.context_processor
     def helpers():
@@ -183,6 +203,7 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "nav_entries": NAV_ENTRIES,
             "has_endpoint": lambda name: name in app.view_functions,
+            "department_name": department_name,
         }
 
     @login_manager.user_loader

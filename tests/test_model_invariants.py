@@ -34,9 +34,14 @@ def test_database_refuses_one_department_in_two_roles(province):
         db.session.flush()
 
 
-def test_database_refuses_delegated_matter_without_target(province):
+def test_database_refuses_a_delegation_target_on_a_matter_not_delegated(province):
+    # A matter delegated to several lower jurisdictions names none (its copies do); one that is not
+    # delegated names none either.
+    city = factories.jurisdiction("910100", "city", name="甲市", parent=province)
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        db.session.add(Matter(jurisdiction_id=province.id, title="x", category="水", status="delegated"))
+        db.session.add(
+            Matter(jurisdiction_id=province.id, title="x", category="水", status="pending", delegated_to_id=city.id)
+        )
         db.session.flush()
 
 

@@ -93,6 +93,7 @@ TABLE: dict[str, str | dict[str, str]] = {
     "public.matter": "A A A A A A A A A A",
     "public.search": "A A A A A A A A A A",
     "public.version": "A A A A A A A A A A",
+    "public.version_table": "A A A A A A A A A A",
     "public.versions": "A A A A A A A A A A",
     "reports.published_pdf": "A A A A A A A A A A",
     # list:read / audit:read: the office and the offices above it, and the sysadmin

@@ -10,7 +10,7 @@ from registry.core.permissions import ROLE_LABELS
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=64)])
     display_name = StringField(_l("姓名或单位"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("角色"), choices=choices(ROLE_LABELS.items()))
+    role = SelectField(_l("角色"), choices=choices((role, _l(label)) for role, label in ROLE_LABELS.items()))
     jurisdiction_code = SelectField(_l("所属行政区划"), validators=[DataRequired(_l("请选择行政区划。"))])
     department_name = StringField(
         _l("所属部门"), validators=[Optional(), Length(max=200)], description=_l("部门角色必填：部门全称或简称")

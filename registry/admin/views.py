@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from registry.admin import services
 from registry.admin.forms import ConfirmForm, JurisdictionForm, UserForm
 from registry.auth.models import User
-from registry.auth.services import create_user, locked_usernames
+from registry.auth.services import create_user, locked_usernames, new_user_problems
 from registry.core.db import utcnow
 from registry.core.errors import DomainError
-from registry.core.forms import choices, show_error
+from registry.core.forms import choices, show_error, show_problems
 from registry.core.http import page_arg
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
@@ -71,7 +71,19 @@ def users():
 def new_user():
     form = UserForm()
     form.jurisdiction_code.choices = choices(_jurisdiction_choices())
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not valid:
+        # The service's rules too (a taken name, a department role without its department), so that one
+        # submit shows every problem; a field WTForms already flagged keeps its own message.
+        problems, _j, _d = new_user_problems(
+            username=form.username.data or "",
+            password=form.password.data or "",
+            role=form.role.data or "",
+            jurisdiction_code=form.jurisdiction_code.data or "",
+            department_name=form.department_name.data or None,
+        )
+        show_problems(form, problems)
+    if valid:
         user = _create(
             form,
             lambda: create_user(

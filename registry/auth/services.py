@@ -16,7 +16,7 @@ from registry.auth.models import LoginAttempt, User
 from registry.core import audit
 from registry.core.audit import Actor
 from registry.core.db import utcnow
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.core.permissions import DEPARTMENT_ROLES, Role
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -134,6 +134,54 @@ def locked_usernames(usernames: list[str], now: datetime) -> set[str]:
     )
 
 
+def new_user_problems(
+    *, username: str, password: str, role: str, jurisdiction_code: str, department_name: str | None
+) -> tuple[list[tuple[str, object]], Jurisdiction | None, Department | None]:
+    """Every problem of a new user's details at once, each by its field; with the jurisdiction and
+    department they name (None when not found)."""
+    username = username.strip()
+    # Every problem of the submit at once, each by its field.
+    problems: list[tuple[str, object]] = []
+    if not username:
+        problems.append(("username", _l("用户名不能为空。")))
+    elif db.session.scalar(select(User).where(User.username == username)):
+        problems.append(("username", _l("用户名「%(username)s」已存在。", username=username)))
+    if role not in set(Role):
+        problems.append(
+            ("role", _l("未知角色「%(role)s」，可选：%(roles)s。", role=role, roles="、".join(r.value for r in Role)))
+        )
+    if len(password) < 8:
+        problems.append(("password", _l("密码至少 8 位。")))
+    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
+    if jurisdiction is None:
+        problems.append(("jurisdiction_code", _l("行政区划代码「%(code)s」不存在。", code=jurisdiction_code)))
+    department = None
+    if role in DEPARTMENT_ROLES:
+        if not department_name:
+            problems.append(("department_name", _l("部门角色必须指定所属部门。")))
+        elif jurisdiction is not None:
+            department = db.session.scalar(
+                select(Department).where(
+                    Department.jurisdiction_id == jurisdiction.id,
+                    (Department.name == department_name) | (Department.short_name == department_name),
+                )
+            )
+            if department is None:
+                problems.append(
+                    (
+                        "department_name",
+                        _l(
+                            "%(jurisdiction)s没有名为「%(department)s」的部门。",
+                            jurisdiction=jurisdiction.name,
+                            department=department_name,
+                        ),
+                    )
+                )
+    elif department_name:
+        problems.append(("department_name", _l("只有部门角色（dept_head、dept_editor）可以指定部门。")))
+    return problems, jurisdiction, department
+
+
 def create_user(
     *,
     username: str,
@@ -146,40 +194,14 @@ def create_user(
 ) -> User:
     """Create a user scoped to a jurisdiction (and, for department roles, a department of it)."""
     username = username.strip()
-    if not username:
-        raise DomainError(_l("用户名不能为空。"), "username")
-    if role not in set(Role):
-        raise DomainError(
-            _l("未知角色「%(role)s」，可选：%(roles)s。", role=role, roles="、".join(r.value for r in Role)), "role"
-        )
-    if len(password) < 8:
-        raise DomainError(_l("密码至少 8 位。"), "password")
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise DomainError(_l("用户名「%(username)s」已存在。", username=username), "username")
-    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
-    if jurisdiction is None:
-        raise DomainError(_l("行政区划代码「%(code)s」不存在。", code=jurisdiction_code), "jurisdiction_code")
-    department = None
-    if role in DEPARTMENT_ROLES:
-        if not department_name:
-            raise DomainError(_l("部门角色必须指定所属部门。"), "department_name")
-        department = db.session.scalar(
-            select(Department).where(
-                Department.jurisdiction_id == jurisdiction.id,
-                (Department.name == department_name) | (Department.short_name == department_name),
-            )
-        )
-        if department is None:
-            raise DomainError(
-                _l(
-                    "%(jurisdiction)s没有名为「%(department)s」的部门。",
-                    jurisdiction=jurisdiction.name,
-                    department=department_name,
-                ),
-                "department_name",
-            )
-    elif department_name:
-        raise DomainError(_l("只有部门角色（dept_head、dept_editor）可以指定部门。"), "department_name")
+    problems, jurisdiction, department = new_user_problems(
+        username=username,
+        password=password,
+        role=role,
+        jurisdiction_code=jurisdiction_code,
+        department_name=department_name,
+    )
+    refuse(problems)
     user = User(
         username=username,
         display_name=display_name or username,

@@ -21,7 +21,7 @@ bp = Blueprint("auth", __name__)
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("jurisdictions.home"))
+        return redirect(url_for("lists.workbench"))
     form = LoginForm()
     if form.validate_on_submit():
         # The attempt is counted and committed before the password is checked (begin_login).
@@ -39,7 +39,7 @@ def login():
         else:
             login_user(result.user)
             flash(_("欢迎，%(name)s。", name=result.user.display_name), "success")
-            return redirect(safe_next())
+            return redirect(safe_next("lists.workbench"))  # the 工作台 unless a page asked to come back
     return render_template("auth/login.html", form=form)
 
 

@@ -22,6 +22,87 @@ ACTION_LABELS = {
     "transition": "流转",
 }
 
+# What the log names each kind of record and each recorded field (Chinese msgids, translated where
+# shown). Every entity_type and every key that a service passes to record() has its label here;
+# tests/lists/test_audit_log.py walks the services' calls to keep it so.
+ENTITY_LABELS = {
+    "departments": "部门",
+    "units": "内设机构/直属单位",
+    "duties": "职责",
+    "matters": "具体事项",
+    "policy_documents": "政策文件",
+    "list_versions": "清单版本",
+    "jurisdictions": "行政区划",
+    "users": "用户账户",
+    "reporting_cycles": "报告周期",
+    "annual_reports": "年度报告",
+    "report_sections": "报告章节",
+    "report_attachments": "报告附件",
+    "none": "其他",
+}
+
+FIELD_LABELS = {
+    "name": "名称",
+    "short_name": "简称",
+    "sector": "所属系统",
+    "website": "网站",
+    "sort_order": "排序",
+    "active": "有效",
+    "kind": "类型",
+    "seq": "序号",
+    "text": "内容",
+    "category": "事项类别",
+    "title": "名称",
+    "description": "责任内容",
+    "status": "状态",
+    "delegated_to": "交由下级",
+    "lead": "牵头部门",
+    "cooperating": "配合部门",
+    "basis": "依据",
+    "doc_number": "文号",
+    "issuer": "发文机关",
+    "issued_on": "发文日期",
+    # list versions
+    "label": "版本名称",
+    "effective_date": "施行日期",
+    "publisher": "发布机关",
+    "checksum": "校验值",
+    "matters": "事项数",
+    "withdrawn": "已废止",
+    "reason": "废止原因",
+    # jurisdictions and accounts
+    "code": "区划代码",
+    "level": "层级",
+    "parent": "上级行政区划",
+    "username": "用户名",
+    "role": "角色",
+    "department": "所属部门",
+    "locked_from": "锁定来源地址",
+    # imports
+    "file": "文件",
+    "created": "新增事项",
+    "changed": "修改事项",
+    "unchanged": "未变事项",
+    "untouched": "文件未列出的事项",
+    "departments_created": "新增部门",
+    # reports
+    "year": "报告年度",
+    "deadline": "截止日期",
+    "version": "依据清单版本",
+    "reports": "报告数",
+    "state": "状态",
+    "comment": "意见",
+    "progress": "工作进展",
+    "measures": "主要措施与成效",
+    "problems": "存在问题",
+    "plans": "下一步计划",
+    "body": "正文",
+    "indicators": "量化指标",
+    "filename": "文件名",
+    "size": "大小",
+    "sha256": "SHA-256",
+}
+
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"

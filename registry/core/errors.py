@@ -19,3 +19,21 @@ class DomainError(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class DomainErrors(DomainError):
+    """Several refusals at once, each by its field, so that a form shows every problem of one submit
+    together. Reads as its first error where one DomainError is expected."""
+
+    def __init__(self, errors: "list[DomainError]"):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = list(errors)
+
+
+def refuse(problems) -> None:
+    """Raise the (field, message) problems found, all at once (DomainErrors); nothing when none."""
+    errors = [DomainError(message, field) for field, message in problems]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)

@@ -5,7 +5,7 @@ from wtforms import FieldList, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, DomainErrors
 from registry.core.http import MAX_DB_INT, whole_number
 
 
@@ -32,7 +32,12 @@ class DbIntegerField(IntegerField):
 
 def show_error(form, error: DomainError) -> None:
     """Put a service's refusal on the form: next to the field it names when the form has that field
-    (a list of subforms keeps it in `form.extra_errors`), else above the form in `form.form_errors`."""
+    (a list of subforms keeps it in `form.extra_errors`), else above the form in `form.form_errors`.
+    DomainErrors (several refusals) puts each in its place."""
+    if isinstance(error, DomainErrors):
+        for each in error.errors:
+            show_error(form, each)
+        return
     message = str(error)
     field = form._fields.get(error.field) if error.field else None
     if isinstance(field, FieldList):
@@ -41,3 +46,13 @@ def show_error(form, error: DomainError) -> None:
         field.errors = [*field.errors, message]
     else:
         form.form_errors.append(message)
+
+
+def show_problems(form, problems) -> None:
+    """Put rule problems, (field, message) pairs, on the form next to their fields, leaving out a field
+    that already shows an error (WTForms' own check said it first)."""
+    for field_name, message in problems:
+        field = form._fields.get(field_name)
+        if field is not None and field.errors and not isinstance(field, FieldList):
+            continue
+        show_error(form, DomainError(message, field_name))

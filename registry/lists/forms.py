@@ -5,6 +5,7 @@ value gets the services' Chinese message next to the field."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -18,7 +19,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from registry.core.forms import DbIntegerField, choices, record_id
+from registry.core.forms import DbIntegerField, choices, record_id, show_problems
+from registry.lists import rules
 
 
 class CheckboxesField(SelectMultipleField):
@@ -106,11 +108,37 @@ class BasisFields(LockedForm):
     basis_date = DateField(_l("决定日期"), validators=[InputRequired(_l("请填写决定日期。"))])
     note = TextAreaField(_l("说明"), validators=[Optional()])
 
+    def problems(self) -> list[rules.Problem]:
+        """The rules a submit breaks beyond each field's own checks (a document needs its number …)."""
+        return rules.basis_problems(self.basis_kind.data or "", self.basis_doc_number.data, self.basis_date.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        # Every field and every rule at once, so that one submit shows all that is missing.
+        valid = super().validate(extra_validators)
+        problems = self.problems()
+        show_problems(self, problems)
+        return valid and not problems
+
 
 class DecideForm(BasisFields):
     lead = SelectField(_l("牵头部门"), coerce=record_id, validate_choice=False)
     cooperating = CheckboxesField(_l("配合部门"), coerce=record_id, validate_choice=False)
+    description = TextAreaField(
+        _l("责任内容"),
+        validators=[Optional()],
+        description=_l("明确牵头部门后，责任内容将随清单发布；请一并修改“尚未明确牵头部门”等表述。"),
+    )
+
+    def problems(self) -> list[rules.Problem]:
+        lead = [] if self.lead.data else [("lead", _l("请选择牵头部门。"))]
+        return lead + super().problems()
 
 
 class DelegateForm(BasisFields):
-    to_jurisdiction = SelectField(_l("交由"), coerce=record_id, validate_choice=False)
+    to_jurisdiction = CheckboxesField(_l("交由下级"), coerce=record_id, validate_choice=False)
+    all_children = BooleanField(_l("全部下级（每个下级各自研究明确）"))
+
+    def problems(self) -> list[rules.Problem]:
+        chosen = self.all_children.data or any(self.to_jurisdiction.data or [])
+        target = [] if chosen else [("to_jurisdiction", _l("请选择交由哪个下级研究明确。"))]
+        return target + super().problems()

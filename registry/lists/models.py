@@ -49,6 +49,13 @@ class BasisKind(StrEnum):
     DOCUMENT = "document"
 
 
+def delegation_label(names: list[str]) -> str:
+    """The lower jurisdictions a matter was delegated to, as lists and published versions name them."""
+    if len(names) <= 3:
+        return "、".join(names)
+    return f"{'、'.join(names[:2])}等{len(names)}个下级"
+
+
 STATUS_LABELS = {"assigned": "已明确", "pending": "待明确牵头部门", "delegated": "已交由下级研究明确"}
 
 
@@ -196,7 +203,9 @@ class Matter(db.Model):
         _not_null_index("ix_matters_delegated_to_id", "delegated_to_id"),
         _not_null_index("ix_matters_delegated_from_id", "delegated_from_id"),
         CheckConstraint(one_of("status", MatterStatus), name="status_known"),
-        CheckConstraint("(status = 'delegated') = (delegated_to_id IS NOT NULL)", name="delegated_iff_target"),
+        # A matter delegated to one lower jurisdiction names it; delegated to several (每个下级各自研究明确)
+        # it names none, and its copies below (delegated_from) say where it went.
+        CheckConstraint("status = 'delegated' OR delegated_to_id IS NULL", name="target_only_if_delegated"),
         # Matter ids are the identity that versions and diffs follow: never reuse one.
         {"sqlite_autoincrement": True},
     )
@@ -216,7 +225,9 @@ class Matter(db.Model):
 
     jurisdiction: Mapped[Jurisdiction] = relationship(foreign_keys=[jurisdiction_id])
     delegated_to: Mapped[Jurisdiction | None] = relationship(foreign_keys=[delegated_to_id])
-    delegated_from: Mapped["Matter | None"] = relationship(remote_side=[id])
+    delegated_from: Mapped["Matter | None"] = relationship(remote_side=[id], back_populates="lower_copies")
+    # The matters created below when this one was delegated, one per lower jurisdiction.
+    lower_copies: Mapped[list["Matter"]] = relationship(back_populates="delegated_from", order_by="Matter.id")
     assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="matter", cascade="all, delete-orphan", order_by="Assignment.position"
     )
@@ -244,6 +255,21 @@ class Matter(db.Model):
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
+    @property
+    def delegated_targets(self) -> list[Jurisdiction]:
+        """The lower jurisdictions a delegated matter went to (none unless delegated)."""
+        if self.status != MatterStatus.DELEGATED:
+            return []
+        if self.delegated_to is not None:
+            return [self.delegated_to]
+        return [m.jurisdiction for m in self.lower_copies]
+
+    @property
+    def delegated_to_label(self) -> str | None:
+        """Where a delegated matter went, in a few words: one name, a few names, or 某某等N个下级."""
+        targets = self.delegated_targets
+        return delegation_label([j.name for j in targets]) if targets else None
+
     def audit_data(self) -> dict[str, Any]:
         lead = self.lead
         return matter_audit_data(
@@ -252,7 +278,7 @@ class Matter(db.Model):
             title=self.title,
             description=self.description,
             status=self.status,
-            delegated_to=self.delegated_to.code if self.delegated_to else None,
+            delegated_to="、".join(j.code for j in self.delegated_targets) or None,
             lead=lead.name if lead else None,
             cooperating=[d.name for d in self.cooperating],
             basis=[c.label for c in self.citations],

@@ -4,16 +4,18 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from difflib import SequenceMatcher
 from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import Row, Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from registry.core.audit import AuditEntry
+from registry.core.audit import ENTITY_LABELS, FIELD_LABELS, AuditEntry  # noqa: F401 (labels: re-exported)
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import rules
 from registry.lists.fileformat import Basis
 from registry.lists.models import (
     Assignment,
@@ -24,6 +26,7 @@ from registry.lists.models import (
     MatterStatus,
     PolicyDocument,
     Role,
+    delegation_label,
 )
 
 
@@ -109,9 +112,14 @@ def categories(jurisdiction: Jurisdiction) -> list[str]:
 
 
 def _with_details(stmt: Select) -> Select:
+    copies = selectinload(Matter.lower_copies)
     return stmt.options(
         selectinload(Matter.assignments).selectinload(Assignment.department),
         selectinload(Matter.delegated_to),
+        # Where a delegated matter stands below (one copy per lower jurisdiction).
+        copies.selectinload(Matter.jurisdiction),
+        copies.selectinload(Matter.assignments).selectinload(Assignment.department),
+        copies.selectinload(Matter.delegated_to),
     )
 
 
@@ -433,10 +441,11 @@ class Health:
     delegated: list[Matter]
     idle_departments: list[Department]
     duplicates: list[tuple[Row, Row]] = field(default_factory=list)  # (id, title, category) rows
+    stale_text: list[Matter] = field(default_factory=list)  # lead decided, text still says pending
 
     @property
     def problems(self) -> int:
-        return len(self.pending) + len(self.idle_departments) + len(self.duplicates)
+        return len(self.pending) + len(self.idle_departments) + len(self.duplicates) + len(self.stale_text)
 
 
 def health(jurisdiction: Jurisdiction) -> Health:
@@ -472,61 +481,75 @@ def health(jurisdiction: Jurisdiction) -> Health:
         delegated=[m for m in unsettled if m.status == MatterStatus.DELEGATED],
         idle_departments=list(idle),
         duplicates=duplicate_pairs(titles),
+        stale_text=lead_text_pending(jurisdiction),
     )
+
+
+def lead_text_pending(jurisdiction: Jurisdiction) -> list[Matter]:
+    """Matters that have a lead although their responsibility text still says it is to be decided
+    ("尚未明确牵头部门，待……研究明确", lists.rules.says_lead_pending): text that would be published stale."""
+    candidates = db.session.scalars(
+        select(Matter)
+        .where(
+            Matter.jurisdiction_id == jurisdiction.id,
+            Matter.status == MatterStatus.ASSIGNED,
+            # Every pending phrase says 明确: the database narrows, the rule decides.
+            Matter.description.contains("明确"),
+        )
+        .order_by(Matter.seq, Matter.id)
+    )
+    return [m for m in candidates if rules.says_lead_pending(m.description)]
 
 
 # -- audit -----------------------------------------------------------------------------------------
 
-ENTITY_LABELS = {
-    "departments": "部门",
-    "units": "内设机构/直属单位",
-    "duties": "职责",
-    "matters": "具体事项",
-    "policy_documents": "政策文件",
-    "list_versions": "清单版本",
-    "jurisdictions": "行政区划",
-}
 
-FIELD_LABELS = {
-    "name": "名称",
-    "short_name": "简称",
-    "sector": "所属系统",
-    "website": "网站",
-    "sort_order": "排序",
-    "active": "有效",
-    "kind": "类型",
-    "seq": "序号",
-    "text": "内容",
-    "category": "事项类别",
-    "title": "名称",
-    "description": "责任内容",
-    "status": "状态",
-    "delegated_to": "交由下级",
-    "lead": "牵头部门",
-    "cooperating": "配合部门",
-    "basis": "依据",
-    "doc_number": "文号",
-    "issuer": "发文机关",
-    "issued_on": "发文日期",
-}
-
-
-def audit_entries(jurisdiction: Jurisdiction, entity_type: str = "") -> Select:
+def audit_entries(
+    jurisdiction: Jurisdiction,
+    *,
+    entity_type: str = "",
+    action: str = "",
+    actor: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    entity_id: int | None = None,
+) -> Select:
+    """A jurisdiction's log, newest first, narrowed by whichever filters are given (times in UTC,
+    `until` exclusive)."""
     stmt = select(AuditEntry).where(AuditEntry.jurisdiction_id == jurisdiction.id)
     if entity_type:
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        if entity_id is not None:
+            stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_name == actor)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def audit_entity_types(jurisdiction: Jurisdiction) -> list[str]:
+def _distinct_audit_values(jurisdiction: Jurisdiction, column) -> list[str]:
     return list(
         db.session.scalars(
-            select(AuditEntry.entity_type)
-            .where(AuditEntry.jurisdiction_id == jurisdiction.id)
-            .distinct()
-            .order_by(AuditEntry.entity_type)
+            select(column).where(AuditEntry.jurisdiction_id == jurisdiction.id).distinct().order_by(column)
         )
     )
+
+
+def audit_entity_types(jurisdiction: Jurisdiction) -> list[str]:
+    return _distinct_audit_values(jurisdiction, AuditEntry.entity_type)
+
+
+def audit_actions(jurisdiction: Jurisdiction) -> list[str]:
+    return _distinct_audit_values(jurisdiction, AuditEntry.action)
+
+
+def audit_actors(jurisdiction: Jurisdiction) -> list[str]:
+    return _distinct_audit_values(jurisdiction, AuditEntry.actor_name)
 
 
 def matter_audit(matter_id: int) -> Select:
@@ -577,6 +600,19 @@ def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
         .order_by(m.c.seq, m.c.id)
     ).all()
     matters = {r[0]: WorkingMatter(*r) for r in rows}
+    several = [w.id for w in matters.values() if w.status == MatterStatus.DELEGATED and w.delegated_to_name is None]
+    if several:
+        # Delegated to several lower jurisdictions: named by the copies, as Matter.delegated_to_label.
+        names: dict[int, list[str]] = {}
+        for upper_id, name in db.session.execute(
+            select(m.c.delegated_from_id, Jurisdiction.name)
+            .join(Jurisdiction, Jurisdiction.id == m.c.jurisdiction_id)
+            .where(m.c.delegated_from_id.in_(several))
+            .order_by(m.c.id)
+        ):
+            names.setdefault(upper_id, []).append(name)
+        for matter_id, found in names.items():
+            matters[matter_id].delegated_to_name = delegation_label(found)
     a = Assignment.__table__
     for matter_id, department_id, role in db.session.execute(
         select(a.c.matter_id, a.c.department_id, a.c.role)
@@ -598,3 +634,63 @@ def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
     ):
         matters[matter_id].basis.append(Basis(title, doc_number, article))
     return list(matters.values())
+
+
+@dataclass
+class Delegations:
+    """§5 delegations seen from one jurisdiction, each with where it stands: the matters an upper level
+    handed to it (its own copies) and the matters it handed below (each lower copy)."""
+
+    received: list[Matter]  # this level's copies; their status is the result here
+    sent: list[tuple[Matter, Matter]]  # (this level's matter, a lower level's copy: its status is the result)
+
+    @property
+    def received_by_status(self) -> dict[str, int]:
+        return _by_status(m.status for m in self.received)
+
+    @property
+    def sent_by_status(self) -> dict[str, int]:
+        return _by_status(lower.status for _upper, lower in self.sent)
+
+
+def _by_status(statuses) -> dict[str, int]:
+    counts = dict.fromkeys(MatterStatus, 0)
+    for status in statuses:
+        counts[MatterStatus(status)] += 1
+    return {str(k): v for k, v in counts.items()}
+
+
+def delegations(jurisdiction: Jurisdiction) -> Delegations:
+    """Matters delegated to this jurisdiction from above and by it to the levels below, with results
+    (pending, settled with a lead, or delegated further); a matter handed to several lower levels
+    appears once per lower copy."""
+    received = db.session.scalars(
+        _with_details(
+            select(Matter)
+            .where(Matter.jurisdiction_id == jurisdiction.id, Matter.delegated_from_id.is_not(None))
+            .options(selectinload(Matter.delegated_from).selectinload(Matter.jurisdiction))
+            .order_by(Matter.seq, Matter.id)
+        )
+    ).all()
+    lower = aliased(Matter)
+    sent = db.session.execute(
+        select(Matter, lower)
+        .join(lower, lower.delegated_from_id == Matter.id)
+        .where(Matter.jurisdiction_id == jurisdiction.id)
+        .options(
+            selectinload(lower.jurisdiction),
+            selectinload(lower.assignments).selectinload(Assignment.department),
+        )
+        .order_by(Matter.seq, Matter.id, lower.jurisdiction_id)
+    ).all()
+    return Delegations(received=list(received), sent=[(row[0], row[1]) for row in sent])
+
+
+def department_matter_counts(department: Department) -> dict[str, int]:
+    """How many matters of its list the department leads and cooperates on (role → count)."""
+    rows = db.session.execute(
+        select(Assignment.role, func.count()).where(Assignment.department_id == department.id).group_by(Assignment.role)
+    ).all()
+    counts = {str(Role.LEAD): 0, str(Role.COOPERATING): 0}
+    counts.update({role: n for role, n in rows})
+    return counts

@@ -3,6 +3,7 @@ services (one change at a time) and the import planner (a whole file at once) ap
 with the same words. Each returns the problems it finds: (form field, message), none when all is well.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,3 +71,32 @@ def delegated_problems(title: str, delegated_to: str | None, *, names_department
             ),
         )
     ]
+
+
+BASIS_KINDS = ("meeting", "document")
+
+
+def basis_problems(basis_kind: str, basis_doc_number: str, basis_date: object) -> list[Problem]:
+    """The basis of a §5 decision: how it was decided (a meeting, or a document with its number) and when."""
+    problems: list[Problem] = []
+    if basis_kind not in BASIS_KINDS:
+        problems.append(("basis_kind", _l("请选择决定方式（会议研究或发文明确）。")))
+    if basis_kind == "document" and not (basis_doc_number or "").strip():
+        problems.append(("basis_doc_number", _l("发文明确的，请填写文号。")))
+    if basis_date is None:
+        problems.append(("basis_date", _l("请填写决定日期。")))
+    return problems
+
+
+# What a matter's responsibility text says while no lead is decided (§5), in the words lists use:
+# "尚未明确牵头部门，待省委、省政府研究明确。", "牵头部门待明确", "待市委、市政府研究明确" …
+PENDING_PHRASES = (
+    re.compile(r"[尚暂]未明确牵头(?:部门|单位)?"),
+    re.compile(r"牵头(?:部门|单位)[尚暂]?待(?:研究)?明确"),
+    re.compile(r"待[^。；;，,\n]{0,24}研究明确"),
+)
+
+
+def says_lead_pending(text: str | None) -> bool:
+    """Whether a matter's responsibility text says its lead is still to be decided."""
+    return bool(text) and any(p.search(text) for p in PENDING_PHRASES)

@@ -7,9 +7,15 @@ is a substring. SQLite keeps the bigrams in an FTS5 table (unicode61 sees each s
 bigram as one token, and a phrase query checks adjacency); PostgreSQL keeps explicit positioned
 lexemes in tsvector columns under GIN indexes and queries them with the `<->` phrase operator.
 
+A query is read as words (see "queries" below): 秸秆焚烧 finds 秸秆露天焚烧, 烧秸秆 and 噪音 find their
+matters through the synonym table (registry/public/synonyms.txt, data an office may edit). Results
+come in tiers — each one index query — so the closest come first: the query as typed (adjacent),
+then its words scattered, then their synonyms, each first in titles then in bodies; then matters
+holding only some of the words.
+
 The title is indexed alone and again at the head of the body (title, responsibility text, department
-names, with adjacency broken between them), so every query is one index condition per group: title
-hits first, then body hits whose title does not match, instead of ranking and sorting every hit. The jurisdiction filter
+names, with adjacency broken between them), so every tier is one index condition per field: title
+hits first, then body hits not already ranked, instead of scoring and sorting every hit. The jurisdiction filter
 is one more index term (`j<id>`) ANDed into the same index query.
 
 The index holds the matters of each jurisdiction's version in force today; `reindex_jurisdiction`
@@ -19,13 +25,13 @@ transaction), `reindex_due` catches versions whose effective date has since arri
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from registry.core import signals
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.public.models import FTS_TABLE, SearchEntry
 from registry.public.queries import superseded_in_index
@@ -36,6 +42,8 @@ from registry.versions.queries import in_force
 MAX_POSITION = 16383
 MAX_TERMS = 8
 MAX_QUERY_LENGTH = 100
+# The bigrams looked up for the nearest matters (two index queries each, on the empty page only).
+MAX_NEAREST_BIGRAMS = 12
 # Separates runs in the FTS5 token stream: one character, so it never equals a (two-character) bigram.
 GAP = "x"
 
@@ -110,13 +118,156 @@ def version_term(version_id: int) -> str:
     return f"v{version_id}"
 
 
-def query_terms(q: str) -> list[list[str]]:
-    """The query's terms, each as the list of its bigrams. Raises QueryTooShort when nothing is searchable."""
-    runs = [r for r in _runs((q or "")[:MAX_QUERY_LENGTH]) if len(r) >= 2][:MAX_TERMS]
-    if not runs:
+# -- queries --------------------------------------------------------------------------------------
+#
+# A query is read as words, matched in any order and with gaps. Each space-separated run is cut at
+# the words of the synonym table (longest first); what is left between them is a plain word. A word
+# matches a text that holds enough of its bigrams to cover each of its characters: 秸秆焚烧 needs
+# 秸秆 and 焚烧 (not 秆焚), so 秸秆露天焚烧 matches. Ranking is by tiers, each one index query:
+# the whole query as typed (adjacent) before its words scattered, the words as typed before their
+# synonyms, all words before some, and within each of these the title before the body.
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as typed, normalized; may be one character (then it is searched only through synonyms)
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def searchable(self) -> tuple[str, ...]:
+        """The forms an index can find: the word itself when it has two characters, and its synonyms."""
+        own = (self.text,) if len(self.text) >= 2 else ()
+        return tuple(dict.fromkeys(own + self.synonyms))
+
+
+@dataclass(frozen=True)
+class Query:
+    runs: tuple[str, ...]  # the runs as typed (each matched as a phrase in the first tier)
+    words: tuple[Word, ...]
+
+    def bigrams(self) -> list[str]:
+        """Every distinct bigram of the query and its synonyms (for the nearest matters)."""
+        found: dict[str, None] = {}
+        for form in [*self.runs, *(f for w in self.words for f in w.searchable)]:
+            for i in range(len(form) - 1):
+                found[form[i : i + 2]] = None
+        return list(found)
+
+
+def query_terms(q: str) -> Query:
+    """The query read as words with their synonyms. Raises QueryTooShort when nothing is searchable."""
+    from registry.public.synonyms import table
+
+    synonyms = table()
+    runs = _runs((q or "")[:MAX_QUERY_LENGTH])
+    words: list[Word] = []
+    for run in runs:
+        for piece in _segment(run, synonyms):
+            words.append(Word(piece, tuple(s for s in synonyms.get(piece, ()) if s != piece)))
+    words = list({w.text: w for w in words if w.searchable}.values())[:MAX_TERMS]
+    if not words:
         raise QueryTooShort("请输入至少两个字的关键词。")
-    terms = list(dict.fromkeys(runs))
-    return [[run[i : i + 2] for i in range(len(run) - 1)] for run in terms]
+    return Query(tuple(dict.fromkeys(r for r in runs if len(r) >= 2))[:MAX_TERMS], tuple(words))
+
+
+def _segment(run: str, synonyms: dict[str, tuple[str, ...]]) -> list[str]:
+    """The run cut at the table's words (longest match from the left), the rest kept as plain words.
+
+    A one-character leftover beside a one-character table word joins it back (烧烤 is not 烧 + 烤);
+    one beside a longer table word is dropped (an index of bigrams cannot find it alone)."""
+    longest = max((len(k) for k in synonyms), default=0)
+    pieces: list[tuple[str, bool]] = []  # (text, from the table)
+    plain = ""
+    i = 0
+    while i < len(run):
+        for n in range(min(longest, len(run) - i), 0, -1):
+            if run[i : i + n] in synonyms:
+                if plain:
+                    pieces.append((plain, False))
+                    plain = ""
+                pieces.append((run[i : i + n], True))
+                i += n
+                break
+        else:
+            plain += run[i]
+            i += 1
+    if plain:
+        pieces.append((plain, False))
+    merged: list[tuple[str, bool]] = []
+    for text_, known in pieces:
+        if merged and len(text_) == 1 and len(merged[-1][0]) == 1 and known != merged[-1][1]:
+            merged[-1] = (merged[-1][0] + text_, False)
+        else:
+            merged.append((text_, known))
+    return [t for t, known in merged if known or len(t) >= 2]
+
+
+# Expressions over bigrams, rendered for FTS5 or for a tsquery: ("p", bigrams) a phrase of adjacent
+# bigrams, ("and", parts), ("or", parts).
+
+
+def _phrase(form: str) -> tuple:
+    return ("p", tuple(form[i : i + 2] for i in range(len(form) - 1)))
+
+
+def _cover(form: str) -> tuple:
+    """The form's characters each covered by one of its bigrams present anywhere (gaps allowed)."""
+    bigrams = [form[i : i + 2] for i in range(len(form) - 1)]
+    if len(bigrams) == 1:
+        return ("p", (bigrams[0],))
+    clauses = [frozenset(bigrams[max(0, c - 1) : c + 1]) for c in range(len(form))]
+    clauses = list(dict.fromkeys(clauses))
+    needed = [c for c in clauses if not any(o < c for o in clauses)]
+    parts = [("p", (next(iter(c)),)) if len(c) == 1 else ("or", tuple(("p", (b,)) for b in sorted(c))) for c in needed]
+    return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+
+
+def _any(forms) -> tuple:
+    parts = tuple(dict.fromkeys(_cover(f) for f in forms))
+    return parts[0] if len(parts) == 1 else ("or", parts)
+
+
+def _all(parts) -> tuple:
+    parts = tuple(dict.fromkeys(parts))
+    return parts[0] if len(parts) == 1 else ("and", parts)
+
+
+def _fts(expr: tuple) -> str:
+    kind, parts = expr
+    if kind == "p":
+        return '"' + " ".join(parts) + '"'
+    return "(" + f" {kind.upper()} ".join(_fts(p) for p in parts) + ")"
+
+
+def _tsq(expr: tuple) -> str:
+    kind, parts = expr
+    if kind == "p":
+        return "(" + " <-> ".join(f"'{_quote(b)}'" for b in parts) + ")"
+    return "(" + (" & " if kind == "and" else " | ").join(_tsq(p) for p in parts) + ")"
+
+
+# Tier kinds, for the counts the page shows.
+TITLE, BODY, SOME = "title", "body", "some"
+
+
+def _tiers(query: Query) -> list[tuple[str, str, tuple]]:
+    """(kind, field, expression) in rank order; a tier equal to an earlier one is left out."""
+    as_typed = _all(_cover(w.text) if len(w.text) >= 2 else _any(w.searchable) for w in query.words)
+    with_synonyms = _all(_any(w.searchable) for w in query.words)
+    adjacent = _all(_phrase(r) for r in query.runs) if query.runs else None
+    some = ("or", tuple(dict.fromkeys(_any(w.searchable) for w in query.words))) if len(query.words) > 1 else None
+    tiers: list[tuple[str, str, tuple]] = []
+    for kind, field in ((TITLE, "title"), (BODY, "body")):
+        tiers += [(kind, field, e) for e in (adjacent, as_typed, with_synonyms) if e is not None]
+    if some is not None:
+        tiers += [(SOME, "title", some), (SOME, "body", some)]
+    seen: set = set()
+    unique = []
+    for kind, field, expr in tiers:
+        if (field, expr) not in seen:
+            seen.add((field, expr))
+            unique.append((kind, field, expr))
+    return unique
 
 
 # -- indexing --------------------------------------------------------------------------------------
@@ -157,7 +308,7 @@ def indexable_versions(jurisdiction_id: int, conn=None) -> list[int]:
     come into force later (they are filtered out of every search until their day: see
     public.queries.superseded_in_index)."""
     ex = _executor(conn)
-    today = date.today()
+    today = local_today()
     current = in_force(jurisdiction_id, today, conn=ex)
     later = ex.execute(
         select(ListVersion.id)
@@ -271,20 +422,26 @@ COUNT_CAP = 1000
 @dataclass
 class Hits:
     version_matter_ids: list[int]
-    title_total: int  # at most cap + 1
-    other_total: int  # at most cap + 1
+    title_total: int  # every word in the title (at most cap + 1 in all)
+    other_total: int  # every word, some of them only in the responsibility text or department names
     cap: int | None = None
+    some_total: int = 0  # some of the words only (ranked last)
 
     @property
     def capped(self) -> bool:
         """More than `cap` hits: the counts are lower bounds and only the first `cap` are served."""
-        return self.cap is not None and self.title_total + self.other_total > self.cap
+        return self.cap is not None and self.title_total + self.other_total + self.some_total > self.cap
 
     @property
     def total(self) -> int:
         """The number of hits, or cap + 1 when there are more than cap."""
-        exact = self.title_total + self.other_total
+        exact = self.title_total + self.other_total + self.some_total
         return exact if self.cap is None else min(exact, self.cap + 1)
+
+    @property
+    def all_words_total(self) -> int:
+        """Hits holding every word of the query (the rest hold some of them)."""
+        return self.title_total + self.other_total
 
     @property
     def reachable(self) -> int:
@@ -305,128 +462,99 @@ def _ts_current(query: str) -> str:
     return "".join([query, *(f" & !'{pg_term(version_term(v))}'" for v in superseded_in_index())])
 
 
-def _fts_phrase(bigrams: list[str]) -> str:
-    return '"' + " ".join(bigrams) + '"'
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
 
 
-def _ts_phrase(bigrams: list[str]) -> str:
-    return "(" + " <-> ".join(f"'{_quote(b)}'" for b in bigrams) + ")"
+def _tier_ids(field: str, expr: tuple, jurisdiction_id: int | None, at_most: int | None) -> list[int]:
+    """Ids of the entries in force whose `field` (title or body) matches expr, at most `at_most` of
+    them: on SQLite the lowest (FTS5 yields rowids in order), on PostgreSQL the first the GIN scan
+    yields (a count or an ORDER BY could not stop early)."""
+    if _sqlite():
+        scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+        match = _fts_current(f"{scope}{field} : {_fts(expr)}")
+    else:
+        scope = f"'{pg_term(scope_term(jurisdiction_id))}' & " if jurisdiction_id is not None else ""
+        sql = f"SELECT version_matter_id FROM search_entries WHERE {field}_terms @@ CAST(:m AS tsquery)"
+        match = _ts_current(scope + _tsq(expr))
+    if not _sqlite():
+        sql = sql.replace(":m", "%(m)s")
+    # Straight through the driver: up to a thousand ids a tier, where SQLAlchemy's row processing
+    # cost more than the index query itself. Same connection, so same transaction.
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(sql + _limit_clause(at_most), {"m": match})
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def search_ids(
     q: str, jurisdiction_id: int | None = None, *, offset: int = 0, limit: int = 20, cap: int | None | bool = True
 ) -> Hits:
-    """Version matter ids in force matching every term of q: title matches first, then the rest,
-    each group in list order; counted up to `cap` + 1 (True: COUNT_CAP; None: exactly). Raises QueryTooShort."""
+    """Version matter ids in force matching the words of q in any order, ranked by tiers (see
+    `_tiers`), each tier in list order; counted up to `cap` + 1 (True: COUNT_CAP; None: exactly).
+    Raises QueryTooShort.
+
+    Each tier is one index query that stops after the hits still needed; ids already ranked in an
+    earlier tier are skipped in Python (the body indexes the title too)."""
     if cap is True:
         cap = COUNT_CAP
-    terms = query_terms(q)
-    if db.session.get_bind().dialect.name == "sqlite":
-        return _search_sqlite(terms, jurisdiction_id, offset, limit, cap)
-    return _search_postgres(terms, jurisdiction_id, offset, limit, cap)
-
-
-def _page(count_title, fetch_title, count_body, fetch_other, offset: int, limit: int, cap: int | None) -> Hits:
-    """One page of title hits then other hits (SQLite: FTS5 yields rowids in order, so a page is a
-    LIMIT/OFFSET of the index query). Counts stop at cap + 1, so past that only positions
-    below cap are served (the true number of title hits is then unknown).
-
-    The body indexes the title too, so the other hits number body hits minus title hits: counting
-    them needs no NOT (which would recheck every title hit only to discard it)."""
-    if cap is not None:
-        limit = max(0, min(limit, cap - offset))
-    title_total = count_title(None if cap is None else cap + 1)
-    ids: list[int] = []
-    if offset < title_total and limit:
-        ids = fetch_title(offset, limit, title_total)
-    if cap is not None and title_total > cap:
-        return Hits(ids, title_total, 0, cap)  # more than cap in all: the rest is neither counted nor served
-    other_total = count_body(None if cap is None else title_total + cap + 1) - title_total
-    if len(ids) < limit:
-        other_offset = max(0, offset - title_total)
-        ids += fetch_other(other_offset, limit - len(ids), other_total)
-    return Hits(ids, title_total, other_total, cap)
+    ranked: list[int] = []
+    seen: set[int] = set()
+    counts = {TITLE: 0, BODY: 0, SOME: 0}
+    for kind, field, expr in _tiers(query_terms(q)):
+        wanted = None if cap is None else cap + 1 - len(ranked)
+        if wanted is not None and wanted <= 0:
+            break
+        found = _tier_ids(field, expr, jurisdiction_id, None if wanted is None else wanted + len(seen))
+        new = sorted(i for i in set(found) if i not in seen)[:wanted]
+        seen.update(new)
+        ranked += new
+        counts[kind] += len(new)
+    end = offset + limit if cap is None else min(offset + limit, cap)
+    return Hits(ranked[offset:end] if offset < end else [], counts[TITLE], counts[BODY], cap, counts[SOME])
 
 
 def _limit_clause(limit: int | None) -> str:
     return "" if limit is None else f" LIMIT {int(limit)}"
 
 
-def _search_sqlite(terms, jurisdiction_id, offset, limit, cap) -> Hits:
-    phrases = " AND ".join(_fts_phrase(t) for t in terms)
-    scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
-    title_match = _fts_current(f"{scope}title : ({phrases})")
-    body_match = _fts_current(f"{scope}body : ({phrases})")
-    other_match = _fts_current(f"{scope}body : ({phrases}) NOT title : ({phrases})")
+def nearest_ids(q: str, jurisdiction_id: int | None = None, *, limit: int = 5, per_bigram: int = 200) -> list[int]:
+    """Matters in force sharing the most bigrams with the query or its synonyms (title bigrams count
+    twice): what to suggest when nothing holds the words. Raises QueryTooShort."""
+    from collections import Counter
 
-    def count(match):
-        return lambda at_most: db.session.execute(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m{_limit_clause(at_most)})"
-            ),
-            {"m": match},
-        ).scalar_one()
-
-    def fetch(match):
-        return lambda off, lim, _count: list(
-            db.session.execute(
-                text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m ORDER BY rowid LIMIT :l OFFSET :o"),
-                {"m": match, "l": lim, "o": off},
-            ).scalars()
-        )
-
-    return _page(count(title_match), fetch(title_match), count(body_match), fetch(other_match), offset, limit, cap)
+    score: Counter[int] = Counter()
+    for bigram in terms_bigrams(q):
+        for field, weight in (("title", 2), ("body", 1)):
+            for i in _tier_ids(field, ("p", (bigram,)), jurisdiction_id, per_bigram):
+                score[i] += weight
+    return [i for i, _ in sorted(score.items(), key=lambda item: (-item[1], item[0]))[:limit]]
 
 
-def _search_postgres(terms, jurisdiction_id, offset, limit, cap) -> Hits:
-    """Each group is one index query that stops after `cap` + 1 rechecked hits (a GIN bitmap scan
-    yields rows in storage order: neither a count nor an ORDER BY can stop early, and walking the
-    primary key tests every row until it finds enough, which is slow when hits are sparse). The ids
-    come back to Python, which sorts and slices them; past the cap, the hits served are the first
-    `cap` the index yields, in list order, and they stay the same from page to page until the next
-    publication rewrites the index (or new statistics change the plan)."""
-    scope = f"'{pg_term(scope_term(jurisdiction_id))}' & " if jurisdiction_id is not None else ""
-    params = {"q": _ts_current(scope + " & ".join(_ts_phrase(t) for t in terms))}
-
-    def ids(column: str, at_most: int | None) -> list[int]:
-        return list(
-            db.session.execute(
-                text(
-                    f"SELECT version_matter_id FROM search_entries WHERE {column} @@ CAST(:q AS tsquery)"
-                    + _limit_clause(at_most)
-                ),
-                params,
-            ).scalars()
-        )
-
-    title = sorted(ids("title_terms", None if cap is None else cap + 1))
-    if cap is not None and len(title) > cap:
-        return Hits(title[offset : min(offset + limit, cap)] if offset < cap else [], len(title), 0, cap)
-    # The body indexes the title too: the other hits are the body hits that are not title hits.
-    seen = set(title)
-    other = sorted(i for i in ids("body_terms", None if cap is None else len(title) + cap + 1) if i not in seen)
-    hits = title + other
-    end = offset + limit if cap is None else min(offset + limit, cap)
-    return Hits(hits[offset:end], len(title), len(other), cap)
+def terms_bigrams(q: str) -> list[str]:
+    return query_terms(q).bigrams()[:MAX_NEAREST_BIGRAMS]
 
 
 def matching_ids(q: str, jurisdiction_id: int | None = None):
-    """A SELECT of the version-matter ids in force matching every term of q (title or body), to use
-    in `column.in_(...)` with other filters. Raises QueryTooShort."""
+    """A SELECT of the version-matter ids in force holding every word of q (title or body, with
+    synonyms), to use in `column.in_(...)` with other filters. Raises QueryTooShort."""
     from sqlalchemy import Integer, column
 
-    terms = query_terms(q)
-    if db.session.get_bind().dialect.name == "sqlite":
-        phrases = " AND ".join(_fts_phrase(t) for t in terms)
+    query = query_terms(q)
+    expr = _all(_any(w.searchable) for w in query.words)
+    if _sqlite():
         scope = f"scope : {scope_term(jurisdiction_id)} AND " if jurisdiction_id is not None else ""
         clause = text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match_q").bindparams(
-            match_q=_fts_current(f"{scope}body : ({phrases})")
+            match_q=_fts_current(f"{scope}body : {_fts(expr)}")
         )
     else:
         scope = f"'{pg_term(scope_term(jurisdiction_id))}' & " if jurisdiction_id is not None else ""
         clause = text(
             "SELECT version_matter_id AS id FROM search_entries WHERE body_terms @@ CAST(:match_q AS tsquery)"
-        ).bindparams(match_q=_ts_current(scope + " & ".join(_ts_phrase(t) for t in terms)))
+        ).bindparams(match_q=_ts_current(scope + _tsq(expr)))
     return clause.columns(column("id", Integer))
 
 

@@ -2,7 +2,7 @@
 
 No login; only published versions are read (registry.public.queries)."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.core.http import content_disposition, page_arg, whole_number
@@ -24,7 +24,7 @@ def matter_href(matter_id: int) -> str:
 @bp.app_template_global()
 def matter_labels() -> dict[str, str]:
     """The labels of a matter in a list, translated once per page instead of once per matter."""
-    return {"lead": _("牵头部门"), "cooperating": _("配合部门"), "pending": _("待明确")}
+    return {"lead": _("牵头部门"), "cooperating": _("配合部门"), "pending": _("待明确"), "colon": _("：")}
 
 
 @bp.app_template_global()
@@ -116,6 +116,31 @@ def _version_page(code: str, label: str | None):
     )
 
 
+@bp.route("/jurisdictions/<code>/versions/<label>/table")
+@public
+@cached(queries.jurisdiction_state)
+def version_table(code: str, label: str):
+    """A version as one numbered table (序号, 类别, 具体事项, 牵头部门, 配合部门, 依据), for reading and printing."""
+    jref, refs = _load(code)
+    shown = queries.by_label(refs, label)
+    if shown is None:
+        abort(404)
+    category = request.args.get("category", "").strip() or None
+    jurisdiction = jref.load()
+    matters = queries.version_matters(
+        shown, queries.jurisdiction_plain(jurisdiction), category=category, per_page=max(shown.matter_count, 1)
+    )
+    return render_template(
+        "public/table.html",
+        jurisdiction=jurisdiction,
+        shown=shown,
+        current=queries.in_force(refs),
+        overview=queries.version_overview(shown),
+        matters=matters["items"],
+        category=category,
+    )
+
+
 @bp.route("/jurisdictions/<code>/versions")
 @public
 @cached(queries.jurisdiction_state)
@@ -152,7 +177,8 @@ def download(code: str, label: str, fmt: str):
     ref = queries.by_label(refs, label)
     if ref is None:
         abort(404)
-    content, filename, mimetype = queries.version_file(ref, fmt)
+    source = url_for("public.version", code=jref.code, label=ref.label, _external=True)
+    content, filename, mimetype = queries.version_file(ref, fmt, source)
     response = current_app.response_class(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition("attachment", filename)
     return response
@@ -218,13 +244,13 @@ def search_page():
     q = request.args.get("q", "").strip()
     code = request.args.get("jurisdiction", "").strip()
     page = page_arg()
-    options = [j for j in queries.jurisdiction_tree() if j["published"]]
+    options = queries.published_jurisdiction_options()
     jurisdiction = None
     if code:
         jurisdiction = queries.jurisdiction_by_code(code)
         if jurisdiction is None:
             abort(404)
-    error, hits, results = None, None, []
+    error, hits, results, nearest = None, None, [], []
     if q:
         try:
             hits = search.search_ids(
@@ -237,6 +263,10 @@ def search_page():
             error = _("请输入至少两个字的关键词。")
         else:
             results = queries.matters_by_version_matter_ids(hits.version_matter_ids)
+            if not hits.total:  # nothing holds the words: offer the matters that share most of them
+                nearest = queries.matters_by_version_matter_ids(
+                    search.nearest_ids(q, jurisdiction.id if jurisdiction else None)
+                )
     pages = _pages(hits.reachable, SEARCH_PER_PAGE) if hits else 1
     if page > pages:
         abort(404)  # past the last page (or the capped thousand), as the list pages do
@@ -249,6 +279,7 @@ def search_page():
         error=error,
         hits=hits,
         results=results,
+        nearest=nearest,
         page=page,
         pages=pages,
         title_count=hits.title_total if hits else 0,

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -38,8 +39,8 @@ STATE_LABELS = {
     "not_started": "未开始",
     "draft": "起草中",
     "submitted": "已报送",
-    "returned": "退回修改",
-    "accepted": "审核通过",
+    "returned": "已退回修改",
+    "accepted": "已审核通过",
     "published": "已公开",
 }
 
@@ -155,6 +156,13 @@ class ReportSection(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def shown_title(self) -> str:
+        """The title on screen: the fixed sections' titles (总体情况 …) are interface text, shown in the
+        reader's language; a led matter's section bears the matter's title, which stays as listed.
+        The stored title, in Chinese, is the PDF's."""
+        return self.title if self.kind == SectionKind.LED_MATTER else gettext(self.title)
 
     def audit_data(self) -> dict[str, Any]:
         return {

@@ -1,5 +1,6 @@
 """Read-only look-ups of reports."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -7,7 +8,15 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from registry.extensions import db
 from registry.lists.models import Department
-from registry.reports.models import STATE_LABELS, AnnualReport, ReportingCycle, ReportRecipient, ReportState
+from registry.reports.models import (
+    STATE_LABELS,
+    AnnualReport,
+    RecipientRole,
+    ReportEvent,
+    ReportingCycle,
+    ReportRecipient,
+    ReportState,
+)
 
 
 def published_reports(department_id: int) -> list[AnnualReport]:
@@ -94,3 +103,92 @@ def inbox(user) -> list[tuple[ReportRecipient, AnnualReport]]:
     else:
         return []
     return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+@dataclass
+class CycleProgress:
+    """Where a reporting cycle stands: reports by state, days to the deadline, reports overdue."""
+
+    cycle: ReportingCycle
+    counts: list[tuple[str, str, int]]  # state_counts
+    days_left: int  # negative once the deadline has passed
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(n for _state, _label, n in self.counts)
+
+
+def cycle_progress(jurisdiction_id: int, today: date) -> list[CycleProgress]:
+    """The jurisdiction's newest cycle and any older one still under way (a report not yet accepted or
+    published), newest first; `today` is the local date the days are counted from."""
+    cycles = cycles_of(jurisdiction_id)
+    if not cycles:
+        return []
+    reports = db.session.scalars(select(AnnualReport).where(AnnualReport.cycle_id.in_([c.id for c in cycles]))).all()
+    by_cycle: dict[int, list[AnnualReport]] = {}
+    for report in reports:
+        by_cycle.setdefault(report.cycle_id, []).append(report)
+    under_way = (ReportState.DRAFT, ReportState.RETURNED, ReportState.SUBMITTED)
+    result = []
+    for i, cycle in enumerate(cycles):
+        own = by_cycle.get(cycle.id, [])
+        if i == 0 or any(r.state in under_way for r in own):
+            result.append(
+                CycleProgress(
+                    cycle=cycle,
+                    counts=state_counts(own),
+                    days_left=(cycle.deadline - today).days,
+                    overdue=sum(1 for r in own if is_overdue(r, today)),
+                )
+            )
+    return result
+
+
+def awaiting_review(jurisdiction_id: int) -> list[AnnualReport]:
+    """Reports submitted (报送) to this jurisdiction's office and not yet reviewed, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AnnualReport)
+            .join(ReportRecipient, ReportRecipient.report_id == AnnualReport.id)
+            .where(
+                ReportRecipient.jurisdiction_id == jurisdiction_id,
+                ReportRecipient.recipient_role == RecipientRole.TO,
+                AnnualReport.state == ReportState.SUBMITTED,
+            )
+            .options(selectinload(AnnualReport.department), selectinload(AnnualReport.cycle))
+            .order_by(AnnualReport.submitted_at, AnnualReport.id)
+        )
+    )
+
+
+@dataclass
+class DepartmentReports:
+    """A department's report in its newest cycle, and the reports sent back to it with the reason."""
+
+    current: AnnualReport | None
+    days_left: int | None  # to the current cycle's deadline; negative once passed
+    overdue: bool
+    returned: list[tuple[AnnualReport, ReportEvent | None]]  # the report and the step that sent it back
+
+
+def department_reports(department_id: int, today: date) -> DepartmentReports:
+    """What a department has to do about its reports: the newest cycle's report and its deadline, and
+    every report returned for revision with the office's comment."""
+    reports = reports_of_department(department_id)
+    current = reports[0] if reports else None
+    returned = [r for r in reports if r.state == ReportState.RETURNED]
+    last_return: dict[int, ReportEvent] = {}
+    if returned:
+        events = db.session.scalars(
+            select(ReportEvent)
+            .where(ReportEvent.report_id.in_([r.id for r in returned]), ReportEvent.to_state == ReportState.RETURNED)
+            .order_by(ReportEvent.at, ReportEvent.id)
+        )
+        last_return = {e.report_id: e for e in events}
+    return DepartmentReports(
+        current=current,
+        days_left=(current.cycle.deadline - today).days if current else None,
+        overdue=is_overdue(current, today) if current else False,
+        returned=[(r, last_return.get(r.id)) for r in returned],
+    )

@@ -4,12 +4,12 @@ The PDF template never sees an ORM object: everything here is a dict of strings,
 Markup made from sanitized text, so a template cannot reach lazy loads or the session.
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.core.timezone import local_date, local_today
 from registry.extensions import db
 from registry.pdf import render_pdf
 from registry.reports.content import safe_html
@@ -108,7 +108,7 @@ def report_context(report: AnnualReport, *, prefix: str = "") -> dict[str, Any]:
         "chapters": chapters,
         "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in report.attachments],
         "date": (report.accepted_at or report.submitted_at or None)
-        and (report.accepted_at or report.submitted_at).date(),
+        and local_date(report.accepted_at or report.submitted_at),
     }
 
 
@@ -124,7 +124,7 @@ def render_report(report: AnnualReport, *, draft: bool) -> bytes:
 
 def render_report_context(context: dict[str, Any], *, draft: bool) -> bytes:
     """Render from plain data (what batch workers receive)."""
-    return render_pdf(REPORT_TEMPLATE, {"report": context, "draft": draft, "today": date.today()})
+    return render_pdf(REPORT_TEMPLATE, {"report": context, "draft": draft, "today": local_today()})
 
 
 def render_volume(jurisdiction: str, year: int, reports: list[dict[str, Any]]) -> bytes:
@@ -132,5 +132,5 @@ def render_volume(jurisdiction: str, year: int, reports: list[dict[str, Any]]) -
     title = f"{jurisdiction}{year}年度职能部门生态环境保护工作专题报告汇编"
     return render_pdf(
         VOLUME_TEMPLATE,
-        {"title": title, "jurisdiction": jurisdiction, "year": year, "reports": reports, "today": date.today()},
+        {"title": title, "jurisdiction": jurisdiction, "year": year, "reports": reports, "today": local_today()},
     )

@@ -12,6 +12,7 @@ from registry.core.errors import DomainError
 from registry.core.forms import show_error
 from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.permissions import Permission, can, public, requires
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.pdf import PdfError
 from registry.reports import queries, services
@@ -89,7 +90,7 @@ def home():
         cycles=cycles,
         reports=reports,
         can_open=can(current_user, Permission.CYCLE_MANAGE, current_user.jurisdiction),
-        today=date.today(),
+        today=local_today(),
     )
 
 
@@ -115,8 +116,8 @@ def new_cycle():
     jurisdiction = g.target
     form = CycleForm()
     if request.method == "GET":
-        form.year.data = date.today().year - 1
-        form.deadline.data = date(date.today().year, 3, 31)
+        form.year.data = local_today().year - 1
+        form.deadline.data = date(local_today().year, 3, 31)
     if form.validate_on_submit():
         try:
             cycle = services.open_cycle(
@@ -140,7 +141,7 @@ def new_cycle():
 def cycle(cycle_id: int):
     cycle = g.target
     reports = queries.cycle_reports(cycle.id)
-    today = date.today()
+    today = local_today()
     counts = queries.state_counts(reports)
     return render_template(
         "reports/cycle.html",
@@ -172,7 +173,7 @@ def report(report_id: int):
         event_labels=services.EVENT_LABELS,
         state_labels=STATE_LABELS,
         recipient_labels=RECIPIENT_LABELS,
-        overdue=queries.is_overdue(report, date.today()),
+        overdue=queries.is_overdue(report, local_today()),
     )
 
 

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from registry.core.cli import cli_actor, fail, require
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.queries import by_code
 from registry.versions import services as version_services
@@ -53,7 +54,7 @@ def publish_command(code, label, doc_number, effective_date, publisher):
 
     jurisdiction = require(by_code(code.strip()), f"找不到行政区划代码「{code}」。")
     try:
-        effective = date.fromisoformat(effective_date) if effective_date else date.today()
+        effective = date.fromisoformat(effective_date) if effective_date else local_today()
     except ValueError:
         fail(f"施行日期「{effective_date}」格式不对，应为 YYYY-MM-DD。")
     latest = versions.latest_version(jurisdiction)

@@ -4,6 +4,7 @@ working list. Matters are followed by their id, so a renamed matter is a rename,
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -92,7 +93,8 @@ class ListDiff:
         }
 
 
-WORKING = "工作清单"
+# Shown where a comparison names its sides; the export file names keep exporting.WORKING_LABEL.
+WORKING = lazy_gettext("工作清单")
 
 
 def version_states(version: ListVersion) -> dict[int, MatterState]:
@@ -111,10 +113,11 @@ def version_states(version: ListVersion) -> dict[int, MatterState]:
     return states
 
 
-def working_states(jurisdiction: Jurisdiction) -> dict[int, MatterState]:
-    """The matters of the working (unpublished) list, by matter id."""
+def working_states(jurisdiction: Jurisdiction, content: dict[str, Any] | None = None) -> dict[int, MatterState]:
+    """The matters of the working (unpublished) list, by matter id (from `content` when the caller
+    already read it with frozen_content)."""
     states = {}
-    for m in frozen_content(jurisdiction)["matters"]:
+    for m in (content or frozen_content(jurisdiction))["matters"]:
         lead = next(((a["department_id"], a["name"]) for a in m["assignments"] if a["role"] == Role.LEAD), None)
         coop = tuple((a["department_id"], a["name"]) for a in m["assignments"] if a["role"] == Role.COOPERATING)
         states[m["id"]] = MatterState(m["id"], m["title"], m["category"], m["description"], m["status"], lead, coop)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -84,7 +85,7 @@ def working_rows(jurisdiction: Jurisdiction) -> list[ExportRow]:
             description=m.description,
             basis=m.basis,
             status=m.status,
-            delegated_to=({"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_code else None),
+            delegated_to=({"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None),
         )
         for m in working_matters(jurisdiction.id)
     ]
@@ -129,7 +130,7 @@ def version_rows(version: ListVersion) -> list[ExportRow]:
             description=description,
             basis=[Basis(b.get("title", ""), b.get("doc_number", ""), b.get("article", "")) for b in basis or []],
             status=status,
-            delegated_to={"code": code, "name": name} if code else None,
+            delegated_to={"code": code, "name": name} if name else None,
         )
         for id_, seq, category, title, description, status, basis, code, name in rows
     ]
@@ -151,7 +152,104 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单") -> bytes:
+# The 说明 sheet's explanation of each column (the first sheet keeps exactly the import header).
+COLUMN_NOTES = (
+    ("序号", "事项在清单中的顺序号。"),
+    ("事项类别", "事项所属类别。"),
+    ("具体事项", "生态环境保护具体事项的名称。"),
+    ("牵头部门", "牵头部门全称；为空的事项为待明确牵头部门事项或已交由下级研究明确。"),
+    ("配合部门", "配合部门全称，多个部门以顿号（、）分隔。"),
+    ("责任内容", "牵头部门和配合部门承担的责任。"),
+    ("依据", "法律法规和政策文件依据，多条以分号（；）分隔，格式为《文件名》条款（文号）。"),
+)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Which list a file is: written into the XLSX's document properties and its 说明 sheet."""
+
+    jurisdiction: str
+    label: str
+    doc_number: str = ""
+    publisher: str = ""
+    effective_date: date | None = None
+    published_at: datetime | None = None
+    source_url: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.jurisdiction}生态环境保护责任清单（{self.label}）"
+
+
+def file_facts(jurisdiction: Jurisdiction, version: ListVersion | None, source_url: str = "") -> FileFacts:
+    """The facts of a version (or of the unpublished working list) for its downloaded file."""
+    if version is None:
+        return FileFacts(jurisdiction.name, WORKING_LABEL, source_url=source_url)
+    return FileFacts(
+        jurisdiction=jurisdiction.name,
+        label=version.label,
+        doc_number=version.doc_number,
+        publisher=version.publisher,
+        effective_date=version.effective_date,
+        published_at=version.published_at,
+        source_url=source_url,
+    )
+
+
+def _describe(workbook, facts: FileFacts) -> None:
+    """Document properties and the 说明 sheet: a file saved to disk still says which version it is."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    effective = facts.effective_date.isoformat() if facts.effective_date else ""
+    props = workbook.properties
+    props.title = facts.title
+    props.subject = facts.doc_number or facts.label
+    props.keywords = "；".join(
+        v for v in (facts.label, facts.doc_number, f"生效日期 {effective}" if effective else "") if v
+    )
+    props.description = "。".join(
+        v
+        for v in (
+            facts.title,
+            f"文号：{facts.doc_number}" if facts.doc_number else "未发布的工作清单，不是正式公布的版本",
+            f"生效日期：{effective}" if effective else "",
+            f"来源：{facts.source_url}" if facts.source_url else "",
+        )
+        if v
+    )
+    props.creator = facts.publisher or facts.jurisdiction
+    if facts.published_at is not None:
+        # Document properties hold UTC without a zone; the database gives naive UTC or an aware time.
+        at = facts.published_at
+        props.created = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    sheet = workbook.create_sheet("说明")
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 90
+    bold = Font(bold=True)
+
+    def heading(text: str) -> list:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        return [cell]
+
+    sheet.append(heading(facts.title))
+    for name, value in (
+        ("地区", facts.jurisdiction),
+        ("版本", facts.label),
+        ("文号", facts.doc_number or "—"),
+        ("发布机关", facts.publisher or "—"),
+        ("生效日期", effective or "—"),
+        ("来源", facts.source_url or "—"),
+    ):
+        sheet.append([name, value])
+    sheet.append([])
+    sheet.append(heading("各列说明"))
+    for name, note in COLUMN_NOTES:
+        sheet.append([name, note])
+
+
+def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单", facts: FileFacts | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -170,6 +268,8 @@ def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单") -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append([_xlsx_safe(sheet, v) for v in row.cells()])
+    if facts is not None:
+        _describe(workbook, facts)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -191,8 +291,11 @@ def to_json(rows: list[ExportRow], meta: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def export_list(jurisdiction: Jurisdiction, fmt: str, version: ListVersion | None = None) -> tuple[bytes, str, str]:
-    """(content, download file name, mimetype) of the working list, or of a version when given."""
+def export_list(
+    jurisdiction: Jurisdiction, fmt: str, version: ListVersion | None = None, source_url: str = ""
+) -> tuple[bytes, str, str]:
+    """(content, download file name, mimetype) of the working list, or of a version when given;
+    source_url is the page the file comes from, written into an XLSX's 说明 sheet."""
     if fmt not in FORMATS:
         raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(FORMATS)}。")
     rows = version_rows(version) if version is not None else working_rows(jurisdiction)
@@ -200,7 +303,7 @@ def export_list(jurisdiction: Jurisdiction, fmt: str, version: ListVersion | Non
     if fmt == "csv":
         content = to_csv(rows)
     elif fmt == "xlsx":
-        content = to_xlsx(rows, f"{jurisdiction.name}{label}")
+        content = to_xlsx(rows, f"{jurisdiction.name}{label}", file_facts(jurisdiction, version, source_url))
     else:
         content = to_json(rows, _meta(jurisdiction, version))
     return content, f"{jurisdiction.code}-{jurisdiction.name}-{label}.{fmt}", FORMATS[fmt]

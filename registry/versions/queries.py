@@ -7,10 +7,11 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Assignment, Citation, Department, Duty, Matter
-from registry.versions.models import ListVersion, VersionWithdrawal
+from registry.versions.models import ListVersion, VersionDepartment, VersionDuty, VersionWithdrawal
 
 
 class _Dated(Protocol):
@@ -52,7 +53,7 @@ def in_force_ids(on: date | None = None, jurisdiction_ids: Iterable[int] | None 
     by_jurisdiction: dict[int, list[_VersionDates]] = {}
     for row in (conn if conn is not None else db.session).execute(query):
         by_jurisdiction.setdefault(row[1], []).append(_VersionDates(*row))
-    on = on or date.today()
+    on = on or local_today()
     result = {}
     for jurisdiction_id, versions in by_jurisdiction.items():
         if (current := pick_in_force(versions, on)) is not None:
@@ -125,6 +126,7 @@ def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
             selectinload(Matter.assignments).selectinload(Assignment.department),
             selectinload(Matter.citations).selectinload(Citation.document),
             selectinload(Matter.delegated_to),
+            selectinload(Matter.lower_copies).selectinload(Matter.jurisdiction),
         )
         .order_by(Matter.seq, Matter.id)
     ).all()
@@ -154,8 +156,11 @@ def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
                 "title": m.title,
                 "description": m.description,
                 "status": m.status,
+                # Delegated to several lower jurisdictions: no one code, the name says where (lists.models).
                 "delegated_to": (
-                    {"code": m.delegated_to.code, "name": m.delegated_to.name} if m.delegated_to else None
+                    {"code": m.delegated_to.code if m.delegated_to else None, "name": m.delegated_to_label}
+                    if m.delegated_to_label
+                    else None
                 ),
                 "assignments": [
                     {
@@ -171,3 +176,60 @@ def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
             for m in matters
         ],
     }
+
+
+class UnpublishedChanges(NamedTuple):
+    version: ListVersion  # the latest published version the working list is compared with
+    matters_added: int
+    matters_removed: int
+    matters_changed: int
+    departments_changed: int  # added, retired or edited (names, sector, website, order, duties)
+
+    @property
+    def matters(self) -> int:
+        return self.matters_added + self.matters_removed + self.matters_changed
+
+    @property
+    def total(self) -> int:
+        return self.matters + self.departments_changed
+
+
+def unpublished_changes(jurisdiction: Jurisdiction) -> UnpublishedChanges | None:
+    """What the working list changed since the latest published version (None: nothing published yet)."""
+    from registry.versions import diff  # diff reads this module
+
+    version = latest_version(jurisdiction)
+    if version is None:
+        return None
+    content = frozen_content(jurisdiction)
+    matters = diff.compare(
+        diff.version_states(version), diff.working_states(jurisdiction, content), version.label, diff.WORKING
+    )
+    published: dict[int, tuple] = {
+        d.department_id: (d.name, d.short_name, d.sector, d.website, d.sort_order, [])
+        for d in db.session.scalars(select(VersionDepartment).where(VersionDepartment.version_id == version.id))
+    }
+    for duty in db.session.scalars(
+        select(VersionDuty).where(VersionDuty.version_id == version.id).order_by(VersionDuty.id)
+    ):
+        if duty.department_id in published:
+            published[duty.department_id][5].append((duty.duty_id, duty.seq, duty.text, duty.basis))
+    working = {
+        d["id"]: (
+            d["name"],
+            d["short_name"],
+            d["sector"],
+            d["website"],
+            d["sort_order"],
+            [(t["id"], t["seq"], t["text"], t["basis"]) for t in d["duties"]],
+        )
+        for d in content["departments"]
+    }
+    departments_changed = sum(1 for i in published.keys() | working.keys() if published.get(i) != working.get(i))
+    return UnpublishedChanges(
+        version=version,
+        matters_added=len(matters.added),
+        matters_removed=len(matters.removed),
+        matters_changed=len(matters.changed),
+        departments_changed=departments_changed,
+    )

@@ -1,6 +1,5 @@
 """The offices' pages of published versions: publish, withdraw, compare, export."""
 
-from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -14,8 +13,10 @@ from registry.core.errors import DomainError
 from registry.core.forms import show_error
 from registry.core.http import paginate
 from registry.core.permissions import Permission, can, requires
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import queries as list_queries
 from registry.versions import diff, exporting
 from registry.versions import queries as versions
 from registry.versions import services as version_services
@@ -47,13 +48,13 @@ def _helpers():
 @requires(Permission.LIST_READ, _jurisdiction)
 def index(code: str):
     j = g.target
-    in_force = versions.version_in_force(j, date.today())
+    in_force = versions.version_in_force(j, local_today())
     return render_template(
         "versions/index.html",
         j=j,
         versions=versions.versions_of(j),
         in_force=in_force,
-        today=date.today(),
+        today=local_today(),
         can_publish=can(current_user, Permission.LIST_PUBLISH, j),
         can_edit=can(current_user, Permission.LIST_EDIT, j),
     )
@@ -66,15 +67,17 @@ def publish(code: str):
     latest = versions.latest_version(j)
     form = PublishForm()
     if request.method == "GET":
-        form.effective_date.data = date.today()
-        form.label.data = _("%(year)s年版", year=date.today().year)
+        form.effective_date.data = local_today()
+        form.label.data = _("%(year)s年版", year=local_today().year)
         form.publisher.data = latest.publisher if latest else ""
     valid = form.validate_on_submit()
     if request.method == "POST" and form.label.data and versions.version_by_label(j, form.label.data):
         form.label.errors.append(_("版本「%(label)s」已存在，请换一个版本名称。", label=form.label.data.strip()))
         valid = False
+    # Matters whose text says the lead is pending although it is decided: published as they stand.
+    stale = list_queries.lead_text_pending(j)
     if not valid or "back" in request.form:
-        return render_template("versions/publish.html", j=j, form=form, confirming=False)
+        return render_template("versions/publish.html", j=j, form=form, confirming=False, stale=stale)
     content = versions.frozen_content(j)
     # What the user confirms: this content, on top of this latest version.
     latest_seq = latest.seq if latest else 0
@@ -94,7 +97,7 @@ def publish(code: str):
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
-            return render_template("versions/publish.html", j=j, form=form, confirming=False)
+            return render_template("versions/publish.html", j=j, form=form, confirming=False, stale=stale)
         flash(_("已发布版本「%(label)s」，冻结事项 %(n)s 项。", label=version.label, n=version.matter_count), "success")
         return redirect(url_for(".show", version_id=version.id))
     # First submission, or the list changed since the user confirmed: show what will be frozen.
@@ -110,6 +113,7 @@ def publish(code: str):
         changes=diff.compare_with_working(latest, j) if latest else None,
         matter_count=len(content["matters"]),
         pending_count=sum(1 for m in content["matters"] if m["status"] == "pending"),
+        stale=stale,
     )
 
 
@@ -130,7 +134,7 @@ def show(version_id: int):
         version=version,
         page=page,
         previous=versions.previous_version(version),
-        in_force=versions.version_in_force(version.jurisdiction, date.today()),
+        in_force=versions.version_in_force(version.jurisdiction, local_today()),
         can_publish=can(current_user, Permission.LIST_PUBLISH, version.jurisdiction),
     )
 

@@ -11,7 +11,7 @@ from bench.scales import SCALES
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Assignment, Department, Matter
-from registry.public.search import search_ids
+from registry.public.search import query_terms, search_ids
 from registry.reports.models import AnnualReport, ReportingCycle
 from registry.versions.models import ListVersion, VersionMatter
 
@@ -58,8 +58,10 @@ def test_the_pages_the_load_test_requests_exist(app, client):
 
 def test_search_queries_are_all_searchable():
     shapes = search.queries()
-    assert set(shapes) == {"2字", "3字", "4字", "两词"}
-    assert all(len(qs) == search.PER_SHAPE for qs in shapes.values())
+    assert set(shapes) == {"2字", "3字", "4字", "两词", "日常"}
+    assert all(len(qs) == search.PER_SHAPE for shape, qs in shapes.items() if shape != "日常")
+    for q in shapes["日常"]:  # everyday words, 烧 included (through the synonym table)
+        assert query_terms(q).words, q
     assert all(len(q) == 2 for q in shapes["2字"]) and all(len(q) == 4 for q in shapes["4字"])
     assert all(len(q.split()) == 2 for q in shapes["两词"])
 

@@ -1,12 +1,21 @@
 """End-to-end tests in headless Chromium (Debian's package, driven by Playwright; never `playwright
-install`). The app is served from a thread against its own SQLite file with the migrations and the
-demo loaded, plus a second 江川市 version where the straw matter changes its lead department."""
+install`) against the real server: gunicorn with two workers, started for the session on a fresh
+database of its own (a temporary SQLite file, or a `<name>_live` database beside TEST_DATABASE_URL on
+PostgreSQL so it never meets the rest of the suite's `test` database), built the way `make run` builds
+one — `flask db upgrade`, `flask registry demo`, `flask registry reindex-search --due` — plus a second
+江川市 version where the straw matter changes its lead department."""
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,6 +29,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the project's .venv when run as `make test` does
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PASSWORD = "demo-2025"  # the demo accounts' password (registry.demo)
+ROLES = ("admin", "province_office", "jiangchuan_office", "sthj_head", "sthj_editor", "nync_head")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,43 +45,131 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
+
+class _LiveDatabase:
+    """A database for the server alone: a SQLite file under `tmp`, or on PostgreSQL a database created
+    beside the suite's (same server, name + `_live`) and dropped at the end."""
+
+    def __init__(self, tmp: Path):
+        suite_url = os.environ.get("TEST_DATABASE_URL", "")
+        self.admin_url = None
+        if suite_url.startswith(("postgresql", "postgres://")):
+            from sqlalchemy.engine import make_url
+
+            url = make_url(suite_url.replace("postgres://", "postgresql://", 1)).set(drivername="postgresql")
+            self.name = f"{url.database or 'registry'}_live"
+            self.admin_url = url.render_as_string(hide_password=False)
+            self.url = url.set(database=self.name).render_as_string(hide_password=False)
+            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._execute(f'CREATE DATABASE "{self.name}"')
+        else:
+            self.url = f"sqlite:///{tmp / 'live.db'}"
+
+    def _execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def drop(self) -> None:
+        if self.admin_url:
+            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _flask(env: dict, *args: str) -> None:
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        pytest.fail(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _second_city_version(url: str) -> dict:
+    """The extra 江川市 version (tests.factories), written in-process to the server's database."""
     import config
     from registry import create_app
-    from registry.demo import load_demo
     from registry.extensions import db
     from registry.jurisdictions.queries import by_code
     from tests.factories import second_city_version
 
-    tmp = tempfile.mkdtemp(prefix="registry-browser-")
+    class LiveConfig(config.Config):
+        SQLALCHEMY_DATABASE_URI = url.replace("postgresql://", "postgresql+psycopg://", 1)
 
-    class BrowserConfig(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(tmp) / 'browser.db'}"
-        TESTING = False
-
-    app = create_app(BrowserConfig)
+    app = create_app(LiveConfig)
     with app.app_context():
-        upgrade()
-        load_demo()
         straw, old_lead, ecology, _version = second_city_version(by_code("990100"))
         db.session.commit()
         facts = {"straw": straw.title, "old_lead": old_lead.name, "new_lead": ecology.name}
         db.session.remove()
+        db.engine.dispose()
+    return facts
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+
+def _wait_until_up(server: subprocess.Popen, base: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers; what it answers is for the tests to judge
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer within 60 s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """(base URL, facts about the second 江川市 version) of a gunicorn serving the demo."""
+    tmp = Path(tempfile.mkdtemp(prefix="registry-browser-"))
+    database = _LiveDatabase(tmp)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.url,
+        "REGISTRY_INSTANCE": str(tmp),
+        "SECRET_KEY": "browser-tests-secret",
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+    server = None
+    log = tmp / "gunicorn.log"
     try:
-        yield f"http://127.0.0.1:{server.server_port}", facts
+        _flask(env, "db", "upgrade")
+        _flask(env, "registry", "demo")
+        facts = _second_city_version(database.url)
+        _flask(env, "registry", "reindex-search", "--due")
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
+                cwd=PROJECT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_until_up(server, base, log)
+        yield base, facts
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn died during the tests:\n{log.read_text(errors='replace')}")
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        database.drop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -92,3 +194,33 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Log in through the login form; the page ends where login lands."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    if urlsplit(page.url).path == "/login":
+        raise AssertionError(f"login as {username} failed: {page.locator('main').inner_text()}")
+
+
+def run_axe(page) -> list[str]:
+    """WCAG 2.0/2.1 A and AA violations on the page, one readable line per offending element."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']},"
+        " resultTypes: ['violations']})"
+    )
+    lines = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = node.get("failureSummary", "").replace("\n", " ")[:200]
+            lines.append(
+                f"{violation['id']} ({violation['impact']}) {target} @ {page.url} — {violation['help']}. {summary}"
+            )
+    return lines

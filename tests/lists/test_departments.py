@@ -149,3 +149,17 @@ def test_city_office_cannot_touch_province_departments(browser):
     sthj = department("省生态环境厅")
     browser.get(f"/manage/departments/{sthj.id}/edit", status=403)
     assert jurisdiction("990100") is not None
+
+
+def test_a_translated_message_naming_typed_markup_prints_it_as_text(app):
+    """Flask-Babel's lazy strings claim to be markup; a message interpolating what a user typed
+    (here a unit name) must still print its tags as text wherever a template shows it."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext as _l
+
+    name = '<img src=x onerror="alert(1)">处'
+    message = _l("「%(department)s」已有名为「%(name)s」的机构。", department="省生态环境厅", name=name)
+    with app.test_request_context():
+        page = render_template_string("<p>{{ message }}</p>", message=message)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;处" in page
+    assert "<img" not in page

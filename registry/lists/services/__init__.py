@@ -12,6 +12,7 @@ from registry.lists.services.departments import (
     create_department,
     create_unit,
     delete_duty,
+    department_problems,
     duty_data,
     matters_cooperated_by,
     matters_led_by,
@@ -23,7 +24,13 @@ from registry.lists.services.departments import (
     update_unit,
 )
 from registry.lists.services.documents import cite, create_document, get_or_create_document, update_document
-from registry.lists.services.matters import create_matter, delete_matter, update_matter, validate_assignments
+from registry.lists.services.matters import (
+    create_matter,
+    delete_matter,
+    matter_text_problems,
+    update_matter,
+    validate_assignments,
+)
 
 __all__ = [
     "BASIS_KINDS",
@@ -54,4 +61,6 @@ __all__ = [
     "update_matter",
     "update_unit",
     "validate_assignments",
+    "matter_text_problems",
+    "department_problems",
 ]

@@ -8,24 +8,16 @@ from sqlalchemy import func, select
 
 from registry.core import audit
 from registry.core.audit import Actor
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import rules
 from registry.lists.models import Department, LeadDecision, Matter, MatterStatus
 from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import cite, get_or_create_document
-from registry.lists.services.matters import _apply_assignments, validate_assignments
+from registry.lists.services.matters import _apply_assignments, assignment_problems
 
 BASIS_KINDS = {"meeting": "会议研究", "document": "发文明确"}
-
-
-def _check_basis(basis_kind: str, basis_doc_number: str, basis_date: date | None) -> None:
-    if basis_kind not in BASIS_KINDS:
-        raise DomainError(_l("请选择决定方式（会议研究或发文明确）。"), "basis_kind")
-    if basis_kind == "document" and not basis_doc_number.strip():
-        raise DomainError(_l("发文明确的，请填写文号。"), "basis_doc_number")
-    if basis_date is None:
-        raise DomainError(_l("请填写决定日期。"), "basis_date")
 
 
 def _basis_text(decision: LeadDecision) -> str:
@@ -48,6 +40,13 @@ def _record_decision(matter, actor, basis_kind, basis_doc_number, basis_date, no
     return decision
 
 
+def _check_pending(matter: Matter) -> None:
+    if matter.status != MatterStatus.PENDING:
+        raise DomainError(
+            _l("该事项当前状态为「%(status)s」，不在待明确牵头部门之列。", status=_l(matter.status_label))
+        )
+
+
 def decide_lead(
     matter: Matter,
     *,
@@ -57,21 +56,22 @@ def decide_lead(
     basis_doc_number: str = "",
     basis_date: date | None,
     note: str = "",
+    description: str | None = None,
     expected_version: int | None = None,
     actor: Actor,
 ) -> LeadDecision:
-    """Settle a pending matter (§5): name its lead (and cooperating departments), recording the basis."""
+    """Settle a pending matter (§5): name its lead (and cooperating departments), recording the basis;
+    `description` (when given) revises its responsibility text with the decision, e.g. to drop
+    "尚未明确牵头部门，待……研究明确"."""
     check_lock(matter, expected_version)
-    if matter.status != MatterStatus.PENDING:
-        raise DomainError(
-            _l("该事项当前状态为「%(status)s」，不在待明确牵头部门之列。", status=_l(matter.status_label))
-        )
-    if lead is None:
-        raise DomainError(_l("请选择牵头部门。"), "lead")
-    validate_assignments(matter.jurisdiction, lead, cooperating)
-    _check_basis(basis_kind, basis_doc_number, basis_date)
+    _check_pending(matter)
+    problems = [("lead", _l("请选择牵头部门。"))] if lead is None else []
+    problems += assignment_problems(matter.jurisdiction, lead, cooperating)
+    refuse(problems + rules.basis_problems(basis_kind, basis_doc_number, basis_date))
     before = matter.audit_data()
     _apply_assignments(matter, lead, cooperating)
+    if description is not None:
+        matter.description = description.strip()
     decision = _record_decision(
         matter, actor, basis_kind, basis_doc_number, basis_date, note, kind="assign", department=lead
     )
@@ -103,32 +103,88 @@ def decide_lead(
 def delegate_matter(
     matter: Matter,
     *,
-    to: Jurisdiction | None,
+    to: Jurisdiction | Sequence[Jurisdiction] | None,
     basis_kind: str,
     basis_doc_number: str = "",
     basis_date: date | None,
     note: str = "",
     expected_version: int | None = None,
     actor: Actor,
-) -> Matter:
-    """Hand a pending matter to a direct lower jurisdiction to settle (§5); returns the matter
-    created in that jurisdiction's list, pending there."""
+) -> list[Matter]:
+    """Hand a pending matter to one, several or all direct lower jurisdictions (§5: 每个下级各自研究明确);
+    each gets its own copy, pending there. Returns the copies, in the order given."""
     check_lock(matter, expected_version)
-    if matter.status != MatterStatus.PENDING:
-        raise DomainError(
-            _l("该事项当前状态为「%(status)s」，不在待明确牵头部门之列。", status=_l(matter.status_label))
+    _check_pending(matter)
+    targets = [to] if isinstance(to, Jurisdiction) else list(to or [])
+    targets = list({j.id: j for j in targets}.values())
+    problems = []
+    if not targets:
+        problems.append(("to_jurisdiction", _l("请选择交由哪个下级研究明确。")))
+    for target in targets:
+        if target.parent_id != matter.jurisdiction_id:
+            problems.append(
+                (
+                    "to_jurisdiction",
+                    _l("只能交由%(jurisdiction)s的直接下级研究明确。", jurisdiction=matter.jurisdiction.name),
+                )
+            )
+            break
+    taken = set(
+        db.session.scalars(
+            select(Matter.jurisdiction_id).where(
+                Matter.jurisdiction_id.in_([j.id for j in targets]), Matter.title == matter.title
+            )
         )
-    if to is None or to.parent_id != matter.jurisdiction_id:
-        raise DomainError(
-            _l("只能交由%(jurisdiction)s的直接下级研究明确。", jurisdiction=matter.jurisdiction.name), "to_jurisdiction"
-        )
-    _check_basis(basis_kind, basis_doc_number, basis_date)
-    if db.session.scalar(select(Matter.id).where(Matter.jurisdiction_id == to.id, Matter.title == matter.title)):
-        raise DomainError(
-            _l("%(jurisdiction)s已有名为「%(title)s」的事项，不能重复交办。", jurisdiction=to.name, title=matter.title),
-            "to_jurisdiction",
-        )
+    )
+    for target in targets:
+        if target.id in taken:
+            problems.append(
+                (
+                    "to_jurisdiction",
+                    _l(
+                        "%(jurisdiction)s已有名为「%(title)s」的事项，不能重复交办。",
+                        jurisdiction=target.name,
+                        title=matter.title,
+                    ),
+                )
+            )
+    refuse(problems + rules.basis_problems(basis_kind, basis_doc_number, basis_date))
     before = matter.audit_data()
+    copies = [_copy_to(matter, target, actor) for target in targets]
+    matter.status = MatterStatus.DELEGATED
+    # One target is named on the matter itself; several are named by the copies (and the decisions).
+    matter.delegated_to = targets[0] if len(targets) == 1 else None
+    decisions = [
+        _record_decision(
+            matter, actor, basis_kind, basis_doc_number, basis_date, note, kind="delegate", to_jurisdiction=target
+        )
+        for target in targets
+    ]
+    db.session.flush()
+    audit.record(
+        actor,
+        "delegate",
+        matter,
+        jurisdiction_id=matter.jurisdiction_id,
+        before=before,
+        after=matter.audit_data(),
+        summary=f"交由{'、'.join(t.name for t in targets)}研究明确牵头部门（{_basis_text(decisions[0])}）",
+    )
+    for lower in copies:
+        audit.record(
+            actor,
+            "create",
+            lower,
+            jurisdiction_id=lower.jurisdiction_id,
+            after=lower.audit_data(),
+            summary=f"{matter.jurisdiction.name}交由本级研究明确牵头部门",
+        )
+    return copies
+
+
+def _copy_to(matter: Matter, to: Jurisdiction, actor: Actor) -> Matter:
+    """The copy of a delegated matter in the lower jurisdiction `to`: pending there, citing the same
+    documents from `to`'s own register."""
     seq = (db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == to.id)) or 0) + 1
     lower = Matter(
         jurisdiction=to,
@@ -151,26 +207,4 @@ def delegate_matter(
             actor=actor,
         )
         cite(lower, document, citation.article)
-    matter.status, matter.delegated_to = MatterStatus.DELEGATED, to
-    decision = _record_decision(
-        matter, actor, basis_kind, basis_doc_number, basis_date, note, kind="delegate", to_jurisdiction=to
-    )
-    db.session.flush()
-    audit.record(
-        actor,
-        "delegate",
-        matter,
-        jurisdiction_id=matter.jurisdiction_id,
-        before=before,
-        after=matter.audit_data(),
-        summary=f"交由{to.name}研究明确牵头部门（{_basis_text(decision)}）",
-    )
-    audit.record(
-        actor,
-        "create",
-        lower,
-        jurisdiction_id=to.id,
-        after=lower.audit_data(),
-        summary=f"{matter.jurisdiction.name}交由本级研究明确牵头部门",
-    )
     return lower

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.core import audit
 from registry.core.audit import Actor
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Assignment, Department, Duty, Matter, PolicyDocument, Role, Unit
@@ -29,9 +29,7 @@ def create_department(
 ) -> Department:
     """Add a department to a jurisdiction."""
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
-    _check_department_names(jurisdiction, name, short_name, exclude_id=None)
-    if not sector:
-        raise DomainError(_l("请填写所属系统。"), "sector")
+    refuse(department_problems(jurisdiction, name, short_name, sector, exclude_id=None))
     department = Department(
         jurisdiction=jurisdiction,
         name=name,
@@ -46,24 +44,37 @@ def create_department(
     return department
 
 
-def _check_department_names(jurisdiction: Jurisdiction, name: str, short_name: str, exclude_id: int | None) -> None:
+def department_problems(
+    jurisdiction: Jurisdiction, name: str, short_name: str, sector: str, exclude_id: int | None
+) -> list[tuple[str, object]]:
+    """Every problem of a department's names and sector at once: given, and no other department of the
+    jurisdiction using either name."""
+    name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
+    problems: list[tuple[str, object]] = []
     if not name:
-        raise DomainError(_l("部门全称不能为空。"), "name")
+        problems.append(("name", _l("部门全称不能为空。")))
     clash = select(Department).where(Department.jurisdiction_id == jurisdiction.id)
     if exclude_id is not None:
         clash = clash.where(Department.id != exclude_id)
     for field, value in (("name", name), ("short_name", short_name)):
+        if not value:
+            continue
         other = db.session.scalar(clash.where((Department.name == value) | (Department.short_name == value)).limit(1))
         if other is not None:
-            raise DomainError(
-                _l(
-                    "%(jurisdiction)s已有部门「%(department)s」使用了名称「%(name)s」。",
-                    jurisdiction=jurisdiction.name,
-                    department=other.name,
-                    name=value,
-                ),
-                field,
+            problems.append(
+                (
+                    field,
+                    _l(
+                        "%(jurisdiction)s已有部门「%(department)s」使用了名称「%(name)s」。",
+                        jurisdiction=jurisdiction.name,
+                        department=other.name,
+                        name=value,
+                    ),
+                )
             )
+    if not sector:
+        problems.append(("sector", _l("请填写所属系统。")))
+    return problems
 
 
 def resolve_department(jurisdiction: Jurisdiction, name: str) -> Department | None:
@@ -98,9 +109,7 @@ def update_department(
     """Change a department's names, sector, website or order."""
     check_lock(department, expected_version)
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
-    _check_department_names(department.jurisdiction, name, short_name, exclude_id=department.id)
-    if not sector:
-        raise DomainError(_l("请填写所属系统。"), "sector")
+    refuse(department_problems(department.jurisdiction, name, short_name, sector, exclude_id=department.id))
     before = department.audit_data()
     department.name, department.short_name, department.sector = name, short_name, sector
     department.website, department.sort_order = website.strip(), sort_order

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from registry.core import audit
 from registry.core.audit import Actor
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import rules
@@ -21,19 +21,53 @@ def _party(department: Department) -> Party:
     return Party(department.id, department.name, department.jurisdiction_id, department.active)
 
 
-def validate_assignments(
+def assignment_problems(
     jurisdiction: Jurisdiction, lead: Department | None, cooperating: Sequence[Department]
-) -> None:
-    """Refuse assignments that break lists.rules.assignment_problems (the first problem, by its field)."""
+) -> list[rules.Problem]:
+    """lists.rules.assignment_problems of these departments, as they stand now."""
     for department in {d.id: d for d in (lead, *cooperating) if d is not None}.values():
         # Held (FOR SHARE) until the commit: a retirement under way finishes first and is seen here.
         db.session.refresh(department, with_for_update={"read": True})
-    problems = rules.assignment_problems(
+    return rules.assignment_problems(
         jurisdiction.id, jurisdiction.name, _party(lead) if lead else None, [_party(d) for d in cooperating]
     )
-    if problems:
-        field, message = problems[0]
-        raise DomainError(message, field)
+
+
+def validate_assignments(
+    jurisdiction: Jurisdiction, lead: Department | None, cooperating: Sequence[Department]
+) -> None:
+    """Refuse assignments that break lists.rules.assignment_problems (all of them, each by its field)."""
+    refuse(assignment_problems(jurisdiction, lead, cooperating))
+
+
+def matter_text_problems(
+    jurisdiction: Jurisdiction, title: str, category: str, matter: Matter | None
+) -> list[rules.Problem]:
+    """A matter's name and category: both given, the name not another matter's of the same list."""
+    problems: list[rules.Problem] = []
+    if not title:
+        problems.append(("title", _l("具体事项名称不能为空。")))
+    elif db.session.scalar(
+        select(Matter.id).where(
+            Matter.jurisdiction_id == jurisdiction.id,
+            Matter.title == title,
+            Matter.id != (matter.id if matter is not None else -1),
+        )
+    ):
+        problems.append(
+            ("title", _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=jurisdiction.name, title=title))
+        )
+    if not category:
+        problems.append(("category", _l("请填写事项类别。")))
+    return problems
+
+
+def _citation_problems(jurisdiction_id: int, citations) -> list[rules.Problem]:
+    try:
+        _check_citations(jurisdiction_id, citations)
+    except DomainError as error:
+        return [(error.field, error.message)]
+    return []
 
 
 def _apply_assignments(matter: Matter, lead: Department | None, cooperating: Sequence[Department]) -> None:
@@ -61,16 +95,9 @@ def create_matter(
 ) -> Matter:
     """Add a matter; with no lead it is pending (§5)."""
     title, category = title.strip(), category.strip()
-    if not title:
-        raise DomainError(_l("具体事项名称不能为空。"), "title")
-    if not category:
-        raise DomainError(_l("请填写事项类别。"), "category")
-    if db.session.scalar(select(Matter.id).where(Matter.jurisdiction_id == jurisdiction.id, Matter.title == title)):
-        raise DomainError(
-            _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=jurisdiction.name, title=title), "title"
-        )
-    validate_assignments(jurisdiction, lead, cooperating)
-    _check_citations(jurisdiction.id, citations)
+    problems = matter_text_problems(jurisdiction, title, category, None)
+    problems += assignment_problems(jurisdiction, lead, cooperating)
+    refuse(problems + _citation_problems(jurisdiction.id, citations))
     if seq is None:
         seq = (
             db.session.scalar(select(func.max(Matter.seq)).where(Matter.jurisdiction_id == jurisdiction.id)) or 0
@@ -100,27 +127,13 @@ def update_matter(
     """Change a matter's text, lead and cooperating departments and legal basis."""
     check_lock(matter, expected_version)
     title, category = title.strip(), category.strip()
-    if not title:
-        raise DomainError(_l("具体事项名称不能为空。"), "title")
-    if not category:
-        raise DomainError(_l("请填写事项类别。"), "category")
-    if db.session.scalar(
-        select(Matter.id).where(
-            Matter.jurisdiction_id == matter.jurisdiction_id, Matter.title == title, Matter.id != matter.id
-        )
-    ):
-        raise DomainError(
-            _l("%(jurisdiction)s已有名为「%(title)s」的事项。", jurisdiction=matter.jurisdiction.name, title=title),
-            "title",
-        )
-    delegated_to = matter.delegated_to.name if matter.status == MatterStatus.DELEGATED else None
-    if problems := rules.delegated_problems(
-        title, delegated_to, names_departments=lead is not None or bool(cooperating)
-    ):
-        field, message = problems[0]
-        raise DomainError(message, field if lead is not None else "cooperating")
-    validate_assignments(matter.jurisdiction, lead, cooperating)
-    _check_citations(matter.jurisdiction_id, citations)
+    problems = matter_text_problems(matter.jurisdiction, title, category, matter)
+    delegated = rules.delegated_problems(
+        title, matter.delegated_to_label, names_departments=lead is not None or bool(cooperating)
+    )
+    problems += [(field if lead is not None else "cooperating", message) for field, message in delegated]
+    problems += assignment_problems(matter.jurisdiction, lead, cooperating)
+    refuse(problems + _citation_problems(matter.jurisdiction_id, citations))
     before = matter.audit_data()
     matter.title, matter.category, matter.description = title, category, description.strip()
     _apply_assignments(matter, lead, cooperating)
@@ -143,7 +156,9 @@ def delete_matter(matter: Matter, *, expected_version: int | None = None, actor:
     """Delete a matter from the working list (published versions keep their copy)."""
     check_lock(matter, expected_version)
     if matter.status == MatterStatus.DELEGATED:
-        raise DomainError(_l("该事项已交由%(jurisdiction)s研究明确，不能删除。", jurisdiction=matter.delegated_to.name))
+        raise DomainError(
+            _l("该事项已交由%(jurisdiction)s研究明确，不能删除。", jurisdiction=matter.delegated_to_label)
+        )
     if matter.delegated_from_id is not None:
         raise DomainError(_l("该事项由上级交由本级研究明确，不能删除；请研究明确其牵头部门。"))
     before, jurisdiction_id = matter.audit_data(), matter.jurisdiction_id

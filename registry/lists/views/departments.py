@@ -4,7 +4,9 @@ from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.core.forms import show_problems
 from registry.core.permissions import Permission, requires
+from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
 from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
@@ -32,12 +34,24 @@ def departments(code: str):
     )
 
 
+def _validate_department(form, j: Jurisdiction, exclude_id: int | None) -> bool:
+    """The form's own checks and, when they fail, the service's too (a name another department uses),
+    so that one submit shows every problem."""
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not valid:
+        problems = services.department_problems(
+            j, form.name.data or "", form.short_name.data or "", form.sector.data or "", exclude_id
+        )
+        show_problems(form, problems)
+    return valid
+
+
 @bp.route("/<code>/departments/new", methods=["GET", "POST"])
 @requires(Permission.LIST_EDIT, _jurisdiction)
 def department_new(code: str):
     j = g.target
     form = forms.DepartmentForm()
-    if form.validate_on_submit():
+    if _validate_department(form, j, None):
         created = []
 
         def action():
@@ -78,7 +92,7 @@ def department(department_id: int):
 def department_edit(department_id: int):
     d = g.target
     form = forms.DepartmentForm(obj=d)
-    if form.validate_on_submit():
+    if _validate_department(form, d.jurisdiction, d.id):
 
         def action():
             services.update_department(

@@ -6,11 +6,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.core.forms import show_problems
 from registry.core.http import whole_number
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists import forms, queries, services
+from registry.lists import auditlog, forms, queries, services
 from registry.lists.models import STATUS_LABELS, Matter
 from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
@@ -68,6 +69,16 @@ def _prepare_matter_form(form, j: Jurisdiction, matter: Matter | None = None) ->
     _prepare_citations(form, j, matter.citations if matter else ())
 
 
+def _validate(form, j: Jurisdiction, matter: Matter | None) -> bool:
+    """The form's own checks and, when they fail, the service's checks of name and category too, so
+    that one submit shows every problem (a taken name beside a missing category)."""
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not valid:
+        title, category = (form.title.data or "").strip(), (form.category.data or "").strip()
+        show_problems(form, services.matter_text_problems(j, title, category, matter))
+    return valid
+
+
 def _matter_args(form) -> dict[str, Any]:
     """The matter form as a service's arguments; refuses departments or documents that do not exist."""
     lead = _departments_from([form.lead.data], "lead")
@@ -88,7 +99,7 @@ def matter_new(code: str):
     j = g.target
     form = forms.MatterForm()
     _prepare_matter_form(form, j)
-    if form.validate_on_submit():
+    if _validate(form, j, None):
         created = []
 
         def action():
@@ -110,7 +121,7 @@ def matter(matter_id: int):
         j=m.jurisdiction,
         history=queries.decision_history(m),
         lower=queries.lower_matters(m),
-        recent=db.session.scalars(queries.matter_audit(m.id).limit(5)).all(),
+        recent=auditlog.present(db.session.scalars(queries.matter_audit(m.id).limit(5)).all()),
         can_edit=_can_edit(m.jurisdiction),
     )
 
@@ -131,7 +142,7 @@ def matter_edit(matter_id: int):
         }
     )
     _prepare_matter_form(form, j, m)
-    if form.validate_on_submit():
+    if _validate(form, j, m):
 
         def action():
             services.update_matter(m, expected_version=form.lock_version.data, **_matter_args(form))

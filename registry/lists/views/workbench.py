@@ -1,9 +1,11 @@
-"""The workbench start page, a jurisdiction's overview and its list health."""
+"""The 工作台: each role's start page after login; a jurisdiction's overview and its list health."""
 
-from flask import g, redirect, render_template, url_for
+from flask import g, render_template
 from flask_login import current_user
 
+from registry.auth import queries as user_queries
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, Role, requires
+from registry.core.timezone import local_today
 from registry.jurisdictions import queries as jurisdiction_queries
 from registry.lists import queries
 from registry.lists.views.blueprint import bp
@@ -11,16 +13,47 @@ from registry.lists.views.common import (
     _can_edit,
     _jurisdiction,
 )
+from registry.reports import queries as report_queries
+from registry.versions import queries as version_queries
 
 
 @bp.route("/")
-@requires(Permission.ACCOUNT)
+@requires(Permission.ACCOUNT)  # every signed-in user starts here; what they see is their own
 def workbench():
+    today = local_today()  # deadlines are counted in local (Beijing) days
     if current_user.role == Role.OFFICE_ADMIN:
-        return redirect(url_for(".jurisdiction", code=current_user.jurisdiction.code))
-    if current_user.role in DEPARTMENT_ROLES:
-        return redirect(url_for(".department", department_id=current_user.department_id))
-    return render_template("lists/index.html", tree=jurisdiction_queries.tree())
+        j = current_user.jurisdiction
+        return render_template(
+            "lists/home.html",
+            kind="office",
+            j=j,
+            today=today,
+            counts=queries.counts(j),
+            delegations=queries.delegations(j),
+            awaiting=report_queries.awaiting_review(j.id),
+            cycles=report_queries.cycle_progress(j.id, today),
+            changes=version_queries.unpublished_changes(j),
+            below=queries.below(j),
+        )
+    if current_user.role in DEPARTMENT_ROLES and current_user.department is not None:
+        d = current_user.department
+        return render_template(
+            "lists/home.html",
+            kind="department",
+            d=d,
+            j=d.jurisdiction,
+            today=today,
+            reports=report_queries.department_reports(d.id, today),
+            matter_counts=queries.department_matter_counts(d),
+        )
+    return render_template(
+        "lists/home.html",
+        kind="sysadmin" if current_user.role == Role.SYSADMIN else "other",
+        today=today,
+        users=user_queries.user_counts() if current_user.role == Role.SYSADMIN else {},
+        tree=jurisdiction_queries.tree(),
+        published=version_queries.in_force_ids(today),
+    )
 
 
 @bp.route("/<code>/")

@@ -16,6 +16,7 @@ from registry.public.queries.jurisdictions import (
     jurisdiction_ref,
     jurisdiction_ref_by_id,
     jurisdiction_tree,
+    published_jurisdiction_options,
 )
 from registry.public.queries.matters import (
     API_MATTER_KEYS,
@@ -29,6 +30,7 @@ from registry.public.queries.matters import (
     matters_by_version_matter_ids,
     version_matters,
 )
+from registry.public.queries.overview import portal_overview
 from registry.public.queries.states import (
     department_state,
     everything_state,
@@ -79,6 +81,8 @@ __all__ = [
     "matter_plain",
     "matter_state",
     "matters_by_version_matter_ids",
+    "published_jurisdiction_options",
+    "portal_overview",
     "published_report_parts",
     "superseded_in_index",
     "version_diff",

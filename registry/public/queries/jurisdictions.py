@@ -99,3 +99,9 @@ def jurisdiction_tree() -> list[dict[str, Any]]:
 
 def jurisdiction_plain(j: Jurisdiction) -> dict[str, str]:
     return {"code": j.code, "name": j.name}
+
+
+@remembered
+def published_jurisdiction_options() -> tuple[dict[str, Any], ...]:
+    """The places a search can be narrowed to (those with a published list), parents first."""
+    return tuple(j for j in jurisdiction_tree() if j["published"])

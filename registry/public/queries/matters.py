@@ -41,7 +41,7 @@ def matter_plain(m: Any, jurisdiction: dict[str, str], label: str) -> dict[str, 
         "version": label,
         "seq": m.seq,
         "status_label": STATUS_LABELS.get(m.status, m.status),
-        "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_code else None,
+        "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None,
     }
 
 

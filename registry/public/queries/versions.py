@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.public.cache import publication_token, published, remembered, watch
@@ -84,14 +85,14 @@ def version_refs(jurisdiction_id: int) -> list[VersionRef]:
 
 def in_force(refs: list[VersionRef], on_date: date | None = None) -> VersionRef | None:
     """The version in force on a date (default today), among a jurisdiction's cached refs."""
-    return pick_in_force(refs, on_date or date.today())
+    return pick_in_force(refs, on_date or local_today())
 
 
 def superseded_in_index() -> list[int]:
     """Ids of versions the search index holds that are not in force today: the index keeps the versions
     still to come into force beside the one in force, so that the day a version takes effect, pages,
     API and search switch to it together, with no reindex. Usually empty."""
-    return _superseded_in_index(date.today())
+    return _superseded_in_index(local_today())
 
 
 @remembered
@@ -170,9 +171,13 @@ def version_overview(ref: VersionRef) -> dict[str, Any]:
 
 @published
 def version_diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
-    """compare_versions as plain data."""
+    """compare_versions as plain data, with how many matters changed their cooperating departments."""
 
-    return compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
+    diff = compare_versions(db.session.get(ListVersion, old.id), db.session.get(ListVersion, new.id)).plain()
+    diff["summary"]["cooperating_changed"] = sum(
+        1 for c in diff["changed"] if c["cooperating_added"] or c["cooperating_removed"]
+    )
+    return diff
 
 
 def global_fingerprint() -> tuple:
@@ -186,9 +191,10 @@ def latest_published_at():
 
 
 @published
-def version_file(ref: VersionRef, fmt: str) -> tuple[bytes, str, str]:
-    """A published version as a download: (content, file name, MIME type)."""
+def version_file(ref: VersionRef, fmt: str, source_url: str = "") -> tuple[bytes, str, str]:
+    """A published version as a download: (content, file name, MIME type); source_url is the
+    version's public page, which an XLSX names in its 说明 sheet."""
     from registry.versions.exporting import export_list
 
     version = db.session.get(ListVersion, ref.id)
-    return export_list(version.jurisdiction, fmt, version)
+    return export_list(version.jurisdiction, fmt, version, source_url)
