@@ -68,6 +68,9 @@ class Config:
     SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "示例省生态环境保护督察工作领导小组办公室（演示）")
     SITE_CONTACT = os.environ.get("SITE_CONTACT", "电话 0000-00000000 · 邮箱 registry@example.org（演示）")
     SITE_ICP = os.environ.get("SITE_ICP", "示ICP备00000000号（演示）")
+    # The portal's public address, written into downloaded files as their source (never taken from
+    # the request's Host header, which a client chooses); unset: the path alone.
+    SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 
 class TestConfig(Config):

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -94,8 +95,28 @@ def run_migrations_online():
         conf_args.setdefault("include_name", include_name)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
+        with _sqlite_foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite alters a table by copying it and dropping the old one (batch_alter_table). With foreign
+    keys enforced, that DROP deletes the rows first and cascades to every table referring to it, so
+    a migration would empty assignments, citations and decisions. SQLite's documented procedure
+    (https://www.sqlite.org/lang_altertable.html#otheralter): keys off outside the transaction, then
+    `foreign_key_check` before they are on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # outside SQLAlchemy's transaction: the pragma is a no-op inside one
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        if problems := raw.execute("PRAGMA foreign_key_check").fetchall():
+            raise RuntimeError(f"迁移后外键不一致：{problems[:10]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

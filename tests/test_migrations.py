@@ -3,6 +3,7 @@
 import os
 import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -79,3 +80,59 @@ def _partial_indexes_of_models() -> set[str]:
         if index.dialect_options["postgresql"].get("where") is not None
         or index.dialect_options["sqlite"].get("where") is not None
     }
+
+
+COUNTED = ("matters", "assignments", "citations", "lead_decisions", "search_entries", "audit_entries")
+
+
+@pytest.mark.committing  # its own database, written for real
+def test_downgrading_and_upgrading_a_filled_database_keeps_every_row(tmp_path):
+    """SQLite alters a table by copying and dropping it; with foreign keys enforced that DROP used to
+    cascade and empty assignments, citations and decisions (or fail on a delegated matter)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from registry.demo import load_demo
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.lists.models import Matter, MatterStatus
+    from registry.lists.services.decisions import delegate_matter
+
+    url, cleanup = _scratch_url(tmp_path)
+
+    class Scratch(config.TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Scratch)
+    try:
+        with app.app_context():
+            upgrade()
+            load_demo()
+            pending = db.session.scalars(
+                select(Matter).where(Matter.status == MatterStatus.PENDING).order_by(Matter.id)
+            ).first()
+            cities = list(
+                db.session.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == pending.jurisdiction_id))
+            )
+            delegate_matter(pending, to=cities, basis_kind="meeting", basis_date=date(2026, 12, 1), actor="测试")
+            db.session.commit()
+            counts = _counts()
+            assert all(counts.values()), counts
+            db.session.remove()
+            downgrade(revision="3c1f7a9e2b10")  # through the table rebuild of 7d2e4b9a1c55
+            assert _counts() == counts
+            upgrade()
+            assert _counts() == counts
+            db.engine.dispose()
+    finally:
+        if cleanup:
+            engine, schema = cleanup
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+
+
+def _counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in COUNTED if t in tables}

@@ -396,7 +396,7 @@ def _compare(planned: PlannedMatter, old: WorkingMatter, by_name: dict[str, _Dep
             title=old.title,
             description=old.description,
             status=old.status,
-            delegated_to=old.delegated_to_code,
+            delegated_to=old.delegated_to_code or old.delegated_to_name,  # several: their names
             lead=planned.old_lead,
             cooperating=[by_id[i].name for i in old.cooperating_ids],
             basis=[b.label for b in old.basis],

@@ -1,10 +1,10 @@
-from datetime import UTC, datetime
+from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, session
-from flask_babel import to_user_timezone
 
 from registry.core.http import safe_next
 from registry.core.permissions import public
+from registry.core.timezone import local_day_start, local_today
 
 bp = Blueprint("jurisdictions", __name__)
 
@@ -14,11 +14,11 @@ bp = Blueprint("jurisdictions", __name__)
 def home():
     from registry.public.queries import portal_overview
 
-    now = to_user_timezone(datetime.now(UTC))
+    today = local_today()
     # The local year starts at local midnight of 1 January.
-    year_start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    overview = portal_overview(now.date(), year_start.astimezone(UTC))
-    return render_template("jurisdictions/home.html", overview=overview, year=now.year)
+    year_start = local_day_start(date(today.year, 1, 1))
+    overview = portal_overview(today, year_start)
+    return render_template("jurisdictions/home.html", overview=overview, year=today.year, today=today)
 
 
 @bp.route("/healthz")

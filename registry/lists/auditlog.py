@@ -356,18 +356,3 @@ def present(entries: list[AuditEntry]) -> list[Row]:
             )
         )
     return rows
-
-
-def object_name(entity_type: str, entity_id: int) -> str:
-    """The name of one record the log is narrowed to ('' when it no longer exists)."""
-    probe = AuditEntry(entity_type=entity_type, entity_id=entity_id, action="update")
-    name, _url = _records([probe]).get((entity_type, entity_id), ("", None))
-    if not name:
-        last = db.session.scalar(
-            select(AuditEntry)
-            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
-            .order_by(AuditEntry.id.desc())
-            .limit(1)
-        )
-        name = _recorded_name(last) if last else ""
-    return name

@@ -14,6 +14,8 @@ Three caches, all per process:
   `TOKEN_TTL` second per process. A flush touching a watched table advances a local generation, so
   this process sees its own changes at once; another process's within `TOKEN_TTL`. A warm request
   therefore does no ORM work until the token is re-read.
+  `remembered_each(fn)` does the same id by id, for lists of ids that overlap (search results), and
+  `fragment(...)` keeps a rendered piece of a page (one search result) the same way.
 - `cached(state_of)`: whole responses. `state_of(**view_args)` says which published state the page
   shows (`PageState`: what identifies it, and when it was last published); the response gets a
   strong ETag from it, 304 when the client holds it, and an anonymous body is kept by ETag
@@ -66,6 +68,26 @@ class LRUCache:
                 self._data.popitem(last=False)
         return value
 
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, Any]:
+        """The values held of these keys (the others are simply absent)."""
+        found = {}
+        with self._lock:
+            for key in keys:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    found[key] = self._data[key]
+            self.hits += len(found)
+        return found
+
+    def set_many(self, values: dict[Hashable, Any]) -> None:
+        with self._lock:
+            self.misses += len(values)
+            for key, value in values.items():
+                self._data[key] = value
+                self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
@@ -110,6 +132,37 @@ def remembered(fn: Callable) -> Callable:
         return memo.get_or_set((publication_token(), *_key(fn, args, kwargs)), lambda: fn(*args, **kwargs))
 
     return wrapper
+
+
+def remembered_each(fn: Callable[[list[int]], dict[int, Any]]) -> Callable[[list[int]], dict[int, Any]]:
+    """Cache fn(ids) -> {id: value} id by id until the publication token changes: search results
+    overlap from query to query, so a request loads only the ids no request has loaded yet."""
+
+    @wraps(fn)
+    def wrapper(ids: list[int]) -> dict[int, Any]:
+        token = publication_token()
+        keys = {i: (token, fn.__module__, fn.__qualname__, i) for i in ids}
+        held = memo.get_many(keys.values())
+        found = {i: held[key] for i, key in keys.items() if key in held}
+        if missing := [i for i in ids if i not in found]:
+            loaded = fn(missing)
+            memo.set_many({keys[i]: value for i, value in loaded.items()})
+            found.update(loaded)
+        return found
+
+    return wrapper
+
+
+# Rendered pieces of pages (a search result: about 1 KB each), kept apart from `memo` so that they
+# cannot crowd out its small values.
+fragments = LRUCache(maxsize=int(os.environ.get("PUBLIC_FRAGMENT_CACHE", "5000")))
+
+
+def fragment(kind: str, ident: Hashable, render: Callable[[], str]) -> str:
+    """A piece of a public page that shows published data only, rendered once per language until the
+    publication token changes: search results recur from query to query, their page does not."""
+    key = (publication_token(), kind, ident, str(get_locale()), request.script_root)
+    return fragments.get_or_set(key, render)
 
 
 # -- invalidation: the watched tables and the publication token -----------------------------------
@@ -183,6 +236,7 @@ def reset_caches() -> None:
     invalidate()
     derived.clear()
     memo.clear()
+    fragments.clear()
     bodies.clear()
 
 

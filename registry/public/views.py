@@ -2,13 +2,16 @@
 
 No login; only published versions are read (registry.public.queries)."""
 
+from collections.abc import Hashable
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.permissions import public
 from registry.public import queries, search
-from registry.public.cache import cached
+from registry.public.cache import cached, fragment
 
 bp = Blueprint("public", __name__)
 
@@ -31,6 +34,21 @@ def matter_labels() -> dict[str, str]:
 def department_href(department_id: int) -> str:
     """url_for("public.department", ...) by string formatting."""
     return f"{request.script_root}/departments/{int(department_id)}"
+
+
+@bp.app_template_global()
+def published_fragment(kind: str, ident: Hashable, macro, *args, **kwargs) -> str:
+    """`macro(*args, **kwargs)`, which shows published item `ident` only, rendered once (cache.fragment)."""
+    return fragment(kind, ident, lambda: macro(*args, **kwargs))
+
+
+@bp.app_template_global()
+def place_options_html(macro, options, code: str) -> Markup:
+    """The search form's place options, rendered once (cache.fragment) and the chosen one marked."""
+    html = fragment("search-places", None, lambda: macro(options))
+    if code and code.isdigit():  # codes are digits: the attribute text is exactly value="<code>"
+        html = html.replace(f'value="{code}"', f'value="{code}" selected', 1)
+    return Markup(html)
 
 
 @bp.app_template_global()
@@ -177,7 +195,8 @@ def download(code: str, label: str, fmt: str):
     ref = queries.by_label(refs, label)
     if ref is None:
         abort(404)
-    source = url_for("public.version", code=jref.code, label=ref.label, _external=True)
+    # From configuration, not the Host header: the file is cached and served to everyone.
+    source = current_app.config["SITE_URL"] + url_for("public.version", code=jref.code, label=ref.label)
     content, filename, mimetype = queries.version_file(ref, fmt, source)
     response = current_app.response_class(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition("attachment", filename)
@@ -247,7 +266,7 @@ def search_page():
     options = queries.published_jurisdiction_options()
     jurisdiction = None
     if code:
-        jurisdiction = queries.jurisdiction_by_code(code)
+        jurisdiction = queries.jurisdiction_ref(code)
         if jurisdiction is None:
             abort(404)
     error, hits, results, nearest = None, None, [], []

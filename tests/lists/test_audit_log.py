@@ -117,6 +117,20 @@ def test_filters_by_action_actor_date_and_object_and_pages_of_twenty(browser):
     # A bad date is told, not a crash.
     assert "日期格式" in browser.get("/manage/990000/audit?from=2026-13-45")
     browser.get("/manage/990000/audit?object=matters:abc")
+    # The edges of the calendar are told too (local midnight there is outside what a time can hold).
+    assert "1900年至2999年" in browser.get("/manage/990000/audit?to=9999-12-31")
+    assert "1900年至2999年" in browser.get("/manage/990000/audit?from=0001-01-01")
+
+
+def test_narrowing_to_another_jurisdictions_record_names_nothing_of_it(browser):
+    """A city office narrows its log by any id it likes; it must not learn the names of the
+    province's working matters or of user accounts that way."""
+    browser.login("jiangchuan_office")
+    province_matter = _pending_matter()
+    admin = _user("admin")
+    for key, secret in ((f"matters:{province_matter.id}", province_matter.title), (f"users:{admin.id}", "系统管理员")):
+        page = visible(browser.get(f"/manage/990100/audit?object={key}"))
+        assert "只看" in page and secret not in page
 
 
 def _recorded_keys() -> tuple[set[str], set[str]]:

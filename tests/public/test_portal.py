@@ -8,8 +8,10 @@ from urllib.parse import unquote
 
 from openpyxl import load_workbook
 
+from registry.extensions import db
 from registry.imports.planning import plan_import
 from registry.jurisdictions.queries import by_code
+from tests.factories import second_city_version
 
 
 def test_the_xlsx_says_which_version_it_is(client, second_version):
@@ -32,6 +34,21 @@ def test_the_xlsx_says_which_version_it_is(client, second_version):
     assert "顿号" in facts["配合部门"]
     rows = {r[2]: r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert rows[matter.title][3] == ecology.name
+
+
+def test_the_xlsx_source_is_the_configured_address_whatever_host_a_client_names(app, client, second_version):
+    """The file is cached and served to everyone: a forged Host header must not become its 来源."""
+    url = "/jurisdictions/990100/versions/2026年版/download.xlsx"
+    app.config["SITE_URL"] = "https://sthj.example.gov.cn"
+    try:
+        forged = client.get(url, headers={"Host": "evil.example"})
+        honest = client.get(url)
+    finally:
+        app.config["SITE_URL"] = ""
+    for response in (forged, honest):
+        book = load_workbook(io.BytesIO(response.data))
+        facts = {r[0]: r[1] for r in book["说明"].iter_rows(values_only=True) if r and r[0]}
+        assert unquote(facts["来源"]) == "https://sthj.example.gov.cn/jurisdictions/990100/versions/2026年版"
 
 
 def test_the_csv_is_a_plain_table_that_imports_again(client, second_version):
@@ -83,12 +100,19 @@ def test_home_has_a_search_box_figures_and_an_overview_of_who_published(client, 
     assert 'href="/jurisdictions/990000"' in html and "<svg" in html
 
 
-def test_the_overview_follows_a_publication(client, second_version, demo):
-    # second_version published 江川市 2026年版 inside the fixture; the figures are cached under the
-    # publication token, so the home page shows it at once.
-    html = client.get("/").get_data(as_text=True)
-    tile = html[html.index('id="j-990100"') : html.index("</a>", html.index('id="j-990100"'))]
-    assert "2026年版" in tile
+def _tile(html: str, code: str) -> str:
+    start = html.index(f'id="j-{code}"')
+    return html[start : html.index("</a>", start)]
+
+
+def test_the_overview_follows_a_publication(client, demo):
+    """The figures and the tree are cached under the publication token: a publication shows at once."""
+    before = client.get("/").get_data(as_text=True)
+    assert "2026年版" not in _tile(before, "990100")
+    second_city_version(by_code("990100"))  # 江川市 publishes 2026年版, in force
+    db.session.flush()
+    after = client.get("/").get_data(as_text=True)
+    assert "2026年版" in _tile(after, "990100")
 
 
 def test_footer_names_operator_contact_and_the_filing_number(client, app, demo):

@@ -25,10 +25,14 @@ def _day(name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = _("日期格式应为 年-月-日，例如 2026-01-31。")
         return None
+    if not date(1900, 1, 1) <= day <= date(2999, 12, 31):  # the edges of the calendar overflow in UTC
+        errors[name] = _("请填写1900年至2999年之间的日期。")
+        return None
+    return day
 
 
 def _object() -> tuple[str, int] | None:
@@ -64,14 +68,18 @@ def audit(code: str):
         entity_id=obj[1] if obj else None,
     )
     page = paginate(stmt, per_page=PER_PAGE)
+    rows = auditlog.present(page.items)
+    # The record's name only from this log's own entries: the id may be anyone's (another
+    # jurisdiction's draft, a user account), and naming it would tell what this office may not read.
+    narrowed = obj and {"key": f"{obj[0]}:{obj[1]}", "name": rows[0].name if rows else "", "entity": obj[0]}
     return render_template(
         "lists/audit.html",
         j=j,
         page=page,
-        rows=auditlog.present(page.items),
+        rows=rows,
         filters=filters,
         errors=errors,
-        narrowed=obj and {"key": f"{obj[0]}:{obj[1]}", "name": auditlog.object_name(*obj), "entity": obj[0]},
+        narrowed=narrowed,
         entity_types=[(t, _(ENTITY_LABELS.get(t, t))) for t in queries.audit_entity_types(j)],
         actions=[(a, _(ACTION_LABELS.get(a, a))) for a in queries.audit_actions(j)],
         actors=queries.audit_actors(j),

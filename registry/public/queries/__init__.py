@@ -11,7 +11,6 @@ from registry.public.queries.departments import (
 from registry.public.queries.jurisdictions import (
     JurisdictionRef,
     ancestor_refs,
-    jurisdiction_by_code,
     jurisdiction_plain,
     jurisdiction_ref,
     jurisdiction_ref_by_id,
@@ -69,7 +68,6 @@ __all__ = [
     "in_force",
     "in_force_matter_ref",
     "in_force_matters",
-    "jurisdiction_by_code",
     "jurisdiction_of_matter",
     "jurisdiction_plain",
     "jurisdiction_ref",

@@ -15,10 +15,6 @@ from registry.versions.models import (
 # -- jurisdictions ---------------------------------------------------------------------------------
 
 
-def jurisdiction_by_code(code: str) -> Jurisdiction | None:
-    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-
-
 @dataclass(frozen=True)
 class JurisdictionRef:
     """What a request needs of a jurisdiction before it knows whether to render."""

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import STATUS_LABELS, Role
-from registry.public.cache import published, remembered
+from registry.public.cache import published, remembered, remembered_each
 from registry.public.models import SearchEntry
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_plain
 from registry.public.queries.versions import VersionRef, superseded_in_index, version_plain
@@ -142,6 +142,12 @@ def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
     """Matters by version-matter id, in the order given (for search results)."""
     if not ids:
         return []
+    by_id = _matters_by_id(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@remembered_each
+def _matters_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = _matter_rows(
         select(
             *_MATTER_COLUMNS,
@@ -153,10 +159,9 @@ def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
         .join(Jurisdiction, Jurisdiction.id == ListVersion.jurisdiction_id)
         .where(VersionMatter.id.in_(ids))
     )
-    by_id = {
+    return {
         m.id: matter_plain(m, {"code": m.jurisdiction_code, "name": m.jurisdiction_name}, m.version_label) for m in rows
     }
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _current(query):
