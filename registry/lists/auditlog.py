@@ -10,6 +10,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from registry.core.audit import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, AuditEntry
 from registry.core.permissions import ROLE_LABELS
@@ -263,10 +264,10 @@ def _changes(entry: AuditEntry, names: _Names) -> list[Change]:
 # -- which record ------------------------------------------------------------------------------------
 
 
-def _load(model, ids: set[int]) -> dict[int, Any]:
+def _load(model, ids: set[int], *options) -> dict[int, Any]:
     if not ids:
         return {}
-    return {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
 
 
 def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str | None]]:
@@ -281,8 +282,8 @@ def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str 
             ids.setdefault(e.entity_type, set()).add(e.entity_id)
     found: dict[tuple[str, int], tuple[str, str | None]] = {}
 
-    def put(kind: str, model, describe) -> None:
-        for obj_id, obj in _load(model, ids.get(kind, set())).items():
+    def put(kind: str, model, describe, *options) -> None:
+        for obj_id, obj in _load(model, ids.get(kind, set()), *options).items():
             found[(kind, obj_id)] = describe(obj)
 
     put("matters", Matter, lambda m: (m.title, url_for("lists.matter", matter_id=m.id)))
@@ -291,6 +292,7 @@ def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str 
         "units",
         Unit,
         lambda u: (f"{u.department.name} · {u.name}", url_for("lists.department", department_id=u.department_id)),
+        joinedload(Unit.department),
     )
     put(
         "duties",
@@ -299,6 +301,7 @@ def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str 
             _("%(department)s 第%(seq)s条职责", department=d.department.name, seq=d.seq),
             url_for("lists.department", department_id=d.department_id),
         ),
+        joinedload(Duty.department),
     )
     put("policy_documents", PolicyDocument, lambda d: (d.label, None))
     put("list_versions", ListVersion, lambda v: (v.label, url_for("versions.show", version_id=v.id)))
@@ -317,11 +320,13 @@ def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str 
             f"{s.report.title} · {s.title}",
             url_for("reports.report", report_id=s.report_id, _anchor=f"s{s.id}"),
         ),
+        joinedload(ReportSection.report),
     )
     put(
         "report_attachments",
         ReportAttachment,
         lambda a: (f"{a.report.title} · {a.filename}", url_for("reports.report", report_id=a.report_id)),
+        joinedload(ReportAttachment.report),
     )
     return found
 
