@@ -28,7 +28,9 @@ def _scratch_url(tmp_path):
     return f"{url}{sep}options=-csearch_path%3D{schema}", (engine, schema)
 
 
-def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
+@pytest.fixture
+def scratch(tmp_path):
+    """An application context on an empty database of its own (a PostgreSQL schema, dropped after)."""
     url, cleanup = _scratch_url(tmp_path)
 
     class Scratch(config.TestConfig):
@@ -37,21 +39,8 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
     app = create_app(Scratch)
     try:
         with app.app_context():
-            upgrade()
-            with db.engine.connect() as conn:
-                diff = compare_metadata(
-                    MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
-                    db.metadata,
-                )
-            assert diff == [], f"models and migrations drift apart: {diff}"
-            # compare_metadata does not look at index predicates: check the partial ones by hand.
-            assert _partial_indexes(db.engine) == _partial_indexes_of_models()
-            downgrade(revision="base")
-            with db.engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
-            upgrade()
-            with db.engine.connect() as conn:
-                assert "matters" in inspect(conn).get_table_names()
+            yield
+            db.session.remove()
             db.engine.dispose()
     finally:
         if cleanup:
@@ -59,6 +48,24 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
             with engine.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             engine.dispose()
+
+
+def test_upgrade_matches_models_and_downgrade_empties(scratch):
+    upgrade()
+    with db.engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+            db.metadata,
+        )
+    assert diff == [], f"models and migrations drift apart: {diff}"
+    # compare_metadata does not look at index predicates: check the partial ones by hand.
+    assert _partial_indexes(db.engine) == _partial_indexes_of_models()
+    downgrade(revision="base")
+    with db.engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    with db.engine.connect() as conn:
+        assert "matters" in inspect(conn).get_table_names()
 
 
 def _partial_indexes(engine) -> set[str]:
@@ -86,7 +93,7 @@ COUNTED = ("matters", "assignments", "citations", "lead_decisions", "search_entr
 
 
 @pytest.mark.committing  # its own database, written for real
-def test_downgrading_and_upgrading_a_filled_database_keeps_every_row(tmp_path):
+def test_downgrading_and_upgrading_a_filled_database_keeps_every_row(scratch):
     """SQLite alters a table by copying and dropping it; with foreign keys enforced that DROP used to
     cascade and empty assignments, citations and decisions (or fail on a delegated matter)."""
     from datetime import date
@@ -98,38 +105,21 @@ def test_downgrading_and_upgrading_a_filled_database_keeps_every_row(tmp_path):
     from registry.lists.models import Matter, MatterStatus
     from registry.lists.services.decisions import delegate_matter
 
-    url, cleanup = _scratch_url(tmp_path)
-
-    class Scratch(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Scratch)
-    try:
-        with app.app_context():
-            upgrade()
-            load_demo()
-            pending = db.session.scalars(
-                select(Matter).where(Matter.status == MatterStatus.PENDING).order_by(Matter.id)
-            ).first()
-            cities = list(
-                db.session.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == pending.jurisdiction_id))
-            )
-            delegate_matter(pending, to=cities, basis_kind="meeting", basis_date=date(2026, 12, 1), actor="测试")
-            db.session.commit()
-            counts = _counts()
-            assert all(counts.values()), counts
-            db.session.remove()
-            downgrade(revision="3c1f7a9e2b10")  # through the table rebuild of 7d2e4b9a1c55
-            assert _counts() == counts
-            upgrade()
-            assert _counts() == counts
-            db.engine.dispose()
-    finally:
-        if cleanup:
-            engine, schema = cleanup
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+    upgrade()
+    load_demo()
+    pending = db.session.scalars(
+        select(Matter).where(Matter.status == MatterStatus.PENDING).order_by(Matter.id)
+    ).first()
+    cities = list(db.session.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == pending.jurisdiction_id)))
+    delegate_matter(pending, to=cities, basis_kind="meeting", basis_date=date(2026, 12, 1), actor="测试")
+    db.session.commit()
+    counts = _counts()
+    assert all(counts.values()), counts
+    db.session.remove()
+    downgrade(revision="3c1f7a9e2b10")  # through the table rebuild of 7d2e4b9a1c55
+    assert _counts() == counts
+    upgrade()
+    assert _counts() == counts
 
 
 def _counts() -> dict[str, int]:

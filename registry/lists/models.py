@@ -104,7 +104,19 @@ class Department(db.Model):
         }
 
 
-class Unit(db.Model):
+class _DepartmentPart:
+    """A part of one department (a unit, a duty): scoped by its department (core.permissions)."""
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return self.department.jurisdiction
+
+    @property
+    def scope_department(self) -> "Department":
+        return self.department
+
+
+class Unit(_DepartmentPart, db.Model):
     """内设机构 / 直属单位 of a department, to which it decomposes its matters (§8)."""
 
     __tablename__ = "units"
@@ -124,16 +136,8 @@ class Unit(db.Model):
     def audit_data(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "active": self.active}
 
-    @property
-    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
-        return self.department.jurisdiction
 
-    @property
-    def scope_department(self) -> Department:
-        return self.department
-
-
-class Duty(db.Model):
+class Duty(_DepartmentPart, db.Model):
     """One ecological-protection duty of a department (a line of its 责任清单)."""
 
     __tablename__ = "duties"
@@ -154,14 +158,6 @@ class Duty(db.Model):
 
     def audit_data(self) -> dict[str, Any]:
         return {"seq": self.seq, "text": self.text, "active": self.active}
-
-    @property
-    def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
-        return self.department.jurisdiction
-
-    @property
-    def scope_department(self) -> Department:
-        return self.department
 
 
 def _not_null_index(name: str, column: str) -> Index:
