@@ -110,6 +110,7 @@ def _import_models() -> None:
     import registry.auth.models  # noqa: F401
     import registry.core.audit  # noqa: F401
     import registry.imports.models  # noqa: F401
+    import registry.jobs.models  # noqa: F401
     import registry.jurisdictions.models  # noqa: F401
     import registry.lists.models  # noqa: F401
     import registry.public.models  # noqa: F401

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from registry.core.db import committed_value, one_of, refuse_changes, utcnow
@@ -17,7 +17,8 @@ from registry.versions.models import ListVersion
 
 class SectionKind(StrEnum):
     LED_MATTER = "led_matter"
-    COOPERATING = "cooperating"
+    COOPERATING_MATTER = "coop_matter"  # one matter the department cooperates on (§7)
+    COOPERATING = "cooperating"  # before 2026-12: one table of every cooperating matter (older reports)
     DUTIES = "duties"
     FREE = "free"
 
@@ -57,6 +58,9 @@ class ReportingCycle(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The reports' PDFs open with a cover, contents and bookmarks (as 汇编 volumes always do);
+    # otherwise they are plain GB/T 9704 documents.
+    with_cover: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     version: Mapped[ListVersion] = relationship()
@@ -87,6 +91,11 @@ class AnnualReport(db.Model):
     pdf_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_size: Mapped[int | None]
+    # 发文字号, the department's own, entered when the head submits (GB/T 9704 版头).
+    doc_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # 提请审核: the editor hands the draft to the head; cleared when the head sends it back or submits.
+    review_requested_at: Mapped[datetime | None]
+    review_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     cycle: Mapped[ReportingCycle] = relationship(back_populates="reports")
@@ -145,6 +154,10 @@ class ReportSection(db.Model):
     measures: Mapped[str] = mapped_column(Text, default="")
     problems: Mapped[str] = mapped_column(Text, default="")
     plans: Mapped[str] = mapped_column(Text, default="")
+    # 配合落实情况 of a cooperating-matter section: what the lead department sees of this department (§7).
+    cooperation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 本年度无进展的说明: a led matter left empty must say why before the report can be submitted.
+    no_progress_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     body: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime | None]
@@ -171,6 +184,8 @@ class ReportSection(db.Model):
             "measures": self.measures,
             "problems": self.problems,
             "plans": self.plans,
+            "cooperation": self.cooperation,
+            "no_progress_reason": self.no_progress_reason,
             "body": self.body,
             "indicators": [i.plain() for i in self.indicators],
         }
@@ -208,6 +223,7 @@ class ReportAttachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
@@ -258,6 +274,68 @@ class ReportRecipient(db.Model):
     department: Mapped[Department | None] = relationship()
 
 
+class SectionComment(db.Model):
+    """The office's comment on one section when it returns a report: shown next to that section."""
+
+    __tablename__ = "section_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("annual_reports.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("report_sections.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("report_events.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[AnnualReport] = relationship()
+    section: Mapped[ReportSection] = relationship()
+    event: Mapped[ReportEvent | None] = relationship()
+
+
+class CooperationReminder(db.Model):
+    """§7 提醒: a lead department reminds a cooperating department to give its input on a matter."""
+
+    __tablename__ = "cooperation_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id"), index=True)
+    version_matter_id: Mapped[int] = mapped_column(ForeignKey("version_matters.id"))
+    from_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    to_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cycle: Mapped[ReportingCycle] = relationship()
+    from_department: Mapped[Department] = relationship(foreign_keys=[from_department_id])
+    to_department: Mapped[Department] = relationship(foreign_keys=[to_department_id])
+
+
+class ReportVolume(db.Model):
+    """A cycle's 汇编: its accepted and published reports in one PDF, compiled by a job. Published
+    (shown on the jurisdiction's public page) only when every report in it is published."""
+
+    __tablename__ = "report_volumes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    report_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    pdf_data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_size: Mapped[int]
+    compiled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    compiled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cycle: Mapped[ReportingCycle] = relationship()
+
+
 # A published report (and its sections) is what the public downloaded: never edited afterwards.
 refuse_changes(AnnualReport, published=lambda r: committed_value(r, "state") == ReportState.PUBLISHED)
 refuse_changes(ReportSection, published=lambda s: committed_value(s.report, "state") == ReportState.PUBLISHED)
+refuse_changes(ReportVolume, published=lambda v: committed_value(v, "published_at") is not None)
