@@ -8,8 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-# WeasyPrint's system libraries and a Chinese font (PDFs must never show boxes).
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+# WeasyPrint's system libraries and the Chinese fonts of the report PDFs (they must never show boxes):
+# Noto CJK for the 仿宋-style body and 黑体 headings, AR PL KaitiM GB (and AR PL UKai for characters
+# outside GB2312) for 楷体 headings (README, PDF 字体).
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-gkai00mp fonts-arphic-ukai
 # For the tests: a browser for the end-to-end tests (and libatomic1 for Playwright's bundled node
 # driver), poppler's pdffonts/pdftotext for PDF checks.
 TEST_DEBS := chromium libatomic1 poppler-utils

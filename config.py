@@ -71,6 +71,9 @@ class Config:
     # The portal's public address, written into downloaded files as their source (never taken from
     # the request's Host header, which a client chooses); unset: the path alone.
     SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+    # Background jobs (registry/jobs/runner.py): in a thread of the app process; eager = at once,
+    # inside the request (the tests, so that they do not depend on timing).
+    JOBS_EAGER = os.environ.get("JOBS_EAGER", "0") == "1"
 
 
 class TestConfig(Config):
@@ -82,3 +85,4 @@ class TestConfig(Config):
     # Hashing stays real but cheap: the suite creates hundreds of accounts.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
+    JOBS_EAGER = True

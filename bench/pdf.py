@@ -4,9 +4,10 @@ peak RSS of a render in a fresh subprocess.
 
 - application: `registry.reports.rendering.render_report` (loads the report, builds plain values,
   renders front matter and body, PDF/A-3b)
-- direct: the two HTML documents the application rendered (front matter and body), given to
-  `weasyprint.HTML(...).render()` with WeasyPrint's default URL fetcher, combined and written with
-  the same PDF variant — the same output without the application around it
+- direct: the HTML documents the application rendered (the body, and the front matter when the
+  cycle asks for a cover), given to `weasyprint.HTML(...).render()` with WeasyPrint's default URL
+  fetcher, combined and written with the same PDF variant — the same output without the application
+  around it
 - batch: the worker pool of `flask registry reports compile` (`registry.reports.cli._init_worker` /
   `_render_job`, spawned processes fed plain data)
 """
@@ -96,12 +97,14 @@ def _direct_html(report):
     context = {"report": report_context(report), "draft": False, "today": __import__("datetime").date.today()}
     jinja = current_app.jinja_env.get_template(REPORT_TEMPLATE)
     body_html = jinja.render(**context, part="body", toc_pages={})
-    toc = heading_pages(_document(body_html, StaticOnlyFetcher(_static_root())))
-    front_html = jinja.render(**context, part="front", toc_pages=toc)
+    front_html = None  # a plain GB/T 9704 document: the body alone, as the application renders it
+    if context["report"]["with_cover"]:
+        toc = heading_pages(_document(body_html, StaticOnlyFetcher(_static_root())))
+        front_html = jinja.render(**context, part="front", toc_pages=toc)
     return front_html, body_html, _static_root().as_uri() + "/"
 
 
-def render_direct(front_html: str, body_html: str, base_url: str) -> bytes:
+def render_direct(front_html: str | None, body_html: str, base_url: str) -> bytes:
     import warnings
 
     from weasyprint import HTML
@@ -109,10 +112,13 @@ def render_direct(front_html: str, body_html: str, base_url: str) -> bytes:
     from registry.pdf import PDF_VARIANT
 
     body = HTML(string=body_html, base_url=base_url).render()
-    front = HTML(string=front_html, base_url=base_url).render()
+    document = body
+    if front_html is not None:
+        front = HTML(string=front_html, base_url=base_url).render()
+        document = front.copy([*front.pages, *body.pages])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        return front.copy([*front.pages, *body.pages]).write_pdf(pdf_variant=PDF_VARIANT)
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def _median(values):

@@ -5,13 +5,12 @@ from pathlib import Path
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry.core import timezone
+from registry.core import i18n, timezone
 from registry.core.db import is_write_conflict
 from registry.core.errors import CONFLICT_MESSAGE
 from registry.core.http import (
@@ -119,9 +118,12 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import registry.reports.cooperation_views  # noqa: F401  (§7 routes on the reports blueprint)
+    import registry.reports.volume_views  # noqa: F401  (汇编 and public attachment routes, same)
     from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
     from registry.imports.views import bp as imports_bp
+    from registry.jobs.views import bp as jobs_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
     from registry.lists.views import bp as lists_bp
     from registry.public.api import bp as api_bp
@@ -138,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(versions_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -189,19 +192,15 @@ def _register_template_helpers(app: Flask) -> None:
     from registry.core.permissions import ROLE_LABELS, Permission, can
 
     app.jinja_env.tests["user_can"] = lambda permission: can(current_user, Permission(permission))
-    # Flask-Babel's lazy strings claim to be markup (`__html__`), so `{{ message }}` would print a
-    # message's tags, and the names interpolated into it, unescaped. Printed values are text.
-    app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
+    i18n.install(app)
 
     @app.context_processor
     def helpers():
-        from flask_babel import get_locale
-
         return {
             "can": can,
             "Permission": Permission,
             "role_labels": ROLE_LABELS,
-            "current_locale": str(get_locale()),
+            "current_locale": i18n.locale_name(),
             "nav_entries": NAV_ENTRIES,
             "has_endpoint": lambda name: name in app.view_functions,
             "department_name": department_name,

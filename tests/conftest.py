@@ -199,7 +199,9 @@ def reports(demo):
     from registry.reports.models import AnnualReport, ReportingCycle
 
     province = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990000"))
-    cycle = db.session.scalar(select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id))
+    cycle = db.session.scalar(
+        select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id, ReportingCycle.year == 2025)
+    )
     return {
         r.department.name: r for r in db.session.scalars(select(AnnualReport).where(AnnualReport.cycle_id == cycle.id))
     }

@@ -59,6 +59,7 @@ def test_labels_looked_up_through_a_variable_have_an_english_text(catalogue, app
     extract them, so each needs its entry kept by hand."""
     from registry.core.audit import ACTION_LABELS
     from registry.core.permissions import ROLE_LABELS
+    from registry.jobs.views import STATE_LABELS as JOB_STATE_LABELS
     from registry.jurisdictions.models import LEVEL_LABELS
     from registry.lists.models import STATUS_LABELS
     from registry.lists.queries import ENTITY_LABELS, FIELD_LABELS
@@ -67,7 +68,7 @@ def test_labels_looked_up_through_a_variable_have_an_english_text(catalogue, app
     from registry.reports.views import RECIPIENT_LABELS
 
     labels = [ACTION_LABELS, ROLE_LABELS, LEVEL_LABELS, STATUS_LABELS, ENTITY_LABELS, FIELD_LABELS]
-    labels += [STATE_LABELS, EVENT_LABELS, RECIPIENT_LABELS]
+    labels += [STATE_LABELS, EVENT_LABELS, RECIPIENT_LABELS, JOB_STATE_LABELS]
     missing = sorted({str(v) for d in labels for v in d.values() if not (e := catalogue.get(str(v))) or not e.string})
     assert not missing, f"labels without an English text: {missing}"
 

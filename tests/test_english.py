@@ -111,7 +111,9 @@ def ids(demo):
         select(Matter).where(Matter.jurisdiction_id == province.id, Matter.status == MatterStatus.PENDING)
     )
     led = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == province.id, Matter.title.contains("秸秆")))
-    cycle = db.session.scalar(select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id))
+    cycle = db.session.scalar(
+        select(ReportingCycle).where(ReportingCycle.jurisdiction_id == province.id, ReportingCycle.year == 2025)
+    )
     report = db.session.scalar(
         select(AnnualReport).where(AnnualReport.cycle_id == cycle.id, AnnualReport.department_id == ecology.id)
     )

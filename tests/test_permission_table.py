@@ -9,7 +9,7 @@ is whether the request gets past the permission check, not the form.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,12 +19,13 @@ from registry.auth.models import User
 from registry.extensions import db
 from registry.imports import uploads
 from registry.imports.planning import apply_import, plan_import
+from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services as list_services
 from registry.lists.models import Department, Duty, Matter, PolicyDocument
 from registry.reports import services as report_services
-from registry.reports.models import AnnualReport, ReportingCycle, ReportState
-from registry.versions.models import ListVersion
+from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportState, ReportVolume
+from registry.versions.models import ListVersion, VersionMatter
 from tests import factories
 from tests.conftest import Auth, csrf_token
 
@@ -91,11 +92,14 @@ TABLE: dict[str, str | dict[str, str]] = {
     "public.jurisdiction": "A A A A A A A A A A",
     "public.jurisdictions": "A A A A A A A A A A",
     "public.matter": "A A A A A A A A A A",
+    "public.matter_report": "A A A A A A A A A A",
     "public.search": "A A A A A A A A A A",
     "public.version": "A A A A A A A A A A",
     "public.version_table": "A A A A A A A A A A",
     "public.versions": "A A A A A A A A A A",
     "reports.published_pdf": "A A A A A A A A A A",
+    "reports.published_volume": "A A A A A A A A A A",
+    "reports.published_attachment": "A A A A A A A A A A",
     # list:read / audit:read: the office and the offices above it, and the sysadmin
     "lists.jurisdiction": "L A A A D D D D D D",
     "lists.health": "L A A A D D D D D D",
@@ -139,23 +143,36 @@ TABLE: dict[str, str | dict[str, str]] = {
     # account:self: every signed-in user (each sees what their role scopes)
     "lists.workbench": "L A A A A A A A A A",
     "reports.home": "L A A A A A A A A A",
+    "jobs.index": "L A A A A A A A A A",
+    # a job: whoever started it (here the office) and the office of its jurisdiction; others 404
+    "jobs.show": "L N A N N N N N N N",
+    "jobs.status": "L N A N N N N N N N",
+    "jobs.result": "L N A N N N N N N N",
     "reports.inbox": "L A A A A A A A A A",
     # cycle:manage, always on the user's own jurisdiction (the URL names none)
     "reports.new_cycle": "L D A A A A D D D D",
     # report:read: the offices (own and above) and the department's own staff; not the sysadmin
     "reports.cycle": "L D A A D D D D D D",
+    "reports.volume_pdf": "L D A A D D D D D D",
     "reports.report": "L D A A D D A A D D",
     "reports.preview": "L D A A D D A A D D",
     "reports.attachment": "L D A A D D A A D D",
     # report:edit: the department's staff
     "reports.edit_section": "L D D D D D A A D D",
+    "reports.remind": "L D D D D D A A D D",  # §7 提醒: the lead department's own users
     "reports.upload_attachment": "L D D D D D A A D D",
     "reports.delete_attachment": "L D D D D D A A D D",
     # report:submit / report:publish: the department's head
     "reports.submit": "L D D D D D A D D D",
+    "reports.send_back": "L D D D D D A D D D",  # 退回填报人: the head, after the editor's 提请审核
+    # 提请审核: the department's staff (report:edit)
+    "reports.request_review": "L D D D D D A A D D",
     "reports.publish": "L D D D D D A D D D",
     # report:review: the office the report is submitted to
     "reports.accept": "L D A D D D D D D D",
+    # cycle:manage on the volume's cycle: the office of its jurisdiction
+    "reports.compile_volume": "L D A D D D D D D D",
+    "reports.publish_volume": "L D A D D D D D D D",
     "reports.return_report": "L D A D D D D D D D",
 }
 
@@ -187,6 +204,9 @@ DESTRUCTIVE = (
 ARG_OVERRIDES = {
     "jurisdictions.set_language": {"code": "language"},
     "reports.published_pdf": {"report_id": "published_report_id"},  # the column's report is a draft
+    "reports.published_volume": {"volume_id": "published_volume_id"},
+    "reports.published_attachment": {"report_id": "published_report_id", "attachment_id": "published_attachment_id"},
+    "public.matter_report": {"matter_id": "reported_matter_id"},  # a matter of the published report
 }
 
 
@@ -264,6 +284,54 @@ def _stub_published() -> AnnualReport:
     return report
 
 
+def _reported_matter_id(report: AnnualReport) -> int:
+    """A matter the published report has a led-matter section on (its public page for that year)."""
+    section = next(s for s in report.sections if s.kind == "led_matter")
+    return db.session.scalar(select(VersionMatter.matter_id).where(VersionMatter.id == section.version_matter_id))
+
+
+def _jobs_and_volumes(cycle: ReportingCycle, office: User, published: AnnualReport) -> tuple:
+    """A finished job of the office (with a result file), a volume of the cycle, a published volume
+    and an attachment of the published report: rows as the 汇编 job and publishing leave them."""
+    job = Job(
+        kind="compile_volume",
+        title="权限表测试任务",
+        params={"cycle_id": cycle.id},
+        state=JobState.DONE,
+        jurisdiction_id=cycle.jurisdiction_id,
+        started_by_id=office.id,
+        result_name="结果.pdf",
+        result_type="application/pdf",
+        result_data=PDF,
+    )
+    db.session.add(job)
+    sha = hashlib.sha256(PDF).hexdigest()
+    volume, published_volume = (
+        ReportVolume(
+            cycle_id=c.id,
+            title="权限表测试汇编",
+            report_ids=[],
+            pdf_data=PDF,
+            pdf_sha256=sha,
+            pdf_size=len(PDF),
+            published_at=at,
+        )
+        for c, at in ((cycle, None), (published.cycle, published.published_at or datetime(2026, 1, 1)))
+    )
+    attachment = ReportAttachment(
+        report_id=published.id,
+        title="公开附件",
+        filename="公开.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=sha,
+        data=PDF,
+    )
+    db.session.add_all([volume, published_volume, attachment])
+    db.session.flush()
+    return job, volume, published_volume, attachment
+
+
 def _url_values(place: str) -> dict[str, object]:
     """A real object of `place` for every URL argument name, created where the demo has none."""
     province = _jurisdiction("990000")
@@ -291,12 +359,13 @@ def _url_values(place: str) -> dict[str, object]:
     )
     matter = _one(Matter, Matter.jurisdiction_id == j.id)
     version = _one(ListVersion, ListVersion.jurisdiction_id == j.id)
-    attachment = report_services.add_attachment(report, actor=editor, filename="现场.pdf", data=PDF)
+    attachment = report_services.add_attachment(report, actor=editor, title="现场照片", filename="现场.pdf", data=PDF)
     imported = apply_import(plan_import(j, _import_csv("权限表测试已导入事项", department.name), "a.csv"), office)
     pending = uploads.keep_upload(
         office, j, "b.csv", _import_csv("权限表测试待导入事项", department.name), create_departments=False
     )
     published = _one(AnnualReport, AnnualReport.state == ReportState.PUBLISHED) or _stub_published()
+    job, volume, published_volume, published_attachment = _jobs_and_volumes(cycle, office, published)
     db.session.commit()  # releases the test's savepoint only: a view's rollback must not undo this
     return {
         "code": j.code,
@@ -317,6 +386,12 @@ def _url_values(place: str) -> dict[str, object]:
         "attachment_id": attachment.id,
         "user_id": account.id,
         "published_report_id": published.id,
+        "job_id": job.id,
+        "volume_id": volume.id,
+        "published_volume_id": published_volume.id,
+        "published_attachment_id": published_attachment.id,
+        "reported_matter_id": _reported_matter_id(published),
+        "year": published.cycle.year,
         "language": "zh",
     }
 

@@ -38,6 +38,8 @@ ENTITY_LABELS = {
     "annual_reports": "年度报告",
     "report_sections": "报告章节",
     "report_attachments": "报告附件",
+    "report_volumes": "报告汇编",
+    "cooperation_reminders": "配合提醒",
     "none": "其他",
 }
 
@@ -90,8 +92,11 @@ FIELD_LABELS = {
     "deadline": "截止日期",
     "version": "依据清单版本",
     "reports": "报告数",
+    "with_cover": "报告 PDF 加封面和目录",
     "state": "状态",
     "comment": "意见",
+    "review_requested": "已提请审核",
+    "section_comments": "分部分意见",
     "progress": "工作进展",
     "measures": "主要措施与成效",
     "problems": "存在问题",
@@ -101,6 +106,12 @@ FIELD_LABELS = {
     "filename": "文件名",
     "size": "大小",
     "sha256": "SHA-256",
+    "published": "已公开",
+    # §7: a cooperating matter's 配合落实情况, a led matter's reason for no progress; reminders
+    "cooperation": "配合落实情况",
+    "no_progress_reason": "本年度无进展的说明",
+    "to_department": "被提醒部门",
+    "note": "附言",
 }
 
 

@@ -139,7 +139,9 @@ def _matter(jurisdiction, seq, category, title, description, lead, cooperating, 
 
 
 def _publish_first(jurisdiction: Jurisdiction, publisher: str, doc_number: str) -> None:
-    if db.session.scalar(select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id)):
+    if db.session.scalar(
+        select(ListVersion.id).where(ListVersion.jurisdiction_id == jurisdiction.id, ListVersion.label == "2025年版")
+    ):
         return
     version_services.publish_version(
         jurisdiction,
@@ -190,6 +192,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         if not department.duties:
             for text in texts:
                 services.add_duty(department, text, actor=DEMO_ACTOR)
+    from registry.demo.history import load_last_year_demo, publish_first_version  # year over year
+
+    publish_first_version(province)  # the 2024 list first: a 2024 reporting cycle rests on it
     _publish_first(province, "示例省人民政府办公厅", "示政办发〔2025〕1号")
 
     for code, city_name in CITIES:
@@ -222,6 +227,8 @@ def load_demo() -> list[tuple[str, str, str]]:
         ("zjt_head", "dept_head", province, "省住房城乡建设厅", "省住房和城乡建设厅 负责人"),
         ("slt_head", "dept_head", province, "省水利厅", "省水利厅 负责人"),
         ("jtt_head", "dept_head", province, "省交通运输厅", "省交通运输厅 负责人"),
+        # §7: cooperates on more of 省生态环境厅's led matters than any other department.
+        ("zrzyt_editor", "dept_editor", province, "省自然资源厅", "省自然资源厅 填报人"),
     ]
     for username, role, jurisdiction, department, display in logins:
         _user(username, role, jurisdiction, department, display)
@@ -229,6 +236,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     from registry.demo.reports import load_reports_demo  # the 2025 reporting cycle
 
     load_reports_demo()
+    load_last_year_demo()  # the 2024 reporting cycle
     return [
         (username, role, f"{jurisdiction.name}{' · ' + department if department else ''}")
         for username, role, jurisdiction, department, _ in logins

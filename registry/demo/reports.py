@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from registry.auth.models import User
 from registry.core.errors import DomainError
+from registry.demo.cooperation import load_cooperation_demo
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.reports import services
+from registry.reports import drafting, services
 from registry.reports.models import AnnualReport, ReportingCycle
 from registry.reports.queries import cycle_reports
 
@@ -68,25 +69,46 @@ FREE_TEXT = {
 
 
 def _fields(title: str) -> dict[str, str]:
+    """A led matter's structured fields, as plain text the way a writer types them."""
     return {
         "progress": (
-            f"<p>年内按照责任清单要求全面推进「{title}」工作，制定年度工作方案并分解到内设机构和直属单位，"
-            "建立台账、按月调度，年度重点任务全部按期完成。</p>"
+            f"年内按照责任清单要求全面推进「{title}」工作，制定年度工作方案并分解到内设机构和直属单位，"
+            "建立台账、按月调度，年度重点任务全部按期完成。"
         ),
         "measures": (
-            "<ol><li>健全工作机制：会同配合部门召开联席会议4次，明确任务分工和完成时限。</li>"
-            "<li>强化监督检查：开展专项检查3轮，发现问题<strong>全部</strong>建立清单、限期整改。</li>"
-            "<li>加强能力建设：组织市县业务培训2期，培训基层人员600余人次。</li></ol>"
+            "一是健全工作机制。会同配合部门召开联席会议4次，明确任务分工和完成时限。\n"
+            "二是强化监督检查。开展专项检查3轮，发现问题全部建立清单、限期整改。\n"
+            "三是加强能力建设。组织市县业务培训2期，培训基层人员600余人次。"
         ),
-        "problems": "<p>部分市县基础设施和监管能力仍有短板，个别地区工作进度滞后，长效机制有待进一步健全。</p>",
-        "plans": (
-            "<p>2026年将继续压实责任，加大资金和项目支持力度，强化调度通报和督导检查，推动各项指标稳定达标。</p>"
-        ),
+        "problems": "部分市县基础设施和监管能力仍有短板，个别地区工作进度滞后，长效机制有待进一步健全。",
+        "plans": "2026年将继续压实责任，加大资金和项目支持力度，强化调度通报和督导检查，推动各项指标稳定达标。",
     }
 
 
-def _fill(report: AnnualReport, actor: User, *, only: set[str] | None = None) -> None:
-    """Fill the report's sections (or only the led matters named), as its staff would."""
+COOPERATION_TEXT = (
+    "按照{lead}的统一部署，本部门积极配合推进「{title}」工作：参加牵头部门组织的会商{meetings}次，"
+    "按季度报送本行业相关数据和工作进展，配合开展联合检查{checks}次，对发现的问题督促行业内单位整改到位。",
+    "本部门明确一名分管负责同志和一个内设机构负责「{title}」配合工作，向{lead}提供行业统计数据{meetings}批次，"
+    "在本行业部署专项整治{checks}次，相关情况已书面反馈牵头部门。",
+)
+
+
+def _coop_fields(title: str, lead: str, n: int) -> dict[str, str]:
+    """A cooperating matter's fields: what the department did for the lead, in plain text."""
+    return {
+        "cooperation": COOPERATION_TEXT[n % 2].format(lead=lead, title=title, meetings=2 + n % 3, checks=1 + n % 2),
+        "progress": "配合任务按牵头部门要求按期完成，行业内相关问题整改完成率100%。",
+        "measures": "将配合任务纳入本部门年度重点工作，建立与牵头部门的信息共享和联络员机制。",
+        "problems": "行业内基层单位对相关要求理解不够到位，数据报送的及时性有待提高。",
+        "plans": "2026年继续加强与牵头部门的沟通衔接，按时报送数据，配合做好联合检查。",
+    }
+
+
+def _fill(report: AnnualReport, actor: User, *, only: set[str] | None = None, coop: int | None = None) -> None:
+    """Fill the report's sections (or only the led matters named and the first `coop` cooperating
+    matters), as its staff would."""
+    leads = drafting.lead_names(report.sections)
+    coop_done = 0
     for section in report.sections:
         if section.kind == "led_matter":
             if only is not None and section.title not in only:
@@ -95,6 +117,13 @@ def _fill(report: AnnualReport, actor: User, *, only: set[str] | None = None) ->
             services.save_section(
                 section, actor=actor, expected_version=None, fields=_fields(section.title), indicators=rows
             )
+        elif section.kind == "coop_matter":
+            if coop is not None and coop_done >= coop:
+                continue
+            lead = leads.get(section.version_matter_id, "牵头部门")
+            fields = _coop_fields(section.title, lead, coop_done)
+            services.save_section(section, actor=actor, expected_version=None, fields=fields)
+            coop_done += 1
         elif section.title == "总体情况":
             text = OVERVIEW.get(
                 report.department.name, f"{report.department.name}2025年生态环境保护职责履行情况总体良好。"
@@ -117,33 +146,40 @@ def load_reports_demo() -> None:
     cycle = services.open_cycle(province, year=YEAR, deadline=date(YEAR + 1, 3, 31), actor=office)
     reports = {r.department.name: r for r in cycle_reports(cycle.id)}
 
-    # draft: started, three matters filled in, the rest for the demo user to finish
+    # draft: started, three led and two cooperating matters filled in, the rest for the demo user to finish
     _fill(
         reports["省生态环境厅"],
         users["sthj_editor"],
         only={"重污染天气应急应对", "工业企业大气污染防治与超低排放改造", "饮用水水源地保护"},
+        coop=2,
     )
 
     zjt = reports["省住房和城乡建设厅"]
     _fill(zjt, users["zjt_head"])
-    services.submit_report(zjt, actor=users["zjt_head"])  # submitted
+    services.submit_report(zjt, actor=users["zjt_head"], doc_number="示建函〔2026〕5号")  # submitted
 
     slt = reports["省水利厅"]
     _fill(slt, users["slt_head"])
-    services.submit_report(slt, actor=users["slt_head"])
+    services.submit_report(slt, actor=users["slt_head"], doc_number="示水函〔2026〕3号")
+    water_saving = next(s for s in slt.sections if s.title == "节水行动")
     services.return_report(
-        slt, actor=office, comment="「节水行动」部分缺少用水总量和万元GDP用水量下降等量化指标，请补充后重新报送。"
-    )  # returned
+        slt,
+        actor=office,
+        comment="「节水行动」部分缺少用水总量和万元GDP用水量下降等量化指标，请补充后重新报送。",
+        section_comments=[(water_saving.id, "请补充用水总量、万元GDP用水量下降率等指标的目标值和实际值。")],
+    )  # returned, with a comment on one section
 
     jtt = reports["省交通运输厅"]
     _fill(jtt, users["jtt_head"])
-    services.submit_report(jtt, actor=users["jtt_head"])
+    services.submit_report(jtt, actor=users["jtt_head"], doc_number="示交函〔2026〕8号")
     services.accept_report(jtt, actor=office)  # accepted
 
     nync = reports["省农业农村厅"]
     _fill(nync, users["nync_head"])
-    services.submit_report(nync, actor=users["nync_head"])
+    services.submit_report(nync, actor=users["nync_head"], doc_number="示农函〔2026〕2号")
     services.accept_report(nync, actor=office, comment="内容完整，同意公开。")
+    load_cooperation_demo(reports, users)  # §7: one answered input, one reminder (registry/demo/cooperation.py)
+
     # Published: rendered once and stored. Without a CJK font it stays accepted rather than printing boxes.
     with contextlib.suppress(DomainError):
         services.publish_report(nync, actor=users["nync_head"])

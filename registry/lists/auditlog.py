@@ -273,7 +273,13 @@ def _load(model, ids: set[int], *options) -> dict[int, Any]:
 def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str | None]]:
     """(entity_type, id) → (name, link) for the records a page of entries is about."""
     from registry.auth.models import User
-    from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportSection
+    from registry.reports.models import (
+        AnnualReport,
+        CooperationReminder,
+        ReportAttachment,
+        ReportingCycle,
+        ReportSection,
+    )
     from registry.versions.models import ListVersion
 
     ids: dict[str, set[int]] = {}
@@ -327,6 +333,13 @@ def _records(entries: list[AuditEntry]) -> dict[tuple[str, int], tuple[str, str 
         ReportAttachment,
         lambda a: (f"{a.report.title} · {a.filename}", url_for("reports.report", report_id=a.report_id)),
         joinedload(ReportAttachment.report),
+    )
+    put(
+        "cooperation_reminders",
+        CooperationReminder,
+        lambda r: (_("%(lead)s提醒%(to)s", lead=r.from_department.name, to=r.to_department.name), None),
+        joinedload(CooperationReminder.from_department),
+        joinedload(CooperationReminder.to_department),
     )
     return found
 

@@ -3,15 +3,16 @@
 Safety: the renderer only ever reads the application's own static files (see `StaticOnlyFetcher`);
 templates get plain values, never ORM objects, and autoescaping stays on.
 
-Page numbers: a template is rendered twice, as its front matter (cover and contents, unnumbered)
-and as its body (numbered 「第 X 页 共 Y 页」 from 1). The body is laid out first; the page on which
+Page numbers: a template with front matter (cover and contents, unnumbered) is rendered twice, as
+its front matter and as its body (numbered from 1). The body is laid out first; the page on which
 each heading anchor landed feeds the contents of the front matter; the pages are then combined into
-one PDF. So the footer counts body pages only and the contents cannot disagree with the body.
+one PDF. So the page numbers count body pages only and the contents cannot disagree with the body.
+A report without the cover option (a plain GB/T 9704 document) is its body alone.
 """
 
 import subprocess
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,11 +102,20 @@ def heading_pages(document) -> dict[str, int]:
     return pages
 
 
-def render_pdf(template: str, context: dict[str, Any], *, fetcher: "StaticOnlyFetcher | None" = None) -> bytes:
-    """Render a PDF template (front matter + numbered body) to PDF/A-3b bytes.
+def render_pdf(
+    template: str,
+    context: dict[str, Any],
+    *,
+    fetcher: "StaticOnlyFetcher | None" = None,
+    front: bool = True,
+    attachments: Sequence[Any] = (),
+) -> bytes:
+    """Render a PDF template (optional front matter + numbered body) to PDF/A-3b bytes.
 
     The template receives `part` ("front" or "body") and, for the front, `toc_pages`: heading
-    anchor -> body page number. Raises FontMissing when Chinese cannot be shown.
+    anchor -> body page number. Without `front` only the body is rendered (one layout, not two).
+    `attachments` (weasyprint.Attachment) are embedded as the PDF/A-3's associated files.
+    Raises FontMissing when Chinese cannot be shown.
     """
     from registry.pdf.fetcher import StaticOnlyFetcher
 
@@ -115,12 +125,15 @@ def render_pdf(template: str, context: dict[str, Any], *, fetcher: "StaticOnlyFe
     # exactly the plain values passed in and nothing of the request or the session.
     jinja = current_app.jinja_env.get_template(template)
     body = _document(jinja.render(**context, part="body", toc_pages={}), fetcher)
-    toc_pages = heading_pages(body)
-    front = _document(jinja.render(**context, part="front", toc_pages=toc_pages), fetcher)
-    # Metadata (title, author, lang) come from the front document, whose <head> carries them.
-    combined = front.copy([*front.pages, *body.pages])
+    if front:
+        toc_pages = heading_pages(body)
+        first = _document(jinja.render(**context, part="front", toc_pages=toc_pages), fetcher)
+        # Metadata (title, author, lang) come from the front document, whose <head> carries them.
+        document = first.copy([*first.pages, *body.pages])
+    else:
+        document = body
     with warnings.catch_warnings():
         # WeasyPrint opens its bundled sRGB profile for PDF/A and never closes it; the file is freed
         # (with a ResourceWarning) inside this call. Nothing of ours is hidden by this filter.
         warnings.simplefilter("ignore", ResourceWarning)
-        return combined.write_pdf(pdf_variant=PDF_VARIANT)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=list(attachments) or None)

@@ -34,11 +34,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, make_response, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from registry.core.i18n import locale_name
 from registry.extensions import db
 
 # -- the LRU ---------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ fragments = LRUCache(maxsize=int(os.environ.get("PUBLIC_FRAGMENT_CACHE", "5000")
 def fragment(kind: str, ident: Hashable, render: Callable[[], str]) -> str:
     """A piece of a public page that shows published data only, rendered once per language until the
     publication token changes: search results recur from query to query, their page does not."""
-    key = (publication_token(), kind, ident, str(get_locale()), request.script_root)
+    key = (publication_token(), kind, ident, locale_name(), request.script_root)
     return fragments.get_or_set(key, render)
 
 
@@ -308,7 +308,7 @@ def etag_for(parts: Iterable[Any]) -> str:
         *map(repr, parts),
         request.path,
         repr(sorted(request.args.items(multi=True))),
-        str(get_locale()),
+        locale_name(),
     ]
     if current_user.is_authenticated:
         material.append(f"user:{current_user.get_id()}")

@@ -50,3 +50,5 @@ class SearchEntry(db.Model):
     matter_id: Mapped[int] = mapped_column(index=True)
     title_terms: Mapped[str | None] = mapped_column(SearchVector)
     body_terms: Mapped[str | None] = mapped_column(SearchVector)
+    # What a search result shows (JSON, search._card): a page of results reads this table only.
+    card: Mapped[str | None] = mapped_column(Text)

@@ -23,6 +23,7 @@ replaces a jurisdiction's entries (called when a version is published or withdra
 transaction), `reindex_due` catches versions whose effective date has since arrived.
 """
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from sqlalchemy.orm import Session
 from registry.core import signals
 from registry.core.timezone import local_today
 from registry.extensions import db
+from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import STATUS_LABELS, Role
 from registry.public.models import FTS_TABLE, SearchEntry
 from registry.public.queries import superseded_in_index
 from registry.versions.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
@@ -324,32 +327,53 @@ def indexable_versions(jurisdiction_id: int, conn=None) -> list[int]:
 
 def _index_version(ex, jurisdiction_id: int, version_id: int, sqlite: bool) -> int:
     names: dict[int, list[str]] = {}
-    for vm_id, name, short_name in ex.execute(
+    parties: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for vm_id, role, department_id, name, short_name in ex.execute(
         select(
             VersionAssignment.version_matter_id,
+            VersionAssignment.role,
+            VersionAssignment.department_id,
             VersionAssignment.department_name,
             VersionAssignment.department_short_name,
         )
         .where(VersionAssignment.version_id == version_id)
-        .order_by(VersionAssignment.version_matter_id, VersionAssignment.position)
+        .order_by(VersionAssignment.version_matter_id, VersionAssignment.position, VersionAssignment.id)
     ):
         names.setdefault(vm_id, []).extend(dict.fromkeys([name, short_name]))
+        parties.setdefault(vm_id, []).append((role, {"id": department_id, "name": name, "short_name": short_name}))
+    label, code, place = ex.execute(
+        select(ListVersion.label, Jurisdiction.code, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.id == ListVersion.jurisdiction_id)
+        .where(ListVersion.id == version_id)
+    ).one()
     matters = ex.execute(
-        select(VersionMatter.id, VersionMatter.matter_id, VersionMatter.title, VersionMatter.description)
+        select(
+            VersionMatter.id,
+            VersionMatter.matter_id,
+            VersionMatter.title,
+            VersionMatter.description,
+            VersionMatter.seq,
+            VersionMatter.category,
+            VersionMatter.status,
+            VersionMatter.delegated_to_code,
+            VersionMatter.delegated_to_name,
+        )
         .where(VersionMatter.version_id == version_id)
         .order_by(VersionMatter.id)
     ).all()
     scopes = [scope_term(jurisdiction_id), version_term(version_id)]
     entries, documents = [], []
-    for vm_id, matter_id, title, description in matters:
-        body = [title, description, *names.get(vm_id, [])]
+    for m in matters:
+        vm_id, title = m.id, m.title
+        body = [title, m.description, *names.get(vm_id, [])]
         entry: dict[str, Any] = {
             "version_matter_id": vm_id,
             "jurisdiction_id": jurisdiction_id,
             "version_id": version_id,
-            "matter_id": matter_id,
+            "matter_id": m.matter_id,
             "title_terms": None,
             "body_terms": None,
+            "card": json.dumps(_card(m, parties.get(vm_id, []), label, code, place), ensure_ascii=False),
         }
         if sqlite:
             documents.append(
@@ -371,12 +395,53 @@ def _index_version(ex, jurisdiction_id: int, version_id: int, sqlite: bool) -> i
             ex.execute(
                 text(
                     "INSERT INTO search_entries (version_matter_id, jurisdiction_id, version_id, matter_id,"
-                    " title_terms, body_terms) VALUES (:version_matter_id, :jurisdiction_id, :version_id,"
-                    " :matter_id, CAST(:title_terms AS tsvector), CAST(:body_terms AS tsvector))"
+                    " title_terms, body_terms, card) VALUES (:version_matter_id, :jurisdiction_id, :version_id,"
+                    " :matter_id, CAST(:title_terms AS tsvector), CAST(:body_terms AS tsvector), :card)"
                 ),
                 entries,
             )
     return len(entries)
+
+
+def _card(m: Any, parties: list[tuple[str, dict[str, Any]]], label: str, code: str, place: str) -> dict[str, Any]:
+    """What a search result shows of a matter (public.queries.matter_plain's shape without the basis),
+    kept in its index entry so that a page of results is one read of one table."""
+    lead = next((party for role, party in parties if role == Role.LEAD), None)
+    return {
+        "id": m.matter_id,
+        "title": m.title,
+        "category": m.category,
+        "description": m.description,
+        "status": m.status,
+        "lead": lead,
+        "cooperating": [party for role, party in parties if role == Role.COOPERATING],
+        "jurisdiction": {"code": code, "name": place},
+        "version": label,
+        "seq": m.seq,
+        "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None,
+    }
+
+
+def cards(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The result cards of index entries by version-matter id (entries indexed before cards existed
+    have none: the caller loads those the long way)."""
+    if not ids:
+        return {}
+    cursor = db.session.connection().connection.cursor()
+    try:
+        # Integers only, so inlined: one statement text whatever the driver's parameter style.
+        cursor.execute(
+            "SELECT version_matter_id, card FROM search_entries WHERE card IS NOT NULL"
+            f" AND version_matter_id IN ({','.join(str(int(i)) for i in ids)})"
+        )
+        found = {}
+        for vm_id, card in cursor.fetchall():
+            plain = json.loads(card)
+            plain["status_label"] = STATUS_LABELS.get(plain["status"], plain["status"])
+            found[vm_id] = plain
+        return found
+    finally:
+        cursor.close()
 
 
 def reindex_due(conn=None) -> list[int]:
@@ -391,8 +456,13 @@ def reindex_due(conn=None) -> list[int]:
         indexed.setdefault(jurisdiction_id, set()).add(version_id)
     due = []
     jurisdiction_ids = ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all()
+    # Entries indexed before result cards existed (migration e5b1c7d2a9f4) are built again.
+    cardless = set(
+        ex.execute(select(SearchEntry.jurisdiction_id).where(SearchEntry.card.is_(None)).distinct()).scalars()
+    )
     for jurisdiction_id in set(jurisdiction_ids) | set(indexed):
-        if set(indexable_versions(jurisdiction_id, ex)) != indexed.get(jurisdiction_id, set()):
+        versions = set(indexable_versions(jurisdiction_id, ex))
+        if jurisdiction_id in cardless or versions != indexed.get(jurisdiction_id, set()):
             reindex_jurisdiction(jurisdiction_id, ex)
             due.append(jurisdiction_id)
     return due

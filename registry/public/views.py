@@ -254,6 +254,24 @@ def matter(matter_id: int):
         in_force=in_force is not None and in_force["matter"] is not None,
         history=list(reversed(history)),
         current=current,
+        reported=queries.matter_report_sections(matter_id),
+    )
+
+
+@bp.route("/matters/<int:matter_id>/reports/<int:year>")
+@public
+@cached(queries.matter_state)
+def matter_report(matter_id: int, year: int):
+    """What the lead department reported on a matter in one year's published annual report (§10–§11);
+    the matter page shows the latest year and links here for the earlier ones."""
+    reported = queries.matter_report_sections(matter_id)
+    shown = next((r for r in reported if r["year"] == year), None)
+    if shown is None:
+        abort(404)
+    jurisdiction_id = queries.jurisdiction_of_matter(matter_id)
+    jurisdiction = queries.jurisdiction_ref_by_id(jurisdiction_id).load()
+    return render_template(
+        "public/matter_report.html", jurisdiction=jurisdiction, matter_id=matter_id, shown=shown, reported=reported
     )
 
 
@@ -281,11 +299,9 @@ def search_page():
         except search.QueryTooShort:
             error = _("请输入至少两个字的关键词。")
         else:
-            results = queries.matters_by_version_matter_ids(hits.version_matter_ids)
+            results = queries.search_results(hits.version_matter_ids)
             if not hits.total:  # nothing holds the words: offer the matters that share most of them
-                nearest = queries.matters_by_version_matter_ids(
-                    search.nearest_ids(q, jurisdiction.id if jurisdiction else None)
-                )
+                nearest = queries.search_results(search.nearest_ids(q, jurisdiction.id if jurisdiction else None))
     pages = _pages(hits.reachable, SEARCH_PER_PAGE) if hits else 1
     if page > pages:
         abort(404)  # past the last page (or the capped thousand), as the list pages do

@@ -81,7 +81,8 @@ def compile_command(code: str, year: int, out_dir: str, workers: int | None):
             written += 1
         else:
             jobs.append(("report", report_context(report), str(path)))
-        volume_reports.append(report_context(report, prefix=f"r{report.id}-"))
+        # The 汇编 lists each report's attachments; only the reports' own PDFs embed the files.
+        volume_reports.append(report_context(report, prefix=f"r{report.id}-", attachment_data=False))
     volume_path = out / f"{_safe_name(f'{jurisdiction.name}{year}年度职能部门生态环境保护工作专题报告汇编')}.pdf"
     jobs.append(
         ("volume", {"jurisdiction": jurisdiction.name, "year": year, "reports": volume_reports}, str(volume_path))

@@ -4,6 +4,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import filetype
 import nh3
@@ -40,6 +41,82 @@ def sanitize_html(text: str) -> str:
 def safe_html(stored: str) -> Markup:
     """Stored section text, cleaned again, ready for a template (the only place it is marked safe)."""
     return Markup(sanitize_html(stored)) if stored else Markup("")
+
+
+def is_legacy_html(stored: str) -> bool:
+    """Whether a structured field still holds sanitized HTML (saved before the fields became plain
+    text): it starts with a tag."""
+    text = (stored or "").lstrip()
+    return text.startswith("<") and _TAG.match(text) is not None
+
+
+def normalize_plain(text: str) -> str:
+    """A plain-text field as typed: Windows line ends made plain, trailing spaces and surrounding blank
+    lines removed. Nothing else is touched, so what the writer sees again is what they typed."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = "\n".join(line.rstrip() for line in lines).strip("\n")
+    return text if text.strip() else ""
+
+
+def plain_paragraphs(stored: str) -> Markup:
+    """A plain-text field for a page or the PDF: escaped, a blank line starts a new paragraph and a
+    line break stays one. A value still in the old HTML form is cleaned and shown as HTML."""
+    if not stored or not stored.strip():
+        return Markup("")
+    if is_legacy_html(stored):
+        return safe_html(stored)
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t\u3000]*\n", normalize_plain(stored)) if p.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in p.split("\n"))) for p in paragraphs
+    )
+
+
+class _TextExtractor(HTMLParser):
+    """Sanitized HTML back to the plain text a writer would have typed."""
+
+    BLOCKS = {"p", "ul", "ol", "table", "thead", "tbody", "div"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+
+    def _end_block(self) -> None:
+        text = "".join(self.current).strip()
+        if text:
+            self.blocks.append("\n".join(line.strip() for line in text.split("\n")))
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.BLOCKS:
+            self._end_block()
+        written = "".join(self.current)
+        if tag == "br" or (tag in ("li", "tr") and written.strip()):
+            self.current.append("\n")
+        elif tag in ("td", "th") and written.strip() and not written.endswith("\n"):
+            self.current.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS:
+            self._end_block()
+
+    def handle_data(self, data: str) -> None:
+        self.current.append(data.replace("\n", " ") if data.strip() else data.strip(" \n"))
+
+    def text(self) -> str:
+        self._end_block()
+        return "\n\n".join(self.blocks)
+
+
+def html_to_text(stored: str) -> str:
+    """A legacy HTML value as plain text: paragraphs separated by a blank line, <br> as a line break,
+    list items and table rows one a line. Plain text passes unchanged."""
+    if not is_legacy_html(stored):
+        return stored or ""
+    parser = _TextExtractor()
+    parser.feed(stored)
+    parser.close()
+    return parser.text()
 
 
 @dataclass(frozen=True)

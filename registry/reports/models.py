@@ -149,7 +149,8 @@ class ReportSection(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     version_matter_id: Mapped[int | None] = mapped_column(ForeignKey("version_matters.id"))
-    # Sanitized HTML (a safe subset); led-matter sections use the four fields, others use body.
+    # Led and cooperating matters use the structured fields, plain text as typed (services.PLAIN_FIELDS;
+    # shown through content.plain_paragraphs); every other kind uses body, sanitized HTML (a safe subset).
     progress: Mapped[str] = mapped_column(Text, default="")
     measures: Mapped[str] = mapped_column(Text, default="")
     problems: Mapped[str] = mapped_column(Text, default="")
@@ -173,9 +174,11 @@ class ReportSection(db.Model):
     @property
     def shown_title(self) -> str:
         """The title on screen: the fixed sections' titles (总体情况 …) are interface text, shown in the
-        reader's language; a led matter's section bears the matter's title, which stays as listed.
-        The stored title, in Chinese, is the PDF's."""
-        return self.title if self.kind == SectionKind.LED_MATTER else gettext(self.title)
+        reader's language; a led or cooperating matter's section bears the matter's title, which stays
+        as listed. The stored title, in Chinese, is the PDF's."""
+        if self.kind in (SectionKind.LED_MATTER, SectionKind.COOPERATING_MATTER):
+            return self.title
+        return gettext(self.title)
 
     def audit_data(self) -> dict[str, Any]:
         return {

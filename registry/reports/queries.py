@@ -182,7 +182,8 @@ def department_reports(department_id: int, today: date) -> DepartmentReports:
     if returned:
         events = db.session.scalars(
             select(ReportEvent)
-            .where(ReportEvent.report_id.in_([r.id for r in returned]), ReportEvent.to_state == ReportState.RETURNED)
+            # action, not to_state: 提请审核 and 退回填报人 also happen in a returned report
+            .where(ReportEvent.report_id.in_([r.id for r in returned]), ReportEvent.action == "return")
             .order_by(ReportEvent.at, ReportEvent.id)
         )
         last_return = {e.report_id: e for e in events}

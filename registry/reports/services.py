@@ -15,13 +15,13 @@ from sqlalchemy.orm import selectinload
 from registry.core import audit
 from registry.core.audit import Actor
 from registry.core.db import lock_row, utcnow
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.core.permissions import Permission, can
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.pdf import PdfError
-from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, sanitize_html
+from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, normalize_plain, sanitize_html
 from registry.reports.models import (
     STATE_LABELS,
     AnnualReport,
@@ -32,8 +32,9 @@ from registry.reports.models import (
     ReportRecipient,
     ReportSection,
     ReportState,
+    SectionKind,
 )
-from registry.versions.models import ListVersion, VersionAssignment, VersionDepartment, VersionDuty, VersionMatter
+from registry.versions.models import ListVersion, VersionDepartment, VersionDuty, VersionMatter
 from registry.versions.queries import version_in_force
 
 ECOLOGY_SECTOR = "生态环境"
@@ -46,6 +47,16 @@ EVENT_LABELS = {
     "return": "退回修改",
     "accept": "审核通过",
     "publish": "公开",
+    "request_review": "提请审核",  # the editor hands the draft to the head (registry/reports/submission.py)
+    "send_back": "退回填报人",  # the head hands it back to the editors with a note
+}
+
+
+# The structured fields of a matter's section, edited as plain text (stored as typed); every other
+# kind of section has one rich-text body. 配合落实情况 comes first: it is what the lead department reads.
+PLAIN_FIELDS: dict[str, tuple[str, ...]] = {
+    SectionKind.LED_MATTER: ("progress", "measures", "problems", "plans", "no_progress_reason"),
+    SectionKind.COOPERATING_MATTER: ("cooperation", "progress", "measures", "problems", "plans"),
 }
 
 
@@ -67,8 +78,11 @@ def report_title(department: Department, year: int) -> str:
 # -- cycles --------------------------------------------------------------------------------------
 
 
-def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor: Actor) -> ReportingCycle:
-    """Open a reporting cycle and give every active department of the version in force a draft."""
+def open_cycle(
+    jurisdiction: Jurisdiction, *, year: int, deadline: date, actor: Actor, with_cover: bool = False
+) -> ReportingCycle:
+    """Open a reporting cycle and give every active department of the version in force a draft.
+    `with_cover`: the reports' PDFs open with a cover and contents (otherwise plain GB/T 9704 documents)."""
     if not can(actor, Permission.CYCLE_MANAGE, jurisdiction):
         raise NotAllowed(_l("只有本级办公室可以开启本级的报告周期。"))
     if year < 2000 or year > 2100:
@@ -97,7 +111,12 @@ def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor: 
             "year",
         )
     cycle = ReportingCycle(
-        jurisdiction_id=jurisdiction.id, year=year, deadline=deadline, version_id=version.id, opened_by_id=actor.id
+        jurisdiction_id=jurisdiction.id,
+        year=year,
+        deadline=deadline,
+        version_id=version.id,
+        opened_by_id=actor.id,
+        with_cover=bool(with_cover),
     )
     db.session.add(cycle)
     db.session.flush()
@@ -107,7 +126,13 @@ def open_cycle(jurisdiction: Jurisdiction, *, year: int, deadline: date, actor: 
         "create",
         cycle,
         jurisdiction_id=jurisdiction.id,
-        after={"year": year, "deadline": deadline.isoformat(), "version": version.label, "reports": count},
+        after={
+            "year": year,
+            "deadline": deadline.isoformat(),
+            "version": version.label,
+            "reports": count,
+            "with_cover": bool(with_cover),
+        },
         summary=f"开启{year}年度报告周期（依据清单版本「{version.label}」，生成{count}份草稿）",
     )
     return cycle
@@ -151,14 +176,11 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
     return len(departments)
 
 
-def _lead_name(matter: VersionMatter) -> str:
-    lead: VersionAssignment | None = next((a for a in matter.assignments if a.role == "lead"), None)
-    return lead.department_name if lead else "待明确"
-
-
 def _draft_sections(
     led: Sequence[VersionMatter], cooperating: Sequence[VersionMatter], duties: Sequence[VersionDuty]
 ) -> list[ReportSection]:
+    """Free sections, the duties, one section per led matter, one per cooperating matter (§7: each
+    gets its own 配合落实情况 and fields, which the lead department reads), then the closing free sections."""
     sections = [ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_BEFORE]
     duty_items = "".join(f"<li>{escape(d.text)}</li>" for d in duties)
     sections.append(
@@ -170,19 +192,8 @@ def _draft_sections(
     )
     for matter in led:
         sections.append(ReportSection(kind="led_matter", title=matter.title, version_matter_id=matter.id))
-    rows = "".join(f"<tr><td>{escape(m.title)}</td><td>{escape(_lead_name(m))}</td><td></td></tr>" for m in cooperating)
-    sections.append(
-        ReportSection(
-            kind="cooperating",
-            title="配合事项落实情况",
-            body=(
-                "<table><thead><tr><th>具体事项</th><th>牵头部门</th><th>配合落实情况</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>"
-            )
-            if cooperating
-            else "",
-        )
-    )
+    for matter in cooperating:
+        sections.append(ReportSection(kind="coop_matter", title=matter.title, version_matter_id=matter.id))
     sections.extend(ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_AFTER)
     for position, section in enumerate(sections):
         section.position = position
@@ -222,9 +233,11 @@ def save_section(
     if expected_version is not None and section.lock_version != expected_version:
         raise StaleSection(STALE_MESSAGE)
     before = section.audit_data()
-    allowed = ("progress", "measures", "problems", "plans", "body") if section.kind == "led_matter" else ("body",)
+    plain = PLAIN_FIELDS.get(section.kind)
     for name, value in fields.items():
-        if name in allowed:
+        if plain is not None and name in plain:
+            setattr(section, name, normalize_plain(value))
+        elif plain is None and name == "body":
             setattr(section, name, sanitize_html(value))
     if indicators is not None and section.kind == "led_matter":
         rows = [r for r in indicators if r.name.strip()]
@@ -262,18 +275,27 @@ def save_section(
     return section
 
 
-def add_attachment(report: AnnualReport, *, actor: Actor, filename: str, data: bytes) -> ReportAttachment:
-    """Attach a PDF, PNG/JPEG image or XLSX workbook, checked by its content and size."""
+def add_attachment(report: AnnualReport, *, actor: Actor, title: str, filename: str, data: bytes) -> ReportAttachment:
+    """Attach a PDF, PNG/JPEG image or XLSX workbook, checked by its content and size, under a title
+    (what the public sees it listed as once the report is published)."""
     _require_editable(report, actor)
+    problems = []  # the title's and the file's, told together
+    title = " ".join((title or "").split())
+    if not title:
+        problems.append(("title", _l("请填写附件标题，说明附件是什么。")))
+    elif len(title) > 200:
+        problems.append(("title", _l("附件标题不能超过200字。")))
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    checked = detect_type(data) if data and len(data) <= MAX_ATTACHMENT_BYTES else None
     if not data:
-        raise DomainError(_l("请选择要上传的文件。"), "file")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise DomainError(_l("附件不能超过 %(mb)s MB。", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)), "file")
-    checked = detect_type(data)
-    if checked is None:
-        raise DomainError(_l("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。"), "file")
+        problems.append(("file", _l("请选择要上传的文件。")))
+    elif len(data) > MAX_ATTACHMENT_BYTES:
+        problems.append(("file", _l("附件不能超过 %(mb)s MB。", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024))))
+    elif checked is None:
+        problems.append(("file", _l("只能上传 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别，与扩展名无关）。")))
+    refuse(problems)
     attachment = ReportAttachment(
+        title=title,
         filename=checked.stored_name(filename),
         content_type=checked.content_type,
         size=len(data),
@@ -288,8 +310,13 @@ def add_attachment(report: AnnualReport, *, actor: Actor, filename: str, data: b
         "create",
         attachment,
         jurisdiction_id=report.cycle.jurisdiction_id,
-        after={"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256},
-        summary=f"为报告「{report.title}」上传附件",
+        after={
+            "title": attachment.title,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+        summary=f"为报告「{report.title}」上传附件「{attachment.title}」",
     )
     return attachment
 
@@ -303,8 +330,13 @@ def remove_attachment(attachment: ReportAttachment, *, actor: Actor) -> None:
         "delete",
         attachment,
         jurisdiction_id=report.cycle.jurisdiction_id,
-        before={"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256},
-        summary=f"删除报告「{report.title}」的附件",
+        before={
+            "title": attachment.title,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+        summary=f"删除报告「{report.title}」的附件「{attachment.title or attachment.filename}」",
     )
     report.attachments.remove(attachment)
     db.session.flush()
@@ -313,19 +345,20 @@ def remove_attachment(attachment: ReportAttachment, *, actor: Actor) -> None:
 # -- workflow ------------------------------------------------------------------------------------
 
 
-def _transition(report: AnnualReport, actor: Actor, action: str, to_state: str, comment: str = "") -> None:
+def _transition(
+    report: AnnualReport, actor: Actor, action: str, to_state: str, comment: str = "", extra: dict | None = None
+) -> ReportEvent:
     from_state = report.state
     report.state = to_state
-    report.events.append(
-        ReportEvent(
-            actor_id=actor.id,
-            actor_name=actor.display_name,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            comment=comment,
-        )
+    event = ReportEvent(
+        actor_id=actor.id,
+        actor_name=actor.display_name,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
     )
+    report.events.append(event)
     db.session.flush()
     audit.record(
         actor,
@@ -333,9 +366,10 @@ def _transition(report: AnnualReport, actor: Actor, action: str, to_state: str, 
         report,
         jurisdiction_id=report.cycle.jurisdiction_id,
         before={"state": from_state},
-        after={"state": to_state, **({"comment": comment} if comment else {})},
+        after={"state": to_state, **({"comment": comment} if comment else {}), **(extra or {})},
         summary=f"报告「{report.title}」{EVENT_LABELS[action]}",
     )
+    return event
 
 
 def _state_label(report: AnnualReport) -> LazyString:
@@ -380,12 +414,23 @@ def recipients_for(report: AnnualReport) -> list[tuple[str, Jurisdiction | None,
     return result
 
 
-def submit_report(report: AnnualReport, *, actor: Actor) -> None:
-    """Submit (or resubmit after return) to the office, copying the §11 recipients."""
+def submit_report(report: AnnualReport, *, actor: Actor, doc_number: str | None = None) -> None:
+    """Submit (or resubmit after return) to the office, copying the §11 recipients. Refused while a
+    led matter is empty without a stated reason (registry/reports/completeness.py); `doc_number`, the
+    发文字号, is checked and stored (None: scripted callers keep the stored one)."""
+    from registry.reports.submission import normalize_doc_number, submission_problems
+
     if not can(actor, Permission.REPORT_SUBMIT, report):
         raise NotAllowed(_l("只有本部门负责人可以报送本部门的报告。"))
     if _locked_state(report) not in EDITABLE_STATES:
         raise DomainError(_l("报告当前状态为「%(state)s」，不能报送。", state=_state_label(report)))
+    refuse(submission_problems(report, doc_number))
+    extra = {}
+    if doc_number is not None:
+        report.doc_number = normalize_doc_number(doc_number)
+        extra["doc_number"] = report.doc_number
+    report.review_requested_at = None  # whatever was handed to the head is now submitted
+    report.review_requested_by_id = None
     now = utcnow()
     report.submitted_at = now
     if report.started_at is None:
@@ -397,19 +442,29 @@ def submit_report(report: AnnualReport, *, actor: Actor) -> None:
             report.recipients.append(
                 ReportRecipient(recipient_role=role, jurisdiction=jurisdiction, department=department)
             )
-    _transition(report, actor, "submit", ReportState.SUBMITTED)
+    _transition(report, actor, "submit", ReportState.SUBMITTED, extra=extra)
 
 
-def return_report(report: AnnualReport, *, actor: Actor, comment: str) -> None:
-    """The office returns a submitted report for revision, saying why."""
+def return_report(
+    report: AnnualReport, *, actor: Actor, comment: str, section_comments: Sequence[tuple[int | None, str]] = ()
+) -> None:
+    """The office returns a submitted report for revision, saying why, and optionally what to fix in
+    single sections ((section id, text) rows, shown next to those sections)."""
+    from registry.reports.submission import add_section_comments, checked_section_comments
+
     if not can(actor, Permission.REPORT_REVIEW, report):
         raise NotAllowed(_l("只有报告报送的本级办公室可以审核该报告。"))
     if _locked_state(report) != ReportState.SUBMITTED:
         raise DomainError(_l("报告当前状态为「%(state)s」，不能退回。", state=_state_label(report)))
     comment = (comment or "").strip()
+    pairs, problems = checked_section_comments(report, section_comments)
     if not comment:
-        raise DomainError(_l("请填写退回意见，说明需要修改的内容。"), "comment")
-    _transition(report, actor, "return", ReportState.RETURNED, comment)
+        problems.insert(0, ("comment", _l("请填写退回意见，说明需要修改的内容。")))
+    refuse(problems)
+    extra = {"section_comments": [f"{s.title}：{text}" for s, text in pairs]} if pairs else None
+    event = _transition(report, actor, "return", ReportState.RETURNED, comment, extra=extra)
+    if pairs:
+        add_section_comments(report, event, actor, pairs)
 
 
 def accept_report(report: AnnualReport, *, actor: Actor, comment: str = "") -> None:

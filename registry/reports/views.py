@@ -9,24 +9,20 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core.errors import DomainError
-from registry.core.forms import show_error
+from registry.core.forms import show_error, show_problems
 from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.permissions import Permission, can, public, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.pdf import PdfError
-from registry.reports import queries, services
-from registry.reports.content import safe_html
+from registry.reports import cooperation, drafting, history, queries, services
+from registry.reports.content import plain_paragraphs, safe_html
 from registry.reports.forms import (
-    TEXT_HINT,
     AcceptForm,
     AttachmentForm,
     ConfirmForm,
     CycleForm,
     EmptyForm,
-    LedMatterForm,
-    ReturnForm,
-    SectionForm,
 )
 from registry.reports.models import (
     STATE_LABELS,
@@ -39,6 +35,8 @@ from registry.reports.models import (
 from registry.reports.rendering import LED_FIELDS, render_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# The same matter's section in the department's previous report (templates/reports/_last_year.html).
+bp.add_app_template_global(history.last_year, "last_year_section")
 
 RECIPIENT_LABELS = {"to": "报送", "cc": "抄送"}
 
@@ -47,6 +45,10 @@ RECIPIENT_LABELS = {"to": "报送", "cc": "抄送"}
 def sanitized(stored: str):
     """Stored section HTML, cleaned again by nh3 before it is marked safe."""
     return safe_html(stored)
+
+
+# A structured field (plain text) as escaped paragraphs; legacy HTML values through safe_html.
+bp.app_template_filter("paragraphs")(plain_paragraphs)
 
 
 # -- loaders: return the object in scope, or None (404) ------------------------------------------
@@ -121,7 +123,11 @@ def new_cycle():
     if form.validate_on_submit():
         try:
             cycle = services.open_cycle(
-                jurisdiction, year=form.year.data, deadline=form.deadline.data, actor=current_user
+                jurisdiction,
+                year=form.year.data,
+                deadline=form.deadline.data,
+                actor=current_user,
+                with_cover=form.with_cover.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -162,12 +168,15 @@ def report(report_id: int):
         "reports/report.html",
         report=report,
         led_fields=LED_FIELDS,
+        matter_fields=drafting.PLAIN_FIELDS,
+        field_labels=drafting.FIELD_LABELS,
+        matter_leads=drafting.lead_names(report.sections),
         may_edit=can(current_user, Permission.REPORT_EDIT, report) and report.state in services.EDITABLE_STATES,
         may_submit=can(current_user, Permission.REPORT_SUBMIT, report) and report.state in services.EDITABLE_STATES,
         may_review=can(current_user, Permission.REPORT_REVIEW, report) and report.state == ReportState.SUBMITTED,
         may_publish=can(current_user, Permission.REPORT_PUBLISH, report) and report.state == ReportState.ACCEPTED,
-        attachment_form=AttachmentForm(),
-        return_form=ReturnForm(),
+        attachment_form=g.get("attachment_form") or AttachmentForm(),  # a refused upload keeps its errors
+        return_form=submission_views.return_form_for(report),  # with what a refused return typed
         accept_form=AcceptForm(prefix="accept"),
         action_form=EmptyForm(),
         event_labels=services.EVENT_LABELS,
@@ -186,18 +195,30 @@ def edit_section(report_id: int, section_id: int):
         flash(_("报告当前状态为「%(state)s」，不能修改。", state=_(STATE_LABELS[report.state])), "error")
         return redirect(url_for("reports.report", report_id=report.id))
     led = section.kind == "led_matter"
-    form = (LedMatterForm if led else SectionForm)()
+    form = drafting.form_class(section)()
+    page = {
+        "led": led,
+        "plain_fields": drafting.plain_fields(section),
+        "field_hints": drafting.hints(section),
+        "field_labels": drafting.FIELD_LABELS,
+        "lead_name": drafting.lead_names([section]).get(section.version_matter_id),
+    }
     status = 200
     if request.method == "GET":
-        _fill_section_form(form, section, led)
+        drafting.fill_form(form, section)
     if form.validate_on_submit():
         try:
             services.save_section(
                 section,
                 actor=current_user,
                 expected_version=whole_number(form.lock_version.data),
-                fields={name: getattr(form, name).data or "" for name in _TEXT_FIELDS if hasattr(form, name)},
-                indicators=_indicator_rows(form) if led else None,
+                fields=cooperation.add_quotes(  # §7: the cooperating departments' answers ticked to quote
+                    section,
+                    drafting.submitted_fields(form, section),
+                    request.form.getlist("quote_department"),
+                    request.form.get("quote_field"),
+                ),
+                indicators=drafting.indicator_rows(form) if led else None,
             )
             db.session.commit()
         except (services.StaleSection, StaleDataError):
@@ -208,13 +229,7 @@ def edit_section(report_id: int, section_id: int):
             form.lock_version.data = section.lock_version
             status = 409
             return render_template(
-                "reports/section_edit.html",
-                report=report,
-                section=section,
-                form=form,
-                led=led,
-                conflict=True,
-                text_hint=TEXT_HINT,
+                "reports/section_edit.html", report=report, section=section, form=form, conflict=True, **page
             ), status
         except DomainError as error:
             db.session.rollback()
@@ -226,58 +241,38 @@ def edit_section(report_id: int, section_id: int):
             return redirect(url_for("reports.report", report_id=report.id, _anchor=f"s{section.id}"))
     elif request.method == "POST":
         status = 400
-    return render_template(
-        "reports/section_edit.html", report=report, section=section, form=form, led=led, text_hint=TEXT_HINT
-    ), status
-
-
-_TEXT_FIELDS = ("progress", "measures", "problems", "plans", "body")
-
-
-def _fill_section_form(form, section: ReportSection, led: bool) -> None:
-    form.lock_version.data = section.lock_version
-    for name in _TEXT_FIELDS:
-        if hasattr(form, name):
-            getattr(form, name).data = getattr(section, name)
-    if led:
-        for indicator in section.indicators:
-            form.indicators.append_entry(
-                {**indicator.plain(), "met": {True: "yes", False: "no"}.get(indicator.met, "")}
-            )
-        for _i in range(2):  # blank rows to add indicators without JavaScript
-            form.indicators.append_entry()
-
-
-def _indicator_rows(form) -> list[services.IndicatorRow]:
-    return [
-        services.IndicatorRow(
-            name=e.form.name.data or "",
-            unit=e.form.unit.data or "",
-            target=e.form.target.data or "",
-            actual=e.form.actual.data or "",
-            met={"yes": True, "no": False}.get(e.form.met.data),
-        )
-        for e in form.indicators.entries
-        if not e.form.remove.data
-    ]
+    return render_template("reports/section_edit.html", report=report, section=section, form=form, **page), status
 
 
 @bp.route("/<int:report_id>/attachments", methods=["POST"])
 @requires(Permission.REPORT_EDIT, load_report)
 def upload_attachment(report_id: int):
-    report = g.target
+    target = g.target
     form = AttachmentForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        return _after_step(
-            report_id,
-            lambda: services.add_attachment(report, actor=current_user, filename=upload.filename, data=upload.read()),
-            _("附件已上传。"),
-            anchor="attachments",
-        )
-    for error in form.file.errors:
-        flash(error, "error")
-    return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+    valid = form.validate_on_submit()
+    upload = form.file.data if form.is_submitted() and not form.csrf_token.errors else None
+    if upload:  # the service checks the file even when the title is missing: every problem at once
+        try:
+            services.add_attachment(
+                target, actor=current_user, title=form.title.data or "", filename=upload.filename, data=upload.read()
+            )
+            if not valid:
+                raise DomainError(form.title.errors[0] if form.title.errors else "", "title")
+        except DomainError as error:
+            db.session.rollback()
+            errors = getattr(error, "errors", [error])
+            if any(e.field is None for e in errors):  # the report takes no attachment now (its state)
+                flash(str(error), "error")
+                return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+            show_problems(form, [(e.field, e.message) for e in errors if e.message])
+        else:
+            db.session.commit()
+            flash(_("附件已上传。"), "success")
+            return redirect(url_for("reports.report", report_id=report_id, _anchor="attachments"))
+    # The report page again, with every error of the upload next to its field.
+    flash(_("附件未上传，请按「附件」部分的提示修改。"), "error")
+    g.attachment_form = form
+    return report(report_id=report_id), 400
 
 
 @bp.route("/<int:report_id>/attachments/<int:attachment_id>")
@@ -308,7 +303,7 @@ def delete_attachment(report_id: int, attachment_id: int):
         report=g.target,
         form=form,
         heading=_("删除附件"),
-        question=_("确定删除附件「%(name)s」吗？删除后无法恢复。", name=item.filename),
+        question=_("确定删除附件「%(name)s」吗？删除后无法恢复。", name=item.title or item.filename),
         button=_("删除附件"),
         danger=True,
     )
@@ -331,33 +326,8 @@ def _after_step(report_id: int, step, message: str, anchor: str | None = None):
     return redirect(url_for("reports.report", report_id=report_id, _anchor=anchor))
 
 
-@bp.route("/<int:report_id>/submit", methods=["POST"])
-@requires(Permission.REPORT_SUBMIT, load_report)
-def submit(report_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    report = g.target
-    return _after_step(
-        report_id,
-        lambda: services.submit_report(report, actor=current_user),
-        _("报告已报送本级办公室，并抄送上级主管部门和同级生态环境部门。"),
-    )
-
-
-@bp.route("/<int:report_id>/return", methods=["POST"])
-@requires(Permission.REPORT_REVIEW, load_report)
-def return_report(report_id: int):
-    form = ReturnForm()
-    report = g.target
-    if not form.validate_on_submit():
-        for error in form.comment.errors:
-            flash(error, "error")
-        return redirect(url_for("reports.report", report_id=report_id, _anchor="review"))
-    return _after_step(
-        report_id,
-        lambda: services.return_report(report, actor=current_user, comment=form.comment.data),
-        _("报告已退回修改。"),
-    )
+# Submission (reports.submit), 提请审核, 退回填报人 and the office's return (reports.return_report):
+# registry/reports/submission_views.py, imported at the end of this module.
 
 
 @bp.route("/<int:report_id>/accept", methods=["POST"])
@@ -439,3 +409,7 @@ def published_pdf(report_id: int):
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["X-Checksum-SHA256"] = report.pdf_sha256
     return response.make_conditional(request)
+
+
+# The submission side's routes and template globals register themselves on bp.
+from registry.reports import submission_views  # noqa: E402

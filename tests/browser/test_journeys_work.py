@@ -3,6 +3,8 @@ settles a pending matter, delegates another, imports a list and publishes; a dep
 section and its head submits the report. Fields are found by their labels, as a person finds them."""
 
 import re
+import subprocess
+import tempfile
 from datetime import date
 
 import pytest
@@ -103,22 +105,139 @@ def test_department_fills_a_section_and_its_head_submits_the_report(browser, liv
         report_url = page.url
         # the first led-matter section nobody has filled yet
         section = page.locator("section", has_text="（未填写）").first
+        filled_title = section.locator("h3").first.inner_text().removeprefix("牵头事项").strip()
         section.get_by_role("link", name=re.compile("编辑")).first.click()
         page.get_by_label("工作进展").fill(progress)
         page.get_by_label("主要措施与成效").fill("开展专项检查三轮。")
         page.get_by_role("button", name="保存").click()
         expect(page.locator("main")).to_contain_text(progress)
+
+        # 提请审核: the completeness check lists the led matters still empty
+        page.get_by_role("link", name="提请负责人审核…").click()
+        expect(page.locator(".completeness")).to_contain_text("不能报送")
+        page.get_by_label("给部门负责人的说明（可选）").fill("请审定。")
+        page.get_by_role("button", name="提请审核").click()
+        expect(page.locator("#handoff")).to_contain_text("已提请审核")
         context.clear_cookies()
 
+        # the head sees it on the 工作台 and sends it back with a note
+        log_in(page, base, "sthj_head")
+        expect(page.locator("main")).to_contain_text("份报告已提请审核")
+        page.get_by_role("link", name="退回填报人…").first.click()
+        page.get_by_label("退回说明").fill("其余牵头事项请逐项填写或说明本年度无进展的原因。")
+        page.get_by_role("button", name="退回填报人").click()
+        context.clear_cookies()
+
+        # the editor reads the note and explains every led matter without progress, from the check's links
+        log_in(page, base, "sthj_editor")
+        page.goto(report_url)
+        expect(page.locator("#handoff")).to_contain_text("其余牵头事项请逐项填写")
+        review = report_url + "/request-review"
+        page.goto(review)
+        while page.locator(".completeness .flash-error a").count():
+            page.locator(".completeness .flash-error a").first.click()
+            page.get_by_label("本年度无进展的说明").fill("本年度该事项无新增任务。")
+            page.get_by_role("button", name="保存").click()
+            page.goto(review)
+        page.get_by_role("button", name="提请审核").click()
+        context.clear_cookies()
+
+        # the head submits: 发文字号 and confirmation, every problem shown at once first
         log_in(page, base, "sthj_head")
         page.goto(report_url)
+        page.get_by_role("link", name="报送本级办公室…").first.click()
         page.get_by_role("button", name="报送本级办公室").click()
-        confirm = page.locator("main form")
-        if confirm.get_by_role("checkbox").count():
-            confirm.get_by_role("checkbox").first.check()
-        if page.url != report_url:
-            confirm.get_by_role("button").first.click()
+        expect(page.locator(".error-summary")).to_contain_text("请填写发文字号")
+        expect(page.locator(".error-summary")).to_contain_text("请勾选确认后再报送")
+        page.get_by_label("发文字号").fill("示环函〔2026〕12号")
+        page.get_by_label(re.compile("确认以本部门名义报送")).check()
+        page.get_by_role("button", name="报送本级办公室").click()
         expect(page.locator("dl").first).to_contain_text("已报送")
         expect(page.locator("main")).to_contain_text(progress)
+        context.clear_cookies()
+
+        # the office returns it with a comment on the section that was filled in
+        log_in(page, base, "province_office")
+        page.goto(report_url)
+        expect(page.locator("#review")).to_contain_text("完整性检查")
+        review_card = page.locator("#review")
+        review_card.get_by_label("退回意见").fill("请补充量化指标。")
+        review_card.get_by_label("针对的部分").first.select_option(label=filled_title)
+        review_card.get_by_label("对该部分的意见").first.fill("请补充挥发性有机物减排量。")
+        page.get_by_role("button", name="退回修改").click()
+        expect(page.locator("dl").first).to_contain_text("已退回修改")
+        context.clear_cookies()
+
+        log_in(page, base, "sthj_editor")
+        page.goto(report_url)
+        commented = page.locator("section.report-section", has=page.locator(".section-comments"))
+        expect(commented).to_have_count(1)
+        expect(commented).to_contain_text(filled_title)
+        expect(commented).to_contain_text("请补充挥发性有机物减排量。")
+
+        # the editor answers the comment in that section and attaches the indicator table
+        commented.get_by_role("link", name=re.compile("编辑")).first.click()
+        page.get_by_label("主要措施与成效").fill("开展专项检查三轮，挥发性有机物减排1.2万吨。")
+        page.get_by_role("button", name="保存").click()
+        page.get_by_label("附件标题").fill("挥发性有机物减排量统计表")
+        page.get_by_label("选择文件").set_input_files({"name": "减排量.png", "mimeType": "image/png", "buffer": PNG})
+        page.get_by_role("button", name="上传附件").click()
+        expect(page.get_by_role("link", name="减排量.png")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("挥发性有机物减排量统计表")
+        context.clear_cookies()
+
+        # the head submits again (the 发文字号 is kept), the office accepts, the head publishes
+        log_in(page, base, "sthj_head")
+        page.goto(report_url)
+        page.get_by_role("link", name="报送本级办公室…").first.click()
+        expect(page.get_by_label("发文字号")).to_have_value("示环函〔2026〕12号")
+        page.get_by_label(re.compile("确认以本部门名义报送")).check()
+        page.get_by_role("button", name="报送本级办公室").click()
+        expect(page.locator("dl").first).to_contain_text("已报送")
+        context.clear_cookies()
+        log_in(page, base, "province_office")
+        page.goto(report_url)
+        page.locator("#review").get_by_role("button", name="审核通过").click()
+        expect(page.locator("dl").first).to_contain_text("已审核通过")
+        context.clear_cookies()
+        log_in(page, base, "sthj_head")
+        page.goto(report_url)
+        page.get_by_role("link", name="公开报告…").click()
+        page.get_by_label("我已确认").check()
+        page.get_by_role("button", name="公开报告").click()
+        expect(page.locator("dl").first).to_contain_text("已公开")
+        context.clear_cookies()
+
+        # the public: the department page's PDF (an official document: 抄送 the two right departments),
+        # the attachment, and the lead's section on the matter page
+        page.goto(base + "/search?q=" + filled_title)
+        page.get_by_role("link", name=filled_title).first.click()
+        expect(page.locator("main")).to_contain_text("开展专项检查三轮，挥发性有机物减排1.2万吨。")
+        page.get_by_role("link", name="省生态环境厅").first.click()
+        attachment = page.get_by_role("link", name="挥发性有机物减排量统计表")
+        assert page.request.get(base + attachment.get_attribute("href")).body() == PNG
+        attachment.click()  # opens in the browser, as an image
+        expect(page.locator("img")).to_be_visible()
+        page.go_back()
+        pdf_link = page.locator("a[href$='.pdf']").first
+        pdf = page.request.get(base + pdf_link.get_attribute("href"))
+        assert pdf.ok and pdf.body().startswith(b"%PDF")
+        text = _pdf_text(pdf.body())
+        assert "示环函〔2026〕12号" in text and "抄送" in text
+        assert "生态环境部" in text  # the upper-level competent department (the same-level one is itself)
     finally:
         context.close()
+
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f1e8a70000000049454e44ae426082"
+)
+
+
+def _pdf_text(data: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True, check=True).stdout

@@ -26,6 +26,15 @@ def published(reports):
     return reports["省农业农村厅"].pdf_data
 
 
+@pytest.fixture
+def covered(app, reports):
+    """The same report rendered for a cycle that asks for a cover, contents and bookmarks."""
+    report = reports["省农业农村厅"]
+    with app.test_request_context():
+        report.cycle.with_cover = True
+        return render_report_context(report_context(report), draft=False)
+
+
 def _pdf(tmp_path, data: bytes) -> Path:
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
@@ -34,7 +43,7 @@ def _pdf(tmp_path, data: bytes) -> Path:
 
 def test_text_has_department_and_matter_titles(published):
     reader = PdfReader(io.BytesIO(published))
-    text = "\n".join(page.extract_text() for page in reader.pages)
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
     assert "省农业农村厅2025年度生态环境保护工作专题报告" in text
     for title in ("秸秆露天焚烧管控与综合利用", "畜禽养殖污染防治", "化肥农药减量增效", "秸秆综合利用率"):
         assert title in text
@@ -52,30 +61,32 @@ def test_only_embedded_subset_cjk_fonts(tmp_path, published):
 
 
 def _front_pages(reader: PdfReader) -> int:
-    """Cover and contents: the pages before the one whose footer says 第 1 页."""
+    """Cover and contents: the pages before the one whose footer says — 1 — (GB/T 9704 page numbers)."""
     for index, page in enumerate(reader.pages):
-        if re.search(r"第\s*1\s*页\s*共", page.extract_text()):
+        if re.search(r"—\s*1\s*—\s*$", page.extract_text()):
             return index
     raise AssertionError("no page numbered 1")
 
 
-def test_footer_counts_body_pages_only(published):
-    reader = PdfReader(io.BytesIO(published))
+def test_page_numbers_count_body_pages_only(published, covered):
+    plain = PdfReader(io.BytesIO(published))
+    assert _front_pages(plain) == 0  # the default: no cover, the 版头 is on page 1
+    reader = PdfReader(io.BytesIO(covered))
     front = _front_pages(reader)
     assert front == 2  # cover + contents carry no number
     body = len(reader.pages) - front
+    assert body == len(plain.pages)
     assert "目录" in re.sub(r"\s+", "", reader.pages[1].extract_text())
-    first = re.sub(r"\s+", "", reader.pages[front].extract_text())
     last = re.sub(r"\s+", "", reader.pages[-1].extract_text())
-    assert f"第1页共{body}页" in first and f"第{body}页共{body}页" in last
+    assert last.endswith(f"—{body}—")
 
 
-def test_contents_page_numbers_match_where_the_headings_are(published):
-    reader = PdfReader(io.BytesIO(published))
+def test_contents_page_numbers_match_where_the_headings_are(covered):
+    reader = PdfReader(io.BytesIO(covered))
     front = _front_pages(reader)
     contents = subprocess.run(
         ["pdftotext", "-layout", "-f", "2", "-l", str(front), "-", "-"],
-        input=published,
+        input=covered,
         capture_output=True,
         check=True,
     ).stdout.decode()
@@ -219,7 +230,7 @@ def test_unsafe_content_is_neither_read_nor_fetched(app, reports, http_server, t
     reader = PdfReader(io.BytesIO(data))
     assert all(not page.images for page in reader.pages)  # neither the local PNG nor anything else
     assert b"/EmbeddedFile" not in data
-    assert "正文" in reader.pages[2].extract_text()
+    assert "正文" in reader.pages[_front_pages(reader)].extract_text()  # the body's first page
 
 
 def test_fetcher_serves_only_real_files_under_the_static_root(tmp_path):

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from registry.extensions import db
 from registry.lists import services
 from registry.lists.models import Assignment, Matter
-from registry.public import queries, search
+from registry.public import cache, queries, search
 from registry.public.models import SearchEntry
 from registry.versions import services as version_services
 from registry.versions.models import VersionAssignment, VersionMatter
@@ -304,6 +304,27 @@ def test_future_versions_wait_for_their_effective_date(demo):
     )
     assert _search_all("未来巡查").total == 0
     assert search.reindex_due() == []
+
+
+def test_results_come_from_the_cards_in_the_index_and_older_entries_are_filled_again(client, demo):
+    """A result shows what the matter's published version says (its card in the index equals the
+    long way round, less the basis); entries without cards still show, and `--due` fills them."""
+    from registry.jurisdictions.queries import by_code
+
+    city = by_code("990100")
+    ids = _search_all("秸秆", city.id).version_matter_ids
+    long_way = queries.matters_by_version_matter_ids(ids)
+    assert queries.search_results(ids) == [{k: v for k, v in m.items() if k != "basis"} for m in long_way]
+    assert long_way[0]["lead"] and long_way[0]["cooperating"]  # the card carries the departments
+
+    db.session.execute(db.update(SearchEntry).where(SearchEntry.jurisdiction_id == city.id).values(card=None))
+    db.session.commit()
+    cache.memo.clear()
+    cache.fragments.clear()
+    page = client.get("/search", query_string={"q": "秸秆", "jurisdiction": "990100"}).get_data(as_text=True)
+    assert long_way[0]["title"] in page and long_way[0]["lead"]["name"] in page
+    assert search.reindex_due() == [city.id]
+    assert db.session.scalar(select(db.func.count()).where(SearchEntry.card.is_(None))) == 0
 
 
 def test_reindex_command_rebuilds_the_index(demo, runner):

@@ -10,7 +10,7 @@ from registry.reports import services
 from registry.reports.models import ReportState
 from registry.versions import services as version_services
 from tests import factories
-from tests.reports.conftest import user
+from tests.reports.conftest import explain_empty_led_matters, user
 
 
 def test_opening_a_cycle_drafts_every_department_from_the_version_in_force(reports):
@@ -18,13 +18,14 @@ def test_opening_a_cycle_drafts_every_department_from_the_version_in_force(repor
     assert len(reports) == 18  # every active department of the province's published version
     kinds = [s.kind for s in sthj.sections]
     assert kinds.count("led_matter") == 18
-    assert kinds.count("cooperating") == 1 and kinds.count("duties") == 1
+    assert kinds.count("cooperating") == 0 and kinds.count("duties") == 1
+    assert kinds.count("coop_matter") == 33  # one section per matter it cooperates on (§7)
     titles = [s.title for s in sthj.sections]
     assert "重污染天气应急应对" in titles and "存在的主要问题" in titles and "下一年度工作计划" in titles
     duties = next(s for s in sthj.sections if s.kind == "duties")
     assert "负责建立健全生态环境基本制度" in duties.body
-    cooperating = next(s for s in sthj.sections if s.kind == "cooperating")
-    assert "<th>牵头部门</th>" in cooperating.body
+    cooperating = [s for s in sthj.sections if s.kind == "coop_matter"]
+    assert all(s.version_matter_id and s.title for s in cooperating)
     assert sthj.title == "省生态环境厅2025年度生态环境保护工作专题报告"
     assert reports["省发展和改革委员会"].display_state == "not_started"
     assert sthj.display_state == "draft"
@@ -34,8 +35,10 @@ def test_cycle_is_refused_twice_or_without_a_published_version(reports):
     office = user("province_office")
     with pytest.raises(DomainError, match="已经开启"):
         services.open_cycle(office.jurisdiction, year=2025, deadline=date(2026, 3, 31), actor=office)
-    with pytest.raises(DomainError, match="尚无在2024年度有效的已发布责任清单"):
+    with pytest.raises(DomainError, match="已经开启"):  # the demo's 2024 cycle (year over year)
         services.open_cycle(office.jurisdiction, year=2024, deadline=date(2025, 3, 31), actor=office)
+    with pytest.raises(DomainError, match="尚无在2023年度有效的已发布责任清单"):  # the first list is 2024年版
+        services.open_cycle(office.jurisdiction, year=2023, deadline=date(2024, 3, 31), actor=office)
 
 
 def test_only_the_own_office_opens_a_cycle(demo):
@@ -80,8 +83,12 @@ def test_full_workflow_and_who_may_take_each_step(reports):
     with pytest.raises(DomainError):
         services.publish_report(report, actor=head)
 
-    services.submit_report(report, actor=head)
+    with pytest.raises(DomainError, match="未说明本年度无进展的原因"):
+        services.submit_report(report, actor=head)  # 15 led matters are empty and say nothing
+    explain_empty_led_matters(report)
+    services.submit_report(report, actor=head, doc_number="示环函〔2026〕12号")
     assert report.state == ReportState.SUBMITTED and report.submitted_at is not None
+    assert report.doc_number == "示环函〔2026〕12号"
     section = report.sections[0]
     with pytest.raises(DomainError, match="不能修改"):
         services.save_section(section, actor=editor, expected_version=None, fields={"body": "x"})
@@ -123,6 +130,7 @@ def test_a_published_report_cannot_be_edited_by_any_path(reports):
 
     report = reports["省生态环境厅"]
     head, office = user("sthj_head"), user("province_office")
+    explain_empty_led_matters(report)
     services.submit_report(report, actor=head)
     services.accept_report(report, actor=office)
     services.publish_report(report, actor=head)
@@ -146,6 +154,7 @@ def test_transitions_are_audited(reports):
     from registry.extensions import db
 
     report = reports["省生态环境厅"]
+    explain_empty_led_matters(report)
     services.submit_report(report, actor=user("sthj_head"))
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.entity_type == "annual_reports", AuditEntry.entity_id == report.id)
@@ -156,6 +165,7 @@ def test_transitions_are_audited(reports):
 
 def test_recipients_follow_sector_and_ecology_department(reports):
     sthj, nync = reports["省生态环境厅"], reports["省农业农村厅"]
+    explain_empty_led_matters(sthj)
     services.submit_report(sthj, actor=user("sthj_head"))
     got = {(r.recipient_role, r.jurisdiction.name if r.jurisdiction else r.department.name) for r in sthj.recipients}
     # the ecology department does not copy itself

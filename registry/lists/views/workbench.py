@@ -13,6 +13,7 @@ from registry.lists.views.common import (
     _can_edit,
     _jurisdiction,
 )
+from registry.reports import cooperation
 from registry.reports import queries as report_queries
 from registry.versions import queries as version_queries
 
@@ -45,6 +46,7 @@ def workbench():
             today=today,
             reports=report_queries.department_reports(d.id, today),
             matter_counts=queries.department_matter_counts(d),
+            coop_reminders=cooperation.reminders_to_department(d.id),  # §7: lead departments' 提醒
         )
     return render_template(
         "lists/home.html",

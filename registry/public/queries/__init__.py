@@ -27,9 +27,11 @@ from registry.public.queries.matters import (
     matter_history,
     matter_plain,
     matters_by_version_matter_ids,
+    search_results,
     version_matters,
 )
 from registry.public.queries.overview import portal_overview
+from registry.public.queries.reports import matter_report_parts, matter_report_sections
 from registry.public.queries.states import (
     department_state,
     everything_state,
@@ -77,8 +79,11 @@ __all__ = [
     "latest_published_at",
     "matter_history",
     "matter_plain",
+    "matter_report_parts",
+    "matter_report_sections",
     "matter_state",
     "matters_by_version_matter_ids",
+    "search_results",
     "published_jurisdiction_options",
     "portal_overview",
     "published_report_parts",

@@ -146,6 +146,24 @@ def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def search_results(ids: list[int]) -> list[dict[str, Any]]:
+    """Search results by version-matter id, in the order given: the cards kept in the index (no basis)."""
+    if not ids:
+        return []
+    by_id = _cards(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@remembered_each
+def _cards(ids: list[int]) -> dict[int, dict[str, Any]]:
+    from registry.public.search import cards
+
+    found = cards(ids)
+    if missing := [i for i in ids if i not in found]:  # indexed before cards existed
+        found.update(_matters_by_id(missing))
+    return found
+
+
 @remembered_each
 def _matters_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = _matter_rows(

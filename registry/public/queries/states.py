@@ -10,6 +10,8 @@ from registry.public.queries import versions
 from registry.public.queries.departments import department_jurisdiction, published_report_parts
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref, jurisdiction_ref_by_id
 from registry.public.queries.matters import jurisdiction_of_matter
+from registry.public.queries.reports import matter_report_parts
+from registry.public.queries.volumes import published_volume_parts
 
 # -- the published state each page shows (registry.public.cache.cached) ---------------------------
 
@@ -30,7 +32,7 @@ def jurisdiction_state(code: str, **_: Any) -> PageState | None:
     if jref is None:
         return None
     refs = versions.version_refs(jref.id)
-    return PageState(_jurisdiction_parts(jref, refs), _last_published(refs))
+    return PageState((*_jurisdiction_parts(jref, refs), *published_volume_parts(jref.id)), _last_published(refs))
 
 
 def _id(value: Any) -> int | None:
@@ -50,14 +52,15 @@ def department_state(department_id: Any, **_: Any) -> PageState | None:
 
 
 def matter_state(matter_id: Any, **_: Any) -> PageState | None:
-    """A matter's page: its jurisdiction's versions."""
+    """A matter's page: its jurisdiction's versions and the published reports on it."""
     if (matter_id := _id(matter_id)) is None:
         return None
     jurisdiction_id = jurisdiction_of_matter(matter_id)
     if jurisdiction_id is None:
         return None
     refs = versions.version_refs(jurisdiction_id)
-    return PageState(_jurisdiction_parts(jurisdiction_ref_by_id(jurisdiction_id), refs), _last_published(refs))
+    parts = (*_jurisdiction_parts(jurisdiction_ref_by_id(jurisdiction_id), refs), *matter_report_parts(matter_id))
+    return PageState(parts, _last_published(refs))
 
 
 def version_file_state(code: str, label: str, **_: Any) -> PageState | None:

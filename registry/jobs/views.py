@@ -1,0 +1,88 @@
+"""The 任务 pages: a job's progress (updated by static/js/jobs.js, or by a reload without JavaScript),
+its status as JSON for that script, its result file, and the list of the user's own jobs."""
+
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.core.http import content_disposition, paginate
+from registry.core.permissions import Permission, requires
+from registry.extensions import db
+from registry.jobs import runner
+from registry.jobs.models import Job, JobState
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+STATE_LABELS = {
+    JobState.QUEUED: "排队中",
+    JobState.RUNNING: "进行中",
+    JobState.DONE: "已完成",
+    JobState.FAILED: "失败",
+}
+REFRESH_SECONDS = 3  # the page's own reload while the job runs and scripts are off
+
+
+def _visible_job(job_id: int) -> Job:
+    """The job, if the signed-in user may see it (runner.may_see); else 404, which hides it exists."""
+    job = db.session.get(Job, job_id)
+    if job is None or not runner.may_see(current_user, job):
+        abort(404)
+    return job
+
+
+def _status(job: Job) -> dict:
+    link = runner.result_link(job)
+    return {
+        "id": job.id,
+        "state": job.state,
+        "state_label": _(STATE_LABELS.get(job.state, job.state)),
+        "progress": job.progress,
+        "total": job.total,
+        "percent": job.percent,
+        "message": job.message,
+        "error": job.error,
+        "finished": job.state in (JobState.DONE, JobState.FAILED),
+        "result_url": url_for("jobs.result", job_id=job.id) if job.state == JobState.DONE and job.result_name else None,
+        "link": {"label": link[0], "url": link[1]} if link else None,
+    }
+
+
+@bp.route("/")
+@requires(Permission.ACCOUNT)  # each user sees the jobs they started
+def index():
+    page = paginate(runner.jobs_of(current_user), per_page=current_app.config.get("PER_PAGE", 50))
+    return render_template("jobs/index.html", page=page, state_labels=STATE_LABELS)
+
+
+@bp.route("/<int:job_id>")
+@requires(Permission.ACCOUNT)  # scope: runner.may_see (the starter, or the office of its jurisdiction)
+def show(job_id: int):
+    job = _visible_job(job_id)
+    return render_template(
+        "jobs/show.html",
+        job=job,
+        status=_status(job),
+        state_labels=STATE_LABELS,
+        refresh=REFRESH_SECONDS,
+    )
+
+
+@bp.route("/<int:job_id>/status.json")
+@requires(Permission.ACCOUNT)  # scope: runner.may_see
+def status(job_id: int):
+    response = jsonify(_status(_visible_job(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:job_id>/result")
+@requires(Permission.ACCOUNT)  # scope: runner.may_see
+def result(job_id: int):
+    job = _visible_job(job_id)
+    if job.state != JobState.DONE or not job.result_name:
+        abort(404)
+    response = make_response(job.result_data)
+    response.headers["Content-Type"] = job.result_type or "application/octet-stream"
+    response.headers["Content-Disposition"] = content_disposition("attachment", job.result_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
