@@ -244,6 +244,8 @@ class _PlainText(HTMLParser):
         self.out: list[str] = []
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
+        self.tables = 0
+        self.outside: list[str] = []  # text outside any table
 
     def _put(self, text: str) -> None:
         self.out.append(text)
@@ -251,6 +253,7 @@ class _PlainText(HTMLParser):
             self.cell.append(text)
 
     def handle_starttag(self, tag, attrs):
+        self.tables += tag == "table"
         if tag in _BLOCKS:
             self._put("\n\n")
         elif tag in ("br", "li"):
@@ -263,6 +266,7 @@ class _PlainText(HTMLParser):
             self.cell = []
 
     def handle_endtag(self, tag):
+        self.tables -= tag == "table" and self.tables > 0
         if tag in _BLOCKS:
             self._put("\n\n")
         elif tag in ("td", "th") and self.cell is not None:
@@ -271,6 +275,8 @@ class _PlainText(HTMLParser):
             self.cell = None
 
     def handle_data(self, data):
+        if not self.tables and data.strip():
+            self.outside.append(data)
         self._put(data.replace("\n", " "))
 
 
@@ -313,8 +319,11 @@ def _split_cooperating_tables() -> None:
         old = [s for s in sections if s.kind == "cooperating"]
         if old and not any(s.kind == "coop_matter" for s in sections):
             typed: dict[str, str] = {}
+            outside: dict[int, bool] = {}  # old section id → it holds text outside the table
             for section in old:
-                for cells in _parse(section.body).rows:
+                parsed = _parse(section.body)
+                outside[section.id] = bool(parsed.outside)
+                for cells in parsed.rows:
                     if len(cells) >= 3 and cells[0] and cells[2]:
                         typed.setdefault(cells[0], cells[2])
             matters = conn.execute(
@@ -345,20 +354,33 @@ def _split_cooperating_tables() -> None:
                         {"r": report_id, "m": matter_id},
                     ).scalar()
                 )
+            # Whatever cannot be carried over (text around the table, rows of matters no longer
+            # cooperated on or renamed) stays: the old section is kept as a free section.
+            titles = {title.strip() for _, title in matters}
+            unmatched = any(title not in titles for title in typed)
+            kept = [s.id for s in old if outside[s.id] or unmatched]
+            for section_id in kept:
+                conn.execute(
+                    sa.text("UPDATE report_sections SET kind = 'free', title = :t WHERE id = :id"),
+                    {"t": COOP_TITLE + "（原表格）", "id": section_id},
+                )
             order: list[int] = []
             for s in sections:
                 if s.kind != "cooperating":
                     order.append(s.id)
                 elif s.id == old[0].id:
                     order.extend(new_ids)
+                if s.id in kept:
+                    order.append(s.id)
             for position, section_id in enumerate(order):
                 conn.execute(
                     sa.text("UPDATE report_sections SET position = :p WHERE id = :id"),
                     {"p": position, "id": section_id},
                 )
             for section in old:
-                conn.execute(sa.text("DELETE FROM indicators WHERE section_id = :id"), {"id": section.id})
-                conn.execute(sa.text("DELETE FROM report_sections WHERE id = :id"), {"id": section.id})
+                if section.id not in kept:
+                    conn.execute(sa.text("DELETE FROM indicators WHERE section_id = :id"), {"id": section.id})
+                    conn.execute(sa.text("DELETE FROM report_sections WHERE id = :id"), {"id": section.id})
         for row in conn.execute(
             sa.text(
                 "SELECT id, progress, measures, problems, plans FROM report_sections "

@@ -20,8 +20,15 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("card", sa.Text(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        # With the cards the table grows past PostgreSQL's threshold for parallel scans, and a
+        # parallel bitmap scan yields its rows in no fixed order: a capped result (the first hits
+        # the index yields, search._tier_ids) could then differ from one page to the next.
+        op.execute("ALTER TABLE search_entries SET (parallel_workers = 0)")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE search_entries RESET (parallel_workers)")
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
         batch_op.drop_column("card")

@@ -21,8 +21,9 @@ What a task may rely on:
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -167,6 +168,26 @@ def execute(job_id: int, *, commit: bool) -> None:
             log.exception("job %s (%s) failed", job_id, entry.run.__name__)
             reason = INTERNAL_ERROR
         _fail(job_id, reason, save)
+
+
+# A job runs in a thread of the process that started it: if that process ends (a restart, a crash)
+# the job never finishes. Past this age a queued or running job is taken for abandoned.
+ABANDONED_AFTER = timedelta(minutes=30)
+ABANDONED = "任务超过 30 分钟没有完成，可能因服务重启而中断，未生成任何结果。请重新开始。"
+
+
+def is_abandoned(job: Job, now: datetime | None = None) -> bool:
+    if job.state not in (JobState.QUEUED, JobState.RUNNING):
+        return False
+    return (now or utcnow()) - (job.started_at or job.created_at) > ABANDONED_AFTER
+
+
+def fail_abandoned(jobs: Iterable[Job]) -> None:
+    """Mark the abandoned ones among `jobs` failed (in the caller's transaction)."""
+    now = utcnow()
+    for job in jobs:
+        if is_abandoned(job, now):
+            job.state, job.finished_at, job.error, job.message = JobState.FAILED, now, ABANDONED, ""
 
 
 def _fail(job_id: int, reason: str, save: Callable[[], None]) -> None:

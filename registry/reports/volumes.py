@@ -47,8 +47,7 @@ def volumes_of(cycle_id: int) -> list[ReportVolume]:
     )
 
 
-def compile_in_progress(cycle: ReportingCycle) -> Job | None:
-    """A compile job of this cycle still queued or running, if any."""
+def _unfinished(cycle: ReportingCycle) -> list[Job]:
     jobs = db.session.scalars(
         select(Job).where(
             Job.kind == COMPILE_KIND,
@@ -56,7 +55,13 @@ def compile_in_progress(cycle: ReportingCycle) -> Job | None:
             Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
         )
     )
-    return next((j for j in jobs if (j.params or {}).get("cycle_id") == cycle.id), None)
+    return [j for j in jobs if (j.params or {}).get("cycle_id") == cycle.id]
+
+
+def compile_in_progress(cycle: ReportingCycle) -> Job | None:
+    """A compile job of this cycle still queued or running, if any (one abandoned by a process that
+    ended does not count: runner.ABANDONED_AFTER)."""
+    return next((j for j in _unfinished(cycle) if not runner.is_abandoned(j)), None)
 
 
 def start_compile(cycle: ReportingCycle, *, actor: Actor) -> Job:
@@ -64,6 +69,7 @@ def start_compile(cycle: ReportingCycle, *, actor: Actor) -> Job:
     if not can(actor, Permission.CYCLE_MANAGE, cycle):
         raise NotAllowed(_l("只有本级办公室可以生成本级报告周期的汇编。"))
     lock_row(db.session, cycle)  # two clicks at once start one job
+    runner.fail_abandoned(_unfinished(cycle))
     if compile_in_progress(cycle) is not None:
         raise DomainError(_l("本周期已有一个汇编任务正在进行，请等它完成后再生成。"))
     if not volume_reports(cycle):

@@ -80,6 +80,15 @@ def test_old_cooperating_table_becomes_a_section_per_matter_with_the_typed_text(
             ),
             {"p": led_html, "r": sthj},
         )
+        # another draft whose table holds what no matter takes: text around it, a renamed row
+        zjt = _report_id("省住房和城乡建设厅")
+        odd = "<p>另附全年配合工作说明。</p>" + _old_table(zjt, {}).replace(
+            "</tbody>", "<tr><td>改过名的事项</td><td>省生态环境厅</td><td>配合开展检查3次。</td></tr></tbody>"
+        )
+        conn.execute(
+            text("UPDATE report_sections SET body = :b WHERE report_id = :r AND kind = 'cooperating'"),
+            {"b": odd, "r": zjt},
+        )
     published_before = _rows("SELECT id, kind, body FROM report_sections WHERE report_id = :r ORDER BY id", r=nync)
 
     upgrade()
@@ -104,6 +113,15 @@ def test_old_cooperating_table_becomes_a_section_per_matter_with_the_typed_text(
         r=sthj,
     )[0][0]
     assert progress == "全年完成修订。\n\n召开会议\n专项检查"
+    # nothing typed is lost: the table that held more than the matters take stays, as a free section
+    kept = _rows(
+        "SELECT kind, body FROM report_sections WHERE report_id = :r AND title = :t",
+        r=zjt,
+        t="配合事项落实情况（原表格）",
+    )
+    assert len(kept) == 1 and kept[0].kind == "free"
+    assert "另附全年配合工作说明" in kept[0].body and "配合开展检查3次" in kept[0].body
+    assert _rows("SELECT count(*) FROM report_sections WHERE report_id = :r AND kind = 'coop_matter'", r=zjt)[0][0] > 0
     # published: what the public downloaded stays as it was
     assert (
         _rows("SELECT id, kind, body FROM report_sections WHERE report_id = :r ORDER BY id", r=nync) == published_before

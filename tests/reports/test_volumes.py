@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
+from registry.auth.models import User
 from registry.core.audit import AuditEntry
 from registry.core.db import PublishedDataImmutable
 from registry.extensions import db
@@ -203,3 +204,32 @@ def test_a_failed_compile_leaves_no_volume_and_says_why(client, auth, reports):
     auth.login("province_office")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "失败" in page and "报告周期已不存在" in page
+
+
+def test_a_compile_abandoned_by_an_ended_process_does_not_block_the_cycle(client, auth, reports):
+    """A job whose process ended (a restart) never finishes: after half an hour it stops blocking,
+    and starting again marks it failed, saying why."""
+    from datetime import timedelta
+
+    from registry.core.db import utcnow
+    from registry.jobs.runner import ABANDONED
+    from registry.reports import volumes
+
+    cycle = reports["省生态环境厅"].cycle
+    stuck = Job(
+        kind=volumes.COMPILE_KIND,
+        title="生成汇编",
+        params={"cycle_id": cycle.id},
+        state=JobState.RUNNING,
+        jurisdiction_id=cycle.jurisdiction_id,
+        started_at=utcnow() - timedelta(minutes=5),
+    )
+    db.session.add(stuck)
+    db.session.flush()
+    assert volumes.compile_in_progress(cycle) is stuck  # still running, as far as anyone can tell
+    stuck.started_at = utcnow() - timedelta(hours=2)
+    db.session.flush()
+    assert volumes.compile_in_progress(cycle) is None
+    office = db.session.scalar(select(User).where(User.username == "province_office"))
+    volumes.start_compile(cycle, actor=office)
+    assert stuck.state == JobState.FAILED and stuck.error == ABANDONED
