@@ -62,16 +62,6 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__.startswith("psycopg"):
-        # A sequential scan of a large table starts where the previous one stopped (synchronized
-        # scans): the search's capped tiers (the first hits a scan yields, public.search._tier_ids)
-        # would then differ from one page to the next. Every scan starts at the table's beginning.
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET synchronize_seqscans = off")
-        dbapi_connection.autocommit = autocommit
-        return
     if _is_sqlite(dbapi_connection):
         # Let SQLAlchemy, not the driver, begin transactions, so SAVEPOINTs work (SQLAlchemy docs,
         # "Serializable isolation / Savepoints / Transactional DDL"); enforce foreign keys.
