@@ -75,14 +75,40 @@ class RawRow:
     cooperating: list[str] = field(default_factory=list)
     description: str = ""
     basis: str | list[Basis] = ""
+    # Found in the layouts offices publish (#14, imports.layout); empty in the plain format.
+    co_leads: list[str] = field(default_factory=list)
+    territorial: list[str] = field(default_factory=list)  # lower jurisdictions' names as written, or ["*"]
+    deadline_text: str = ""
+    targets: list[dict[str, Any]] = field(default_factory=list)  # phrases.TargetPhrase as dicts
+
+
+@dataclass
+class DutyRow:
+    """One duty of a department, from a list by department (序号 | 成员单位 | 职责任务)."""
+
+    row: int
+    department: str
+    seq: int
+    text: str
+
+
+@dataclass
+class ListDefaultRow:
+    """A list-wide rule stated once (以下均需县（市、区）政府落实，不再列出)."""
+
+    row: int
+    text: str
+    territorial: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ListFile:
-    format: str  # xlsx | csv | json
+    format: str  # xlsx | csv | json | docx | pdf | text
     encoding: str = ""
-    layout: str = "standard"  # standard | responsible (单列「责任部门」)
+    layout: str = "standard"  # standard | responsible (单列「责任部门」) | mapped (imports.layout)
     rows: list[RawRow] = field(default_factory=list)
+    duties: list[DutyRow] = field(default_factory=list)
+    defaults: list[ListDefaultRow] = field(default_factory=list)
 
 
 _TO_ONE_SEPARATOR = str.maketrans({c: "、" for c in "，,；;/\r\n"})

@@ -7,8 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -31,7 +33,31 @@ class MatterStatus(StrEnum):
 
 class Role(StrEnum):
     LEAD = "lead"
+    # 共同牵头: named before 牵头 after the first; the first named stays the one lead (列第一位者为牵头部门).
+    CO_LEAD = "co_lead"
     COOPERATING = "cooperating"
+
+
+class DepartmentKind(StrEnum):
+    DEPARTMENT = "department"
+    BODY = "body"  # 非常设机构: 领导小组办公室, 指挥部, 专班
+
+
+class AliasKind(StrEnum):
+    SHORT = "short"  # 简称 other than the department's own short_name (省发改委)
+    OLD = "old"  # a name it had before a rename (机构改革)
+    WRITTEN = "written"  # as a file wrote it, confirmed by the office when importing
+
+
+class SuccessionKind(StrEnum):
+    RENAME = "rename"
+    MERGE = "merge"
+    SPLIT = "split"
+
+
+# Territorial implementers (属地落实) of a matter: codes of lower jurisdictions whose governments
+# carry it out, or ALL_LOWER for every one of them (各区县人民政府负责落实).
+ALL_LOWER = "*"
 
 
 class UnitKind(StrEnum):
@@ -64,6 +90,7 @@ class Department(db.Model):
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "name"),
         UniqueConstraint("jurisdiction_id", "short_name"),
+        CheckConstraint(one_of("kind", DepartmentKind), name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,9 +101,13 @@ class Department(db.Model):
     website: Mapped[str] = mapped_column(String(300), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    kind: Mapped[str] = mapped_column(String(16), default=DepartmentKind.DEPARTMENT, server_default="department")
     lock_version: Mapped[int] = mapped_column(default=1)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
+    aliases: Mapped[list["DepartmentAlias"]] = relationship(
+        back_populates="department", cascade="all, delete-orphan", order_by="DepartmentAlias.id"
+    )
     units: Mapped[list["Unit"]] = relationship(back_populates="department", order_by="Unit.name")
     duties: Mapped[list["Duty"]] = relationship(back_populates="department", order_by="Duty.seq")
 
@@ -101,7 +132,60 @@ class Department(db.Model):
             "website": self.website,
             "sort_order": self.sort_order,
             "active": self.active,
+            "kind": self.kind,
         }
+
+
+class DepartmentAlias(db.Model):
+    """Another name a department is written by (简称, an old name, a file's spelling): matched on
+    import like its full name. A name means one department per jurisdiction."""
+
+    __tablename__ = "department_aliases"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "name"),
+        CheckConstraint(one_of("kind", AliasKind), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship(back_populates="aliases")
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return self.department.jurisdiction
+
+
+class DepartmentSuccession(db.Model):
+    """机构改革: a department renamed (from = to), merged into another, or split (one row per
+    successor). The departments that no longer exist stay, inactive, so old pages and versions
+    still name them and say who took over."""
+
+    __tablename__ = "department_successions"
+    __table_args__ = (CheckConstraint(one_of("kind", SuccessionKind), name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    to_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    old_name: Mapped[str] = mapped_column(String(200), default="")
+    doc_number: Mapped[str] = mapped_column(String(100), default="")
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    from_department: Mapped[Department] = relationship(foreign_keys=[from_department_id])
+    to_department: Mapped[Department] = relationship(foreign_keys=[to_department_id])
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return db.session.get(Jurisdiction, self.jurisdiction_id)
 
 
 class _DepartmentPart:
@@ -168,7 +252,20 @@ def _not_null_index(name: str, column: str) -> Index:
 
 
 def matter_audit_data(
-    *, seq, category, title, description, status, delegated_to, lead, cooperating, basis
+    *,
+    seq,
+    category,
+    title,
+    description,
+    status,
+    delegated_to,
+    lead,
+    cooperating,
+    basis,
+    co_leads=(),
+    territorial=(),
+    deadline_text="",
+    targets=(),
 ) -> dict[str, Any]:
     """What the audit log records of a matter: Matter.audit_data(), and the import, which writes
     matters in bulk without loading them, both give this shape, so the audit pages show them alike."""
@@ -182,6 +279,10 @@ def matter_audit_data(
         "lead": lead,
         "cooperating": list(cooperating),
         "basis": list(basis),
+        "co_leads": list(co_leads),
+        "territorial": list(territorial),
+        "deadline_text": deadline_text,
+        "targets": list(targets),
     }
 
 
@@ -216,6 +317,14 @@ class Matter(db.Model):
     delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     # The upper-level matter this one was delegated from (§5: settled by the lower level).
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
+    # 属地落实: codes of the lower jurisdictions whose governments carry it out, or [ALL_LOWER].
+    territorial: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # 完成时限 as written (2026年6月底前, 年底前), and the date it means when it names one.
+    deadline_text: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    # The upper level's matter this one follows (its working matter id, as versions name matters),
+    # matched when the list was brought in or updated after the upper list moved.
+    upper_matter_id: Mapped[int | None] = mapped_column()
     lock_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -233,6 +342,9 @@ class Matter(db.Model):
     decisions: Mapped[list["LeadDecision"]] = relationship(
         back_populates="matter", cascade="all, delete-orphan", order_by="LeadDecision.decided_at"
     )
+    targets: Mapped[list["MatterTarget"]] = relationship(
+        back_populates="matter", cascade="all, delete-orphan", order_by="MatterTarget.position"
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -242,6 +354,10 @@ class Matter(db.Model):
     @property
     def lead(self) -> "Department | None":
         return next((a.department for a in self.assignments if a.role == Role.LEAD), None)
+
+    @property
+    def co_leads(self) -> list[Department]:
+        return [a.department for a in self.assignments if a.role == Role.CO_LEAD]
 
     @property
     def cooperating(self) -> list[Department]:
@@ -278,11 +394,91 @@ class Matter(db.Model):
             lead=lead.name if lead else None,
             cooperating=[d.name for d in self.cooperating],
             basis=[c.label for c in self.citations],
+            co_leads=[d.name for d in self.co_leads],
+            territorial=list(self.territorial or ()),
+            deadline_text=self.deadline_text,
+            targets=[t.label for t in self.targets],
         )
 
     @property
     def scope_jurisdiction(self) -> Jurisdiction:  # core.permissions
         return self.jurisdiction
+
+
+class MatterTarget(db.Model):
+    """A quantitative target found in a matter's text (≥70%, PM2.5…36μg/m³以下, 力争…25), kept as
+    structured fields beside the verbatim text it came from."""
+
+    __tablename__ = "matter_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    indicator: Mapped[str] = mapped_column(String(200))
+    comparison: Mapped[str] = mapped_column(String(8), default="")  # ≥ ≤ = < >, or "" when the text gives none
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    stretch_value: Mapped[float | None] = mapped_column(Float)  # 力争
+    text: Mapped[str] = mapped_column(String(300), default="")  # the words it was read from
+
+    matter: Mapped[Matter] = relationship(back_populates="targets")
+
+    @property
+    def label(self) -> str:
+        def number(v: float | None) -> str:
+            return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+        label = f"{self.indicator}{self.comparison}{number(self.value)}{self.unit}"
+        if self.stretch_value is not None:
+            label += f"（力争{number(self.stretch_value)}{self.unit}）"
+        return label
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "comparison": self.comparison,
+            "value": self.value,
+            "unit": self.unit,
+            "stretch_value": self.stretch_value,
+            "text": self.text,
+        }
+
+
+class ListDefault(db.Model):
+    """A list-wide rule stated once (以下均需县（市、区）政府落实，不再列出): shown once on the list page;
+    its territorial implementers were applied to every matter it covers when it was brought in."""
+
+    __tablename__ = "list_defaults"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    territorial: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return db.session.get(Jurisdiction, self.jurisdiction_id)
+
+    def audit_data(self) -> dict[str, Any]:
+        return {"text": self.text, "territorial": list(self.territorial or ())}
+
+
+class UpperFollow(db.Model):
+    """Which published version of its parent's list a jurisdiction's working list follows (上级清单
+    的版本): when the parent publishes a newer one, the office is shown what moved."""
+
+    __tablename__ = "upper_follows"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"), index=True)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def scope_jurisdiction(self) -> Jurisdiction:
+        return db.session.get(Jurisdiction, self.jurisdiction_id)
 
 
 class Assignment(db.Model):

@@ -33,6 +33,10 @@ class ListVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     checksum: Mapped[str] = mapped_column(String(64))
     matter_count: Mapped[int] = mapped_column(default=0)
+    # List-wide rules stated once (以下均需…落实，不再列出): [{"text": …, "territorial": [codes or "*"]}].
+    defaults: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    # The upper level's version this list followed when it was published (None: not recorded).
+    follows_version_id: Mapped[int | None] = mapped_column(ForeignKey("list_versions.id"))
     # Withdrawal is the only change a version ever sees, and it is recorded in its own row.
     withdrawal: Mapped["VersionWithdrawal | None"] = relationship(back_populates="version")
 
@@ -116,6 +120,12 @@ class VersionMatter(db.Model):
     delegated_to_name: Mapped[str | None] = mapped_column(String(100))
     lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     basis: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # 属地落实 as published: [{"code": code or "*", "name": …}].
+    territorial: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
+    deadline_text: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    targets: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")  # MatterTarget.plain()
+    upper_matter_id: Mapped[int | None] = mapped_column()
 
     version: Mapped[ListVersion] = relationship(back_populates="matters")
     assignments: Mapped[list["VersionAssignment"]] = relationship(
