@@ -119,6 +119,9 @@ class Mapping:
     item_level: int = 3  # the numbering level of the items (1.)
     # both
     responsible_means: str = ResponsibleMeans.LEAD_FIRST
+    # Names as the file writes them that the office matched to an existing department on the preview
+    # (written name -> department id); remembered as the department's aliases when the import is applied.
+    names: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -131,4 +134,5 @@ class Mapping:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["columns"] = {int(k): str(v) for k, v in (known.get("columns") or {}).items()}
+        known["names"] = {str(k): int(v) for k, v in (known.get("names") or {}).items()}
         return cls(**known)
