@@ -10,24 +10,26 @@ FLASK := $(BIN)/flask --app wsgi
 
 # WeasyPrint's system libraries and the Chinese fonts of the report PDFs (they must never show boxes):
 # Noto CJK for the 仿宋-style body and 黑体 headings, AR PL KaitiM GB (and AR PL UKai for characters
-# outside GB2312) for 楷体 headings (README, PDF 字体).
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-gkai00mp fonts-arphic-ukai
+# outside GB2312) for 楷体 headings (README, PDF 字体); hb-subset (libharfbuzz-bin) cuts the Noto faces
+# down to GB 2312 for the PDFs (build/fonts, registry/pdf/fonts.py).
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fontconfig libharfbuzz-subset0 libharfbuzz-bin fonts-noto-cjk fonts-arphic-gkai00mp fonts-arphic-ukai
+FONTS := build/fonts/fonts.conf
 # For the tests: a browser for the end-to-end tests (and libatomic1 for Playwright's bundled node
 # driver), poppler's pdffonts/pdftotext for PDF checks.
 TEST_DEBS := chromium libatomic1 poppler-utils
 
 .PHONY: run test lint format setup system-deps test-system-deps translations bench clean
 
-run: setup system-deps
+run: setup system-deps $(FONTS)
 	$(FLASK) db upgrade
 	$(FLASK) registry demo
 	$(FLASK) registry reindex-search --due
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: setup system-deps test-system-deps
+test: setup system-deps $(FONTS) test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed translations
 
@@ -44,6 +46,9 @@ translations: $(VENV)/.installed
 system-deps:
 	@./.ci/apt-ensure $(RUNTIME_DEBS)
 
+$(FONTS): registry/pdf/fonts.py | $(VENV)/.installed system-deps
+	$(BIN)/python -c 'from registry.pdf import fonts; fonts.build()'
+
 test-system-deps:
 	@./.ci/apt-ensure $(TEST_DEBS)
 
@@ -51,8 +56,8 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup system-deps
+bench: setup system-deps $(FONTS)
 	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build

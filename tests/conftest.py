@@ -18,6 +18,23 @@ from registry.extensions import db
 _tmp = tempfile.mkdtemp(prefix="registry-tests-")
 if not os.environ.get("TEST_DATABASE_URL"):
     os.environ["TEST_DATABASE_URL"] = f"sqlite:///{Path(_tmp) / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist (`make test` runs a worker per core) each worker gets a PostgreSQL database of
+    its own, named after the given one (test → test_gw0), created on first use."""
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
+if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["TEST_DATABASE_URL"].startswith("postgresql"):
+    os.environ["TEST_DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"], _worker)
 os.environ.setdefault("REGISTRY_INSTANCE", _tmp)
 
 import config  # noqa: E402  (reads the environment set above)

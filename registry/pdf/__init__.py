@@ -19,11 +19,16 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from registry.pdf import fonts
+
 if TYPE_CHECKING:
     from registry.pdf.fetcher import StaticOnlyFetcher
 
 # WeasyPrint (with Pillow and fontTools, ≈ 27 MB per process) is imported when a PDF is rendered,
 # not when the application starts: web workers serve pages and never render.
+# Fontconfig reads its configuration once per process: the cut-down faces are named before anything
+# can start it.
+fonts.install()
 
 PDF_VARIANT = "pdf/a-3b"
 CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")

@@ -112,6 +112,10 @@ def _key(fn: Callable, args: tuple, kwargs: dict) -> tuple:
 # benchmark.
 derived = LRUCache(maxsize=16)
 memo = LRUCache(maxsize=50_000)  # small values keyed by (token, function, arguments)
+# Matters one by one (`remembered_each`: a search result's or an API listing's matter, ≈ 2 KB each with
+# its text): kept apart from `memo` and bounded lower, or the API's listings of every jurisdiction
+# would fill a worker with 50,000 of them (the benchmark's worker grew by 45 MB).
+items = LRUCache(maxsize=int(os.environ.get("PUBLIC_ITEM_CACHE", "2000")))
 
 
 def published(fn: Callable) -> Callable:
@@ -142,11 +146,11 @@ def remembered_each(fn: Callable[[list[int]], dict[int, Any]]) -> Callable[[list
     def wrapper(ids: list[int]) -> dict[int, Any]:
         token = publication_token()
         keys = {i: (token, fn.__module__, fn.__qualname__, i) for i in ids}
-        held = memo.get_many(keys.values())
+        held = items.get_many(keys.values())
         found = {i: held[key] for i, key in keys.items() if key in held}
         if missing := [i for i in ids if i not in found]:
             loaded = fn(missing)
-            memo.set_many({keys[i]: value for i, value in loaded.items()})
+            items.set_many({keys[i]: value for i, value in loaded.items()})
             found.update(loaded)
         return found
 
@@ -236,6 +240,7 @@ def reset_caches() -> None:
     invalidate()
     derived.clear()
     memo.clear()
+    items.clear()
     fragments.clear()
     bodies.clear()
 

@@ -329,6 +329,7 @@ def test_results_come_from_the_cards_in_the_index_and_older_entries_are_filled_a
     db.session.execute(db.update(SearchEntry).where(SearchEntry.jurisdiction_id == city.id).values(card=None))
     db.session.commit()
     cache.memo.clear()
+    cache.items.clear()
     cache.fragments.clear()
     page = client.get("/search", query_string={"q": "秸秆", "jurisdiction": "990100"}).get_data(as_text=True)
     assert long_way[0]["title"] in page and long_way[0]["lead"]["name"] in page
