@@ -16,8 +16,17 @@ from registry import create_app
 from registry.extensions import db
 
 _tmp = tempfile.mkdtemp(prefix="registry-tests-")
-if not os.environ.get("TEST_DATABASE_URL"):
+# What the run chose itself rather than was given: a throw-away SQLite file and instance folder, one
+# per process. pytest-xdist's workers inherit the environment of the process that started them, so
+# the choice is marked, and each worker makes its own.
+_chosen = set(filter(None, os.environ.get("REGISTRY_TEST_CHOSEN", "").split(",")))
+if not os.environ.get("TEST_DATABASE_URL") or "database" in _chosen:
     os.environ["TEST_DATABASE_URL"] = f"sqlite:///{Path(_tmp) / 'test.db'}"
+    _chosen.add("database")
+if not os.environ.get("REGISTRY_INSTANCE") or "instance" in _chosen:
+    os.environ["REGISTRY_INSTANCE"] = _tmp
+    _chosen.add("instance")
+os.environ["REGISTRY_TEST_CHOSEN"] = ",".join(sorted(_chosen))
 
 
 def _worker_database(url: str, worker: str) -> str:
@@ -35,7 +44,6 @@ def _worker_database(url: str, worker: str) -> str:
 
 if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["TEST_DATABASE_URL"].startswith("postgresql"):
     os.environ["TEST_DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"], _worker)
-os.environ.setdefault("REGISTRY_INSTANCE", _tmp)
 
 import config  # noqa: E402  (reads the environment set above)
 

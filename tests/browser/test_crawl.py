@@ -1,7 +1,8 @@
 """Every page a visitor or a demo role can reach by following links from the home page and from the
-page login lands on, in a real browser against gunicorn: no server error, every answer within 5 s,
-no HTML tags or entities shown as text, and no axe-core WCAG 2.0/2.1 A or AA violation. Files
-(exports, PDFs, attachments) are fetched over plain HTTP and their status and headers checked."""
+page login lands on, in a real browser against gunicorn: no server error, an answer at all (within
+the 30 s a browser waits; speed is measured in bench/, not here), no HTML tags or entities shown as
+text, and no axe-core WCAG 2.0/2.1 A or AA violation. Files (exports, PDFs, attachments) are fetched
+over plain HTTP and their status and headers checked."""
 
 import re
 import time
@@ -15,7 +16,6 @@ pytestmark = pytest.mark.browser
 
 MAX_PAGES = 60  # per role
 MAX_PER_ROUTE = 3  # URLs per route (paths with their numbers folded) and query-less path
-SLOW = 5.0  # seconds
 FILE = re.compile(r"(/download\.\w+|/export\.\w+|\.pdf|/attachments/\d+)$")
 LANGUAGE = re.compile(r"^/lang/")
 SHOWN_MARKUP = re.compile(
@@ -44,9 +44,7 @@ def _links(page, base: str) -> list[str]:
 
 
 def _check_file(context, url: str) -> list[str]:
-    started = time.monotonic()
     response = context.request.get(url, timeout=30000)
-    elapsed = time.monotonic() - started
     problems = []
     if response.status >= 500 or response.status == 404:
         problems.append(f"{url}: HTTP {response.status}")
@@ -56,8 +54,6 @@ def _check_file(context, url: str) -> list[str]:
             problems.append(f"{url}: no Content-Type")
         if "html" not in headers.get("content-type", "") and not headers.get("content-disposition"):
             problems.append(f"{url}: a file without Content-Disposition")
-    if elapsed > SLOW:
-        problems.append(f"{url}: {elapsed:.1f} s")
     return problems
 
 
@@ -87,21 +83,17 @@ def crawl(browser, base: str, username: str | None) -> tuple[list[str], int]:
                 if language_done:
                     continue
                 language_done = True
-            started = time.monotonic()
             try:
                 response = page.goto(url, wait_until="domcontentloaded")
             except Exception as error:  # noqa: BLE001 (a file served where a page was expected)
                 problems.append(f"{url}: {str(error).splitlines()[0]}")
                 continue
-            elapsed = time.monotonic() - started
             pages += 1
             if response is None:
                 continue
             if response.status >= 500:
                 problems.append(f"{url}: HTTP {response.status}")
                 continue
-            if elapsed > SLOW:
-                problems.append(f"{url}: {elapsed:.1f} s")
             if "html" not in (response.headers.get("content-type") or ""):
                 continue
             # A form hint may name tags on purpose (「<p> 段落」); everything else is content.
@@ -141,7 +133,7 @@ def crawl(browser, base: str, username: str | None) -> tuple[list[str], int]:
 
 
 @pytest.mark.parametrize("username", [None, *ROLES], ids=["anonymous", *ROLES])
-def test_every_reachable_page_answers_fast_without_markup_as_text_or_wcag_violations(browser, live_server, username):
+def test_every_reachable_page_answers_without_markup_as_text_or_wcag_violations(browser, live_server, username):
     base, _ = live_server
     started = time.monotonic()
     problems, pages = crawl(browser, base, username)
