@@ -94,7 +94,7 @@ def test_published_pdf_embeds_its_fonts_and_its_attachments(published_jtt, tmp_p
     rows = fonts.splitlines()[2:]
     assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # emb = yes, every one
     families = " ".join(rows)
-    assert "Registry-Serif-GB" in families and "Registry-Sans-GB" in families  # 仿宋-style body, 黑体 headings (cut Noto)
+    assert "Registry-Serif-GB" in families and "Registry-Sans-GB" in families  # 仿宋-style body, 黑体 headings
     assert "AR-PL-KaitiM-GB" in families  # 楷体 for （一） headings
     listing = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, text=True, check=True).stdout
     assert "1 embedded files" in listing and "柴油货车淘汰统计.csv" in listing
