@@ -22,7 +22,7 @@ from registry.imports.planning import apply_import, plan_import
 from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services as list_services
-from registry.lists.models import Department, Duty, Matter, PolicyDocument
+from registry.lists.models import Department, Duty, ListDefault, Matter, PolicyDocument
 from registry.reports import services as report_services
 from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportState, ReportVolume
 from registry.versions.models import ListVersion, VersionMatter
@@ -109,6 +109,7 @@ TABLE: dict[str, str | dict[str, str]] = {
     "lists.departments": "L A A A D D D D D D",
     "lists.documents": "L A A A D D D D D D",
     "lists.audit": "L A A A D D D D D D",
+    "lists.upper_list": "L A A A D D D D D D",
     "lists.matter_audit": "L A A A D D D D D D",
     "versions.index": "L A A A D D D D D D",
     "versions.show": "L A A A D D D D D D",
@@ -118,10 +119,14 @@ TABLE: dict[str, str | dict[str, str]] = {
     "imports.result": "L A A A D D D D D D",
     # department:read: as list:read, plus the department's own staff
     "lists.department": "L A A A D D A A D D",
+    "lists.duty_check": "L A A A D D A A D D",
     # list:edit / list:publish: the office of the jurisdiction only
     "lists.department_new": "L D A D D D D D D D",
     "lists.department_edit": "L D A D D D D D D D",
     "lists.department_retire": "L D A D D D D D D D",
+    "lists.department_rename": "L D A D D D D D D D",
+    "lists.department_merge": "L D A D D D D D D D",
+    "lists.department_split": "L D A D D D D D D D",
     "lists.unit_new": "L D A D D D D D D D",
     "lists.unit_edit": "L D A D D D D D D D",
     "lists.unit_retire": "L D A D D D D D D D",
@@ -138,7 +143,13 @@ TABLE: dict[str, str | dict[str, str]] = {
     "imports.upload": "L D A D D D D D D D",
     "imports.preview": "L D A D D D D D D D",
     "imports.confirm": "L D A D D D D D D D",
+    "imports.remap": "L D A D D D D D D D",
     "versions.publish": "L D A D D D D D D D",
+    "lists.upper_review": "L D A D D D D D D D",
+    "lists.upper_adopt": "L D A D D D D D D D",
+    "lists.upper_follow": "L D A D D D D D D D",
+    "lists.default_edit": "L D A D D D D D D D",
+    "lists.default_delete": "L D A D D D D D D D",
     "versions.withdraw": "L D A D D D D D D D",
     # account:self: every signed-in user (each sees what their role scopes)
     "lists.workbench": "L A A A A A A A A A",
@@ -190,6 +201,7 @@ HOLES: dict[tuple[str, str, str], str] = {}
 DESTRUCTIVE = (
     "lists.unit_retire",
     "lists.duty_delete",
+    "lists.default_delete",
     "lists.matter_delete",
     "imports.confirm",
     "lists.department_retire",
@@ -359,6 +371,9 @@ def _url_values(place: str) -> dict[str, object]:
     )
     matter = _one(Matter, Matter.jurisdiction_id == j.id)
     version = _one(ListVersion, ListVersion.jurisdiction_id == j.id)
+    default = ListDefault(jurisdiction_id=j.id, text="权限表测试规定。", territorial=[])
+    db.session.add(default)
+    db.session.flush()
     attachment = report_services.add_attachment(report, actor=editor, title="现场照片", filename="现场.pdf", data=PDF)
     imported = apply_import(plan_import(j, _import_csv("权限表测试已导入事项", department.name), "a.csv"), office)
     pending = uploads.keep_upload(
@@ -372,6 +387,7 @@ def _url_values(place: str) -> dict[str, object]:
         "department_id": department.id,
         "matter_id": matter.id,
         "duty_id": duty.id,
+        "default_id": default.id,
         "unit_id": unit.id,
         "document_id": document.id,
         "version_id": version.id,

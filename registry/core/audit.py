@@ -20,6 +20,11 @@ ACTION_LABELS = {
     "withdraw": "废止",
     "import": "导入",
     "transition": "流转",
+    "review": "核对",  # an office looked at a moved upper matter (lists.upper)
+    # 机构改革
+    "rename": "更名",
+    "merge": "合并",
+    "split": "拆分",
 }
 
 # What the log names each kind of record and each recorded field (Chinese msgids, translated where
@@ -40,6 +45,8 @@ ENTITY_LABELS = {
     "report_attachments": "报告附件",
     "report_volumes": "报告汇编",
     "cooperation_reminders": "配合提醒",
+    "upper_follows": "跟随的上级清单",
+    "list_defaults": "全清单适用的规定",
     "none": "其他",
 }
 
@@ -61,6 +68,10 @@ FIELD_LABELS = {
     "lead": "牵头部门",
     "cooperating": "配合部门",
     "basis": "依据",
+    "co_leads": "共同牵头部门",
+    "territorial": "属地落实",
+    "deadline_text": "完成时限",
+    "targets": "量化目标",
     "doc_number": "文号",
     "issuer": "发文机关",
     "issued_on": "发文日期",
@@ -87,6 +98,13 @@ FIELD_LABELS = {
     "unchanged": "未变事项",
     "untouched": "文件未列出的事项",
     "departments_created": "新增部门",
+    "duties_created": "新增职责",
+    "duties_unchanged": "已有职责",
+    "defaults_added": "新增的全清单规定",
+    "names_remembered": "记住的部门写法",
+    "mapping": "版式映射",
+    "upper_matter": "对应的上级事项",
+    "upper_matter_id": "上级事项编号",
     # reports
     "year": "报告年度",
     "deadline": "截止日期",
@@ -112,6 +130,8 @@ FIELD_LABELS = {
     "no_progress_reason": "本年度无进展的说明",
     "to_department": "被提醒部门",
     "note": "附言",
+    # departments' other names (机构改革, names as files write them)
+    "aliases": "其他名称",
 }
 
 

@@ -41,7 +41,8 @@ def show_error(form, error: DomainError) -> None:
     message = str(error)
     field = form._fields.get(error.field) if error.field else None
     if isinstance(field, FieldList):
-        form.extra_errors = {**getattr(form, "extra_errors", {}), error.field: [message]}
+        shown = getattr(form, "extra_errors", {})
+        form.extra_errors = {**shown, error.field: [*shown.get(error.field, []), message]}
     elif field is not None:
         field.errors = [*field.errors, message]
     else:

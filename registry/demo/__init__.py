@@ -193,8 +193,10 @@ def load_demo() -> list[tuple[str, str, str]]:
             for text in texts:
                 services.add_duty(department, text, actor=DEMO_ACTOR)
     from registry.demo.history import load_last_year_demo, publish_first_version  # year over year
+    from registry.demo.upper import earlier_wording, follow_earlier  # the upper list moves (#14)
 
-    publish_first_version(province)  # the 2024 list first: a 2024 reporting cycle rests on it
+    with earlier_wording(province):  # the 2024 list worded two matters otherwise
+        publish_first_version(province)  # the 2024 list first: a 2024 reporting cycle rests on it
     _publish_first(province, "示例省人民政府办公厅", "示政办发〔2025〕1号")
 
     for code, city_name in CITIES:
@@ -213,6 +215,7 @@ def load_demo() -> list[tuple[str, str, str]]:
                 by_sector.get(lead) if lead else None,
                 [by_sector[s] for s in cooperating],
             )
+        follow_earlier(city)  # 江川市 follows the province's 2024 list
         _publish_first(city, f"{city_name}人民政府办公室", f"{city_name[:2]}政办发〔2025〕3号")
 
     city = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == CITIES[0][0]))

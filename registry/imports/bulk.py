@@ -7,7 +7,7 @@ values, so they go to the driver directly, in the session's own transaction.
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Table, text
@@ -49,6 +49,8 @@ def _sqlite(value: Any, kind: str) -> Any:
         return None if value is None else int(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

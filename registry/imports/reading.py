@@ -21,7 +21,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from registry.core.errors import DomainError
-from registry.lists.fileformat import HEADER, Basis, format_basis, parse_basis  # noqa: F401  (part of reading's interface)
+from registry.imports.layout import Source
+from registry.lists.fileformat import EXTRA_HEADER, HEADER, Basis, format_basis, parse_basis  # noqa: F401  (part of reading's interface)
+from registry.lists.models import ALL_LOWER
+from registry.lists.territorial import ALL_LOWER_SPELLINGS
 
 RESPONSIBLE = "责任部门"
 
@@ -41,6 +44,11 @@ HEADER_ALIASES = {
     "法律法规依据": "依据",
     "政策依据": "依据",
     "责任部门": RESPONSIBLE,
+    # Columns the export adds (fileformat.EXTRA_HEADER), read back so that export → import round-trips.
+    "共同牵头部门": "共同牵头部门",
+    "共同牵头单位": "共同牵头部门",
+    "属地落实": "属地落实",
+    "完成时限": "完成时限",
 }
 
 # How many rows from the top to search for the header (a title row may sit above it).
@@ -63,6 +71,12 @@ class FileProblem(DomainError):
         self.row = row
 
 
+class LayoutProblem(FileProblem):
+    """The file is not in the plain import format (a Word document, a PDF, merged cells, another
+    header): the import reads it again as a Source and maps it (imports.layout). The message says
+    what the plain format expected, for when no layout is recognized either."""
+
+
 @dataclass
 class RawRow:
     """One data row of the file, cells as text, departments split but not yet resolved."""
@@ -80,6 +94,9 @@ class RawRow:
     territorial: list[str] = field(default_factory=list)  # lower jurisdictions' names as written, or ["*"]
     deadline_text: str = ""
     targets: list[dict[str, Any]] = field(default_factory=list)  # phrases.TargetPhrase as dicts
+    # Which of co_leads, territorial, deadline_text, targets the plain format's row states (its file
+    # has the column, or its JSON item the key): then an empty value clears the matter's, else keeps it.
+    carries: tuple[str, ...] = ()
 
 
 @dataclass
@@ -149,15 +166,68 @@ def read_list_file(data: bytes, filename: str = "") -> ListFile:
         raise FileProblem(_l("文件为空。"))
     name = filename.lower()
     if data[:4] == b"PK\x03\x04":
+        if _zip_kind(data) == "docx":
+            raise LayoutProblem(_l("Word 文档按其版式识别。"))
         return _rows_from_table(_xlsx_table(data), "xlsx", "")
+    if data[:5] == b"%PDF-":
+        raise LayoutProblem(_l("PDF 文件按其版式识别。"))
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and name.endswith(".doc"):
+        raise FileProblem(_l("不支持旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再导入。"))
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise FileProblem(_l("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"))
     if name.endswith(".xlsx"):
         raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。"))
+    if name.endswith((".docx", ".pdf")):
+        raise FileProblem(_l("无法读取文件：不是有效的 %(kind)s 文件。", kind=name.rsplit(".", 1)[-1].upper()))
     text, encoding = _decode(data)
     if text.lstrip().startswith(("{", "[")):
         return _rows_from_json(text, encoding)
     return _rows_from_table(_csv_table(text), "csv", encoding)
+
+
+def _zip_kind(data: bytes) -> str:
+    """docx or xlsx, by the archive's entries (its directory only is read); "" when neither."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist()[:MAX_ZIP_ENTRIES])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return ""
+    if "word/document.xml" in names:
+        return "docx"
+    return "xlsx" if "xl/workbook.xml" in names else ""
+
+
+def read_source(data: bytes, filename: str = "") -> Source:
+    """Read a file in any layout offices publish into a Source (imports.layout), by its content:
+    XLSX or DOCX (a zip, told apart by its entries), PDF, else text: a CSV table, or pasted text."""
+    if not data or not data.strip():
+        raise FileProblem(_l("文件为空。"))
+    from registry.imports import documents, tables  # they read with this module's helpers
+
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04":
+        if _zip_kind(data) == "docx":
+            return documents.read_document_source(data, filename)
+        return tables.read_table_source(data, filename)
+    if data[:5] == b"%PDF-":
+        return documents.read_document_source(data, filename)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if name.endswith(".doc"):
+            raise FileProblem(_l("不支持旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再导入。"))
+        raise FileProblem(_l("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"))
+    text, _encoding = _decode(data)
+    if text.lstrip().startswith(("{", "[")):
+        raise FileProblem(_l("JSON 文件应为本系统导出的格式（含 matters 数组）。"))
+    if name.endswith(".csv") or (not name.endswith(".txt") and _looks_tabular(text)):
+        return tables.read_table_source(data, filename)
+    return documents.read_text_source(text)
+
+
+def _looks_tabular(text: str) -> bool:
+    """Whether text is a CSV or tab-separated table rather than prose (pasted from a PDF): most of its
+    first lines have a comma or a tab."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    return bool(lines) and sum(1 for line in lines if "," in line or "\t" in line) * 2 > len(lines)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -172,7 +242,19 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
-    """The first sheet's cells as text, numbered as Excel numbers its rows.
+    """The first sheet's cells as text, numbered as Excel numbers its rows."""
+    table, merges = _xlsx_sheet(data)
+    if merges:  # merged category cells, a title across the table: a layout
+        raise LayoutProblem(_l("表格含有合并单元格，按其版式识别。"))
+    return table
+
+
+# A merged range: ((first row, first column), (last row, last column)), counted from 0.
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _xlsx_sheet(data: bytes) -> tuple[list[tuple[int, list[str]]], list[Merge]]:
+    """The first sheet's cells as text, numbered as Excel numbers its rows, and its merged ranges.
 
     Read with calamine (a Rust reader): openpyxl builds an object per cell and took most of the
     time of a 100k-row import.
@@ -185,15 +267,17 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
         sheet = workbook.get_sheet_by_index(0)
         _check_shape(sheet.total_height, sheet.total_width)
         rows = sheet.to_python(skip_empty_area=False)
+        merges = sheet.merged_cell_ranges or []
     except FileProblem:
         raise  # a ValueError too, but already the reason to give
     except (CalamineError, ValueError, IndexError) as e:
         raise FileProblem(_l("无法读取文件：不是有效的 XLSX 文件。")) from e
     # Most cells are text: strip them inline (a call per cell costs a second on 100k rows).
-    return [
+    table = [
         (number, [v.strip() if type(v) is str else cell_text(v) for v in values])
         for number, values in enumerate(rows, start=1)
     ]
+    return table, merges
 
 
 def _check_unpacked_size(data: bytes) -> None:
@@ -331,7 +415,7 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
             header_at = index
             break
     if header_at is None:
-        raise FileProblem(
+        raise LayoutProblem(
             _l(
                 "找不到表头行。第一行应为：%(header)s（或以「责任部门」一列代替牵头部门和配合部门）。",
                 header="、".join(HEADER),
@@ -349,7 +433,7 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
     if "牵头部门" not in columns and RESPONSIBLE not in columns:
         missing.append("牵头部门")
     if missing:
-        raise FileProblem(
+        raise LayoutProblem(
             _l("表头缺少列：%(missing)s。表头应为：%(header)s。", missing="、".join(missing), header="、".join(HEADER)),
             header_row,
         )
@@ -357,17 +441,19 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
     # Each row is read with one itemgetter: short rows are padded to the header's width, and a column
     # the file lacks reads the "" appended to every row (index -1).
     named_column = "牵头部门" if layout == "standard" else RESPONSIBLE
-    fields = ("序号", "事项类别", "具体事项", named_column, "配合部门", "责任内容", "依据")
+    fields = ("序号", "事项类别", "具体事项", named_column, "配合部门", "责任内容", "依据", *EXTRA_HEADER)
     width = max(columns.values()) + 1
     read = operator.itemgetter(*(columns.get(name, -1) for name in fields))
     seq_column = columns.get("序号")
 
     result = ListFile(format=fmt, encoding=encoding, layout=layout)
+    extra_fields = dict(zip(EXTRA_HEADER, ("co_leads", "territorial", "deadline_text"), strict=True))
+    carries = tuple(extra_fields[name] for name in EXTRA_HEADER if name in columns)
     for number, cells in table[header_at + 1 :]:
         if not any(cell for i, cell in enumerate(cells) if i != seq_column):
             continue  # an empty line (perhaps numbered) is no matter
         padded = [*cells, *[""] * (width - len(cells)), ""]
-        seq, category, title, named, cooperating, description, basis = read(padded)
+        seq, category, title, named, cooperating, description, basis, co_leads, territorial, deadline = read(padded)
         if layout == "standard":
             # Several names in 牵头部门 stay as written: the plan reports them.
             lead, cooperating = named, split_departments(cooperating)
@@ -384,9 +470,50 @@ def _rows_from_table(table: list[tuple[int, list[str]]], fmt: str, encoding: str
                 cooperating=cooperating,
                 description=description,
                 basis=basis,
+                co_leads=split_departments(co_leads) if co_leads else [],
+                territorial=territorial_cell(territorial) if territorial else [],
+                deadline_text=deadline,
+                carries=carries,
             )
         )
     return result
+
+
+def territorial_cell(text: str) -> list[str]:
+    """A 属地落实 cell as RawRow holds it: ["*"] for every lower government, else the names written."""
+    if text.strip() in ALL_LOWER_SPELLINGS:
+        return [ALL_LOWER]
+    return split_departments(text)
+
+
+def _json_details(item: dict[str, Any]) -> dict[str, Any]:
+    """Co-leads, territorial implementers, deadline and targets as the JSON export writes them."""
+    co_leads, territorial, targets = item.get("co_leads") or [], item.get("territorial") or [], item.get("targets")
+    return {
+        "co_leads": (
+            split_departments(co_leads)
+            if isinstance(co_leads, str)
+            else [cell_text(c) for c in co_leads if cell_text(c)]
+            if isinstance(co_leads, list)
+            else []
+        ),
+        "territorial": (
+            territorial_cell(territorial)
+            if isinstance(territorial, str)
+            else [
+                ALL_LOWER
+                if isinstance(t, dict) and t.get("code") == ALL_LOWER
+                else cell_text(t.get("name"))
+                if isinstance(t, dict)
+                else cell_text(t)
+                for t in territorial
+            ]
+            if isinstance(territorial, list)
+            else []
+        ),
+        "deadline_text": cell_text(item.get("deadline_text")),
+        "targets": [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else [],
+    }
 
 
 def _rows_from_json(text: str, encoding: str) -> ListFile:
@@ -435,6 +562,8 @@ def _rows_from_json(text: str, encoding: str) -> ListFile:
                         if isinstance(b, dict)
                     ]
                 ),
+                **_json_details(item),
+                carries=tuple(key for key in ("co_leads", "territorial", "deadline_text", "targets") if key in item),
             )
         )
         row = result.rows[-1]

@@ -14,7 +14,15 @@ from registry.extensions import db
 from registry.imports.bulk import insert_rows, reserve_ids
 from registry.imports.reading import Basis
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Assignment, Citation, Matter, PolicyDocument, matter_audit_data
+from registry.lists.models import (
+    Assignment,
+    Citation,
+    Matter,
+    MatterTarget,
+    PolicyDocument,
+    Role,
+    matter_audit_data,
+)
 from registry.lists.services import StaleEdit
 
 if TYPE_CHECKING:
@@ -30,7 +38,11 @@ MATTER_COLUMNS = (
     "status",
     "lock_version",
     "created_at",
+    "territorial",
+    "deadline_text",
+    "deadline",
 )
+TARGET_COLUMNS = ("matter_id", "position", "indicator", "comparison", "value", "unit", "stretch_value", "text")
 AUDIT_COLUMNS = (
     "at",
     "actor_id",
@@ -43,6 +55,12 @@ AUDIT_COLUMNS = (
     "before",
     "after",
 )
+
+
+def target_label(target: dict[str, Any]) -> str:
+    """A target (MatterTarget.plain() shape) as the audit log and pages name it: MatterTarget.label."""
+    fields = ("indicator", "comparison", "value", "unit", "stretch_value")
+    return MatterTarget(**{k: target.get(k) for k in fields}).label
 
 
 class ImportWriter:
@@ -89,7 +107,20 @@ class ImportWriter:
             Matter.__table__,
             MATTER_COLUMNS,
             (
-                (p.matter_id, self.jurisdiction_id, p.seq, p.category, p.title, p.description, str(p.status), 1, now)
+                (
+                    p.matter_id,
+                    self.jurisdiction_id,
+                    p.seq,
+                    p.category,
+                    p.title,
+                    p.description,
+                    str(p.status),
+                    1,
+                    now,
+                    p.territorial,
+                    p.deadline_text,
+                    p.deadline,
+                )
                 for p in chunk
             ),
         )
@@ -105,6 +136,9 @@ class ImportWriter:
                 category=bindparam("_category"),
                 description=bindparam("_description"),
                 status=bindparam("_status"),
+                territorial=bindparam("_territorial"),
+                deadline_text=bindparam("_deadline_text"),
+                deadline=bindparam("_deadline"),
                 lock_version=m.c.lock_version + 1,  # edit forms opened before the import are now stale
             ),
             [
@@ -114,6 +148,9 @@ class ImportWriter:
                     "_category": p.category,
                     "_description": p.description,
                     "_status": str(p.status),
+                    "_territorial": p.territorial,
+                    "_deadline_text": p.deadline_text,
+                    "_deadline": p.deadline,
                 }
                 for p in chunk
             ],
@@ -124,6 +161,7 @@ class ImportWriter:
         ids = [p.matter_id for p in chunk]
         db.session.execute(delete(Assignment.__table__).where(Assignment.__table__.c.matter_id.in_(ids)))
         db.session.execute(delete(Citation.__table__).where(Citation.__table__.c.matter_id.in_(ids)))
+        db.session.execute(delete(MatterTarget.__table__).where(MatterTarget.__table__.c.matter_id.in_(ids)))
         self._write_links(chunk)
         self.audit("update", "matters", ((p.matter_id, p.before, self.after(p)) for p in chunk))
 
@@ -138,12 +176,24 @@ class ImportWriter:
             ("matter_id", "document_id", "article"),
             ((p.matter_id, self.documents[(b.title, b.doc_number)], b.article) for p in chunk for b in p.basis),
         )
+        insert_rows(
+            MatterTarget.__table__,
+            TARGET_COLUMNS,
+            (
+                (p.matter_id, position, *(t[k] for k in TARGET_COLUMNS[2:]))
+                for p in chunk
+                for position, t in enumerate(p.targets)
+            ),
+        )
 
     def _assignments(self, p: "PlannedMatter") -> Iterator[tuple]:
         if p.lead:
-            yield (p.matter_id, self.ids[p.lead], "lead", 0)
-        for position, key in enumerate(p.cooperating, start=1):
-            yield (p.matter_id, self.ids[key], "cooperating", position)
+            yield (p.matter_id, self.ids[p.lead], Role.LEAD.value, 0)
+        # Co-leads follow the lead as the file names them (X、Y牵头), then the cooperating departments.
+        roles = [(key, Role.CO_LEAD.value) for key in (p.co_leads if p.lead else ())]
+        roles += [(key, Role.COOPERATING.value) for key in p.cooperating]
+        for position, (key, role) in enumerate(roles, start=1):
+            yield (p.matter_id, self.ids[key], role, position)
 
     def after(self, p: "PlannedMatter") -> dict[str, Any]:
         return matter_audit_data(
@@ -156,6 +206,10 @@ class ImportWriter:
             lead=p.lead,
             cooperating=p.cooperating,
             basis=[b.label for b in p.basis],
+            co_leads=p.co_leads,
+            territorial=p.territorial,
+            deadline_text=p.deadline_text,
+            targets=[target_label(t) for t in p.targets],
         )
 
     def audit(self, action: str, entity_type: str, entries: Iterable[tuple]) -> None:

@@ -16,7 +16,7 @@ from registry.core.audit import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, Audi
 from registry.core.permissions import ROLE_LABELS
 from registry.extensions import db
 from registry.jurisdictions.models import LEVEL_LABELS, Jurisdiction
-from registry.lists.models import STATUS_LABELS, Department, Duty, Matter, PolicyDocument, Unit
+from registry.lists.models import ALL_LOWER, STATUS_LABELS, Department, Duty, Matter, PolicyDocument, Unit
 
 # Fields whose values are prose (rich text in reports): shown as a diff of their text.
 TEXT_FIELDS = {"description", "text", "progress", "measures", "problems", "plans", "body", "comment", "reason"}
@@ -190,6 +190,8 @@ def _show(key: str, value: Any, names: _Names) -> str:
         return _("是") if value else _("否")
     if key in ("delegated_to", "parent"):
         return "、".join(names.jurisdiction(code) for code in _codes(value))
+    if key == "territorial" and isinstance(value, str):  # one code of a matter's 属地落实 list
+        return _("各下级人民政府") if value == ALL_LOWER else _("%(name)s人民政府", name=names.jurisdiction(value))
     labels = {
         "status": STATUS_LABELS,
         "role": ROLE_LABELS,

@@ -6,6 +6,10 @@ import re
 from typing import NamedTuple
 
 HEADER = ("序号", "事项类别", "具体事项", "牵头部门", "配合部门", "责任内容", "依据")
+# The export adds the roles and dates real lists carry (#14) after the import header; the import
+# reads them back (imports.reading.HEADER_ALIASES).
+EXTRA_HEADER = ("共同牵头部门", "属地落实", "完成时限")
+EXPORT_HEADER = HEADER + EXTRA_HEADER
 
 BASIS_SEPARATORS = re.compile(r"[；;\r\n]+")
 # A document number in brackets: （环督察〔2022〕58号）.

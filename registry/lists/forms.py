@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
@@ -48,6 +49,62 @@ class DepartmentForm(LockedForm):
         _l("门户网站"), validators=[Optional(), URL(message=_l("请输入有效的网址。")), Length(max=300)]
     )
     sort_order = DbIntegerField(_l("排序"), default=0, validators=[Optional()])
+    kind = SelectField(
+        _l("类型"),
+        choices=choices([("department", _l("部门")), ("body", _l("非常设机构"))]),
+        default="department",
+        validate_choice=False,
+        description=_l("领导小组办公室、指挥部、工作专班等为非常设机构。"),
+    )
+    # Other names, one a line (the service checks each: a name means one department).
+    aliases_short = TextAreaField(
+        _l("其他简称"), validators=[Optional()], description=_l("每行一个，如“省发改委”。导入时按这些名称认出本部门。")
+    )
+    aliases_old = TextAreaField(_l("曾用名"), validators=[Optional()], description=_l("每行一个。"))
+    aliases_written = TextAreaField(
+        _l("文件中的写法"), validators=[Optional()], description=_l("导入时确认过的写法，每行一个；删去即不再认。")
+    )
+
+    ALIAS_FIELDS = (("short", "aliases_short"), ("old", "aliases_old"), ("written", "aliases_written"))
+
+    def aliases(self) -> dict[str, list[str]]:
+        """The other names entered, by kind."""
+        return {
+            kind: [line.strip() for line in (getattr(self, f).data or "").splitlines() if line.strip()]
+            for kind, f in self.ALIAS_FIELDS
+        }
+
+    def fill_aliases(self, department) -> None:
+        for kind, f in self.ALIAS_FIELDS:
+            getattr(self, f).data = "\n".join(a.name for a in department.aliases if a.kind == kind)
+
+
+class RenameForm(LockedForm):
+    name = StringField(_l("新全称"), validators=[DataRequired(_l("请填写新全称。")), Length(max=200)])
+    short_name = StringField(
+        _l("新简称"), validators=[Optional(), Length(max=100)], description=_l("留空则与全称相同。")
+    )
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=100)])
+    effective_date = DateField(_l("施行日期"), validators=[Optional()])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    sources = CheckboxesField(_l("被合并的部门"), coerce=record_id, validate_choice=False)
+    target = SelectField(_l("合并为"), validate_choice=False)
+    new_name = StringField(_l("新设部门全称"), validators=[Optional(), Length(max=200)])
+    new_short_name = StringField(_l("新设部门简称"), validators=[Optional(), Length(max=100)])
+    new_sector = StringField(_l("新设部门所属系统"), validators=[Optional(), Length(max=50)])
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=100)])
+    effective_date = DateField(_l("施行日期"), validators=[Optional()])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("我已核对：合并后被合并的部门撤销，其事项、职责和机构转入合并后的部门。"))
+
+
+class SplitForm(LockedForm):
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=100)])
+    effective_date = DateField(_l("施行日期"), validators=[Optional()])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
 
 
 class ConfirmForm(LockedForm):
@@ -76,6 +133,26 @@ class DutyForm(LockedForm, CitationsMixin):
     text = TextAreaField(_l("职责内容"), validators=[DataRequired(_l("请填写职责内容。"))])
 
 
+class TargetForm(Form):
+    """One quantitative target of a matter (指标、比较、目标值、单位、力争值). Checked by the service
+    (lists.services.target_problems), so that each problem is one sentence naming the target."""
+
+    indicator = StringField(_l("指标"))
+    comparison = SelectField(
+        _l("比较"),
+        choices=choices([("", _l("（无）")), ("≥", "≥"), ("≤", "≤"), ("=", "="), (">", ">"), ("<", "<")]),
+        validate_choice=False,
+    )
+    value = StringField(_l("目标值"))
+    unit = StringField(_l("单位"))
+    stretch_value = StringField(_l("力争值"))
+    text = StringField(_l("原文"))
+    remove = BooleanField(_l("删除此项"))
+
+    def is_blank(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.indicator, self.value, self.unit, self.stretch_value))
+
+
 class MatterForm(LockedForm, CitationsMixin):
     category = StringField(
         _l("事项类别"),
@@ -85,7 +162,12 @@ class MatterForm(LockedForm, CitationsMixin):
     title = StringField(_l("具体事项"), validators=[DataRequired(_l("请填写具体事项名称。")), Length(max=300)])
     description = TextAreaField(_l("责任内容"))
     lead = SelectField(_l("牵头部门"), coerce=record_id, validate_choice=False)
+    co_leads = CheckboxesField(_l("共同牵头部门"), coerce=record_id, validate_choice=False)
     cooperating = CheckboxesField(_l("配合部门"), coerce=record_id, validate_choice=False)
+    territorial = CheckboxesField(_l("属地落实"), validate_choice=False)
+    deadline_text = StringField(_l("完成时限"), validators=[Optional(), Length(max=100)])
+    targets = FieldList(FormField(TargetForm), label=_l("量化目标"), min_entries=0, max_entries=30)
+    add_target = SubmitField(_l("再加一项目标"))
 
 
 class DocumentForm(LockedForm):

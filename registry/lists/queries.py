@@ -22,8 +22,10 @@ from registry.lists.models import (
     Citation,
     Department,
     LeadDecision,
+    ListDefault,
     Matter,
     MatterStatus,
+    MatterTarget,
     PolicyDocument,
     Role,
     delegation_label,
@@ -142,10 +144,21 @@ def matters(
         stmt = stmt.where(Matter.title.contains(text, autoescape=True))
     if department_id:
         holding = select(Assignment.matter_id).where(Assignment.department_id == department_id)
-        if role in (Role.LEAD, Role.COOPERATING):
+        if role in (Role.LEAD, Role.CO_LEAD, Role.COOPERATING):
             holding = holding.where(Assignment.role == role)
         stmt = stmt.where(Matter.id.in_(holding))
     return _with_details(stmt.order_by(Matter.seq, Matter.id))
+
+
+def list_defaults(jurisdiction: Jurisdiction) -> list[ListDefault]:
+    """The list-wide rules stated once (以下均需…落实，不再列出), in the list's order."""
+    return list(
+        db.session.scalars(
+            select(ListDefault)
+            .where(ListDefault.jurisdiction_id == jurisdiction.id)
+            .order_by(ListDefault.position, ListDefault.id)
+        )
+    )
 
 
 def department_matters(department: Department, role: str) -> list[Matter]:
@@ -577,6 +590,13 @@ class WorkingMatter:
     lead_id: int | None = None
     cooperating_ids: list[int] = field(default_factory=list)
     basis: list[Basis] = field(default_factory=list)
+    co_lead_ids: list[int] = field(default_factory=list)
+    territorial: list[str] = field(default_factory=list)  # codes, or [ALL_LOWER]
+    deadline_text: str = ""
+    targets: list[dict] = field(default_factory=list)  # MatterTarget.plain()
+
+
+_TARGET_KEYS = ("indicator", "comparison", "value", "unit", "stretch_value", "text")  # MatterTarget.plain()
 
 
 def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
@@ -594,12 +614,14 @@ def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
             m.c.lock_version,
             delegated.c.code,
             delegated.c.name,
+            m.c.territorial,
+            m.c.deadline_text,
         )
         .select_from(m.outerjoin(delegated, delegated.c.id == m.c.delegated_to_id))
         .where(m.c.jurisdiction_id == jurisdiction_id)
         .order_by(m.c.seq, m.c.id)
     ).all()
-    matters = {r[0]: WorkingMatter(*r) for r in rows}
+    matters = {r[0]: WorkingMatter(*r[:9], territorial=list(r[9] or ()), deadline_text=r[10] or "") for r in rows}
     several = [w.id for w in matters.values() if w.status == MatterStatus.DELEGATED and w.delegated_to_name is None]
     if several:
         # Delegated to several lower jurisdictions: named by the copies, as Matter.delegated_to_label.
@@ -622,8 +644,18 @@ def working_matters(jurisdiction_id: int) -> list[WorkingMatter]:
     ):
         if role == Role.LEAD:
             matters[matter_id].lead_id = department_id
+        elif role == Role.CO_LEAD:
+            matters[matter_id].co_lead_ids.append(department_id)
         else:
             matters[matter_id].cooperating_ids.append(department_id)
+    t = MatterTarget.__table__
+    for row in db.session.execute(
+        select(t.c.matter_id, t.c.indicator, t.c.comparison, t.c.value, t.c.unit, t.c.stretch_value, t.c.text)
+        .join(m, m.c.id == t.c.matter_id)
+        .where(m.c.jurisdiction_id == jurisdiction_id)
+        .order_by(t.c.matter_id, t.c.position, t.c.id)
+    ):
+        matters[row[0]].targets.append(dict(zip(_TARGET_KEYS, row[1:], strict=True)))
     c, d = Citation.__table__, PolicyDocument.__table__
     for matter_id, title, doc_number, article in db.session.execute(
         select(c.c.matter_id, d.c.title, d.c.doc_number, c.c.article)

@@ -24,12 +24,17 @@ Problem = tuple[str, object]  # (form field, lazily translated message)
 
 
 def assignment_problems(
-    jurisdiction_id: int, jurisdiction_name: str, lead: Party | None, cooperating: Sequence[Party]
+    jurisdiction_id: int,
+    jurisdiction_name: str,
+    lead: Party | None,
+    cooperating: Sequence[Party],
+    co_leads: Sequence[Party] = (),
 ) -> list[Problem]:
-    """A matter's lead and cooperating departments: all of the matter's own jurisdiction and in being,
-    no department twice, none both lead and cooperating (DESIGN: "Model and its invariants")."""
+    """A matter's lead, co-lead and cooperating departments: all of the matter's own jurisdiction and
+    in being, no department twice, none in two roles (DESIGN: "Model and its invariants")."""
     problems: list[Problem] = []
-    for party, field in [(lead, "lead"), *((c, "cooperating") for c in cooperating)]:
+    parties = [(lead, "lead"), *((c, "co_leads") for c in co_leads), *((c, "cooperating") for c in cooperating)]
+    for party, field in parties:
         if party is None:
             continue
         if party.jurisdiction_id != jurisdiction_id:
@@ -46,8 +51,27 @@ def assignment_problems(
         elif not party.active:
             problems.append((field, _l("部门「%(department)s」已撤销，不能承担事项。", department=party.name)))
     seen = set()
+    for party in co_leads:
+        if lead is None:
+            problems.append(("co_leads", _l("未指定牵头部门的事项不能有共同牵头部门。")))
+            break
+        if party.key == lead.key:
+            problems.append(
+                ("co_leads", _l("「%(department)s」已是牵头部门，不能同时作为共同牵头部门。", department=party.name))
+            )
+        elif party.key in seen:
+            problems.append(("co_leads", _l("共同牵头部门「%(department)s」重复。", department=party.name)))
+        seen.add(party.key)
+    co_lead_keys, seen = set(seen), set()
     for party in cooperating:
-        if lead is not None and party.key == lead.key:
+        if party.key in co_lead_keys:
+            problems.append(
+                (
+                    "cooperating",
+                    _l("「%(department)s」已是共同牵头部门，不能同时作为配合部门。", department=party.name),
+                )
+            )
+        elif lead is not None and party.key == lead.key:
             problems.append(
                 ("cooperating", _l("「%(department)s」已是牵头部门，不能同时作为配合部门。", department=party.name))
             )

@@ -119,4 +119,3 @@ def install() -> None:
     conf = Path(os.environ.get("PDF_FONTS_DIR") or DEFAULT_DIR) / CONF
     if conf.exists():
         os.environ.setdefault("FONTCONFIG_FILE", str(conf.resolve()))
-

@@ -21,7 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 DEFAULT_PER_PAGE = 50
-ROLES = ("lead", "cooperating")
+ROLES = ("lead", "co_lead", "cooperating")
 
 
 class ApiError(Exception):
@@ -191,6 +191,7 @@ def department(department_id: str):
             "version": info["version"],
             "duties": info["duties"],
             "lead_matters": [{"id": m["id"], "title": m["title"]} for m in info["leads"]],
+            "co_lead_matters": [{"id": m["id"], "title": m["title"], "lead": m["lead"]} for m in info["co_leads"]],
             "cooperating_matters": [
                 {"id": m["id"], "title": m["title"], "lead": m["lead"]} for m in info["cooperates"]
             ],
@@ -213,7 +214,7 @@ def matters():
     if args.get("department", "").strip():
         department_id = _positive_int(args["department"], "department")
     if role is not None and role not in ROLES:
-        raise _bad(_("参数 role 只能是 lead 或 cooperating。"))
+        raise _bad(_("参数 role 只能是 lead、co_lead 或 cooperating。"))
     if role is not None and department_id is None:
         raise _bad(_("参数 role 须与 department 一起使用。"))
     if label and not code:

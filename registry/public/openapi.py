@@ -90,6 +90,34 @@ SCHEMAS: dict[str, Any] = {
             "article": {"type": "string"},
         },
     },
+    "Territorial": {
+        "type": "object",
+        "required": ["code", "name"],
+        "properties": {
+            "code": {"type": "string", "description": "下级行政区划代码；“*”表示各下级人民政府"},
+            "name": {"type": "string"},
+        },
+    },
+    "Deadline": {
+        "type": "object",
+        "required": ["text", "date"],
+        "properties": {
+            "text": {"type": "string", "description": "完成时限（清单原文）"},
+            "date": {"oneOf": [{"type": "string", "format": "date"}, {"type": "null"}], "description": "所指日期"},
+        },
+    },
+    "Target": {
+        "type": "object",
+        "required": ["indicator", "comparison", "value", "unit", "stretch_value", "text"],
+        "properties": {
+            "indicator": {"type": "string", "description": "指标"},
+            "comparison": {"type": "string", "enum": ["", "≥", "≤", "=", ">", "<"]},
+            "value": {"oneOf": [{"type": "number"}, {"type": "null"}], "description": "目标值"},
+            "unit": {"type": "string"},
+            "stretch_value": {"oneOf": [{"type": "number"}, {"type": "null"}], "description": "力争值"},
+            "text": {"type": "string", "description": "原文"},
+        },
+    },
     "JurisdictionRef": {
         "type": "object",
         "required": ["code", "name"],
@@ -107,7 +135,19 @@ SCHEMAS: dict[str, Any] = {
             "description": {"type": "string", "description": "责任内容"},
             "status": {"type": "string", "enum": ["assigned", "pending", "delegated"]},
             "lead": {"oneOf": [_ref("DepartmentRef"), {"type": "null"}]},
+            "co_leads": {
+                "type": "array",
+                "items": _ref("DepartmentRef"),
+                "description": "共同牵头部门（列第一位者为牵头部门，其余为共同牵头）",
+            },
             "cooperating": {"type": "array", "items": _ref("DepartmentRef")},
+            "territorial": {
+                "type": "array",
+                "items": _ref("Territorial"),
+                "description": "属地落实：负责落实的下级人民政府",
+            },
+            "deadline": {"oneOf": [_ref("Deadline"), {"type": "null"}]},
+            "targets": {"type": "array", "items": _ref("Target"), "description": "量化目标"},
             "basis": {"type": "array", "items": _ref("Basis")},
             "jurisdiction": _ref("JurisdictionRef"),
             "version": {"type": "string", "description": "版本名称"},
@@ -176,6 +216,7 @@ SCHEMAS: dict[str, Any] = {
             "version",
             "duties",
             "lead_matters",
+            "co_lead_matters",
             "cooperating_matters",
         ],
         "properties": {
@@ -206,6 +247,19 @@ SCHEMAS: dict[str, Any] = {
                     "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
                 },
             },
+            "co_lead_matters": {
+                "type": "array",
+                "description": "共同牵头的事项",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "lead"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "lead": {"oneOf": [_ref("DepartmentRef"), {"type": "null"}]},
+                    },
+                },
+            },
             "cooperating_matters": {
                 "type": "array",
                 "items": {
@@ -222,14 +276,30 @@ SCHEMAS: dict[str, Any] = {
     },
     "DiffMatter": {
         "type": "object",
-        "required": ["id", "title", "category", "status", "lead", "cooperating"],
+        "required": [
+            "id",
+            "title",
+            "category",
+            "status",
+            "lead",
+            "co_leads",
+            "cooperating",
+            "territorial",
+            "deadline_text",
+            "targets",
+        ],
+        "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
             "title": {"type": "string"},
             "category": {"type": "string"},
             "status": {"type": "string"},
             "lead": {"oneOf": [_ref("DiffDepartment"), {"type": "null"}]},
+            "co_leads": {"type": "array", "items": _ref("DiffDepartment")},
             "cooperating": {"type": "array", "items": _ref("DiffDepartment")},
+            "territorial": {"type": "array", "items": _ref("Territorial"), "description": "属地落实"},
+            "deadline_text": {"type": "string", "description": "完成时限（清单原文）"},
+            "targets": {"type": "array", "items": {"type": "string"}, "description": "量化目标，如“覆盖率≥95%”"},
         },
     },
     "DiffDepartment": {
@@ -240,6 +310,7 @@ SCHEMAS: dict[str, Any] = {
     "Diff": {
         "type": "object",
         "required": ["from", "to", "added", "removed", "changed", "summary"],
+        "additionalProperties": False,
         "properties": {
             "from": {"type": "string"},
             "to": {"type": "string"},
@@ -259,8 +330,17 @@ SCHEMAS: dict[str, Any] = {
                         "new_lead",
                         "cooperating_added",
                         "cooperating_removed",
+                        "co_leads_added",
+                        "co_leads_removed",
+                        "old_territorial",
+                        "territorial",
+                        "old_deadline_text",
+                        "deadline_text",
+                        "old_targets",
+                        "targets",
                         "other_fields",
                     ],
+                    "additionalProperties": False,
                     "properties": {
                         "id": {"type": "integer"},
                         "old_title": {"type": "string"},
@@ -271,14 +351,30 @@ SCHEMAS: dict[str, Any] = {
                         "new_lead": {"oneOf": [_ref("DiffDepartment"), {"type": "null"}]},
                         "cooperating_added": {"type": "array", "items": {"type": "string"}},
                         "cooperating_removed": {"type": "array", "items": {"type": "string"}},
-                        "other_fields": {"type": "array", "items": {"type": "string"}},
+                        "co_leads_added": {"type": "array", "items": {"type": "string"}},
+                        "co_leads_removed": {"type": "array", "items": {"type": "string"}},
+                        "old_territorial": {"type": "array", "items": _ref("Territorial")},
+                        "territorial": {"type": "array", "items": _ref("Territorial")},
+                        "old_deadline_text": {"type": "string"},
+                        "deadline_text": {"type": "string"},
+                        "old_targets": {"type": "array", "items": {"type": "string"}},
+                        "targets": {"type": "array", "items": {"type": "string"}},
+                        "other_fields": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "category、description、status、co_leads、territorial、deadline、targets",
+                        },
                     },
                 },
             },
             "summary": {
                 "type": "object",
-                "required": ["added", "removed", "changed", "lead_changed"],
-                "properties": {k: {"type": "integer"} for k in ("added", "removed", "changed", "lead_changed")},
+                "required": ["added", "removed", "changed", "lead_changed", "cooperating_changed"],
+                "additionalProperties": False,
+                "properties": {
+                    k: {"type": "integer", "minimum": 0}
+                    for k in ("added", "removed", "changed", "lead_changed", "cooperating_changed")
+                },
             },
         },
     },
@@ -336,7 +432,7 @@ def document() -> dict[str, Any]:
                         "只提供其中 1000 项（名称命中在前，按清单顺序）",
                     ),
                     _param("department", "query", id_param, "部门编号"),
-                    _param("role", "query", {"type": "string", "enum": ["lead", "cooperating"]}, "部门角色"),
+                    _param("role", "query", {"type": "string", "enum": ["lead", "co_lead", "cooperating"]}, "部门角色"),
                     _param("category", "query", {"type": "string"}, "事项类别"),
                     _param("version", "query", {"type": "string"}, "版本名称（须同时给出 jurisdiction）"),
                     PAGE,

@@ -357,6 +357,10 @@ def _index_version(ex, jurisdiction_id: int, version_id: int, sqlite: bool) -> i
             VersionMatter.status,
             VersionMatter.delegated_to_code,
             VersionMatter.delegated_to_name,
+            VersionMatter.territorial,
+            VersionMatter.deadline_text,
+            VersionMatter.deadline,
+            VersionMatter.targets,
         )
         .where(VersionMatter.version_id == version_id)
         .order_by(VersionMatter.id)
@@ -414,11 +418,19 @@ def _card(m: Any, parties: list[tuple[str, dict[str, Any]]], label: str, code: s
         "description": m.description,
         "status": m.status,
         "lead": lead,
+        "co_leads": [party for role, party in parties if role == Role.CO_LEAD],
         "cooperating": [party for role, party in parties if role == Role.COOPERATING],
         "jurisdiction": {"code": code, "name": place},
         "version": label,
         "seq": m.seq,
         "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None,
+        "territorial": list(m.territorial or []),
+        "deadline": (
+            {"text": m.deadline_text, "date": m.deadline.isoformat() if m.deadline else None}
+            if m.deadline_text
+            else None
+        ),
+        "targets": list(m.targets or []),
     }
 
 

@@ -138,7 +138,8 @@ def _version_page(code: str, label: str | None):
 @public
 @cached(queries.jurisdiction_state)
 def version_table(code: str, label: str):
-    """A version as one numbered table (序号, 类别, 具体事项, 牵头部门, 配合部门, 依据), for reading and printing."""
+    """A version as one numbered table (序号, 类别, 具体事项, 牵头部门, 配合部门, 属地落实, 完成时限, 依据), for
+    reading and printing; the columns a version does not fill are left out."""
     jref, refs = _load(code)
     shown = queries.by_label(refs, label)
     if shown is None:
@@ -148,14 +149,19 @@ def version_table(code: str, label: str):
     matters = queries.version_matters(
         shown, queries.jurisdiction_plain(jurisdiction), category=category, per_page=max(shown.matter_count, 1)
     )
+    items = matters["items"]
     return render_template(
         "public/table.html",
         jurisdiction=jurisdiction,
         shown=shown,
         current=queries.in_force(refs),
         overview=queries.version_overview(shown),
-        matters=matters["items"],
+        matters=items,
         category=category,
+        # Columns that only some lists have (#14): shown when a matter of this version fills them.
+        has_co_leads=any(m["co_leads"] for m in items),
+        has_territorial=any(m["territorial"] for m in items),
+        has_deadline=any(m["deadline"] for m in items),
     )
 
 
@@ -207,6 +213,7 @@ def download(code: str, label: str, fmt: str):
 @public
 @cached(queries.department_state)
 def department(department_id: int):
+    from registry.public.queries.departments import successions as department_successions
     from registry.reports.queries import published_reports
 
     jref = queries.department_jurisdiction(department_id)
@@ -225,6 +232,7 @@ def department(department_id: int):
         department=info,
         current=current,
         reports=published_reports(department_id),
+        successions=department_successions(department_id),
     )
 
 

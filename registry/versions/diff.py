@@ -24,6 +24,10 @@ class MatterState:
     status: str
     lead: tuple[int, str] | None  # (department id, name)
     cooperating: tuple[tuple[int, str], ...]
+    co_leads: tuple[tuple[int, str], ...] = ()
+    territorial: tuple[tuple[str, str], ...] = ()  # (code or "*", name)
+    deadline_text: str = ""
+    targets: tuple[str, ...] = ()  # as labels (指标≥值单位（力争…）)
 
     def plain(self) -> dict[str, Any]:
         return {
@@ -32,7 +36,11 @@ class MatterState:
             "category": self.category,
             "status": self.status,
             "lead": {"id": self.lead[0], "name": self.lead[1]} if self.lead else None,
+            "co_leads": [{"id": i, "name": n} for i, n in self.co_leads],
             "cooperating": [{"id": i, "name": n} for i, n in self.cooperating],
+            "territorial": [{"code": c, "name": n} for c, n in self.territorial],
+            "deadline_text": self.deadline_text,
+            "targets": list(self.targets),
         }
 
 
@@ -44,7 +52,9 @@ class MatterChange:
     lead_changed: bool
     cooperating_added: list[str]
     cooperating_removed: list[str]
-    other_fields: list[str]  # category, description, status
+    other_fields: list[str]  # category, description, status, co_leads, territorial, deadline, targets
+    co_leads_added: list[str] = field(default_factory=list)
+    co_leads_removed: list[str] = field(default_factory=list)
 
     def plain(self) -> dict[str, Any]:
         return {
@@ -57,6 +67,14 @@ class MatterChange:
             "new_lead": self.new.plain()["lead"],
             "cooperating_added": self.cooperating_added,
             "cooperating_removed": self.cooperating_removed,
+            "co_leads_added": self.co_leads_added,
+            "co_leads_removed": self.co_leads_removed,
+            "old_territorial": self.old.plain()["territorial"],
+            "territorial": self.new.plain()["territorial"],
+            "old_deadline_text": self.old.deadline_text,
+            "deadline_text": self.new.deadline_text,
+            "old_targets": list(self.old.targets),
+            "targets": list(self.new.targets),
             "other_fields": self.other_fields,
         }
 
@@ -109,8 +127,44 @@ def version_states(version: ListVersion) -> dict[int, MatterState]:
     for m in matters:
         lead = next(((a.department_id, a.department_name) for a in m.assignments if a.role == Role.LEAD), None)
         coop = tuple((a.department_id, a.department_name) for a in m.assignments if a.role == Role.COOPERATING)
-        states[m.matter_id] = MatterState(m.matter_id, m.title, m.category, m.description, m.status, lead, coop)
+        co_leads = tuple((a.department_id, a.department_name) for a in m.assignments if a.role == Role.CO_LEAD)
+        states[m.matter_id] = MatterState(
+            m.matter_id,
+            m.title,
+            m.category,
+            m.description,
+            m.status,
+            lead,
+            coop,
+            co_leads,
+            _territorial(m.territorial),
+            m.deadline_text or "",
+            _targets(m.targets),
+        )
     return states
+
+
+# Versions published before #14 hold no territorial implementers, deadline or targets: they read as none.
+
+
+def _territorial(items: list[dict[str, Any]] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(t.get("code") or ""), str(t.get("name") or "")) for t in items or ())
+
+
+def _targets(items: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    return tuple(target_label(t) for t in items or ())
+
+
+def target_label(t: dict[str, Any]) -> str:
+    """A target (MatterTarget.plain()) in words, as MatterTarget.label writes it."""
+
+    def number(v: Any) -> str:
+        return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+    label = f"{t.get('indicator', '')}{t.get('comparison', '')}{number(t.get('value'))}{t.get('unit', '')}"
+    if t.get("stretch_value") is not None:
+        label += f"（力争{number(t.get('stretch_value'))}{t.get('unit', '')}）"
+    return label
 
 
 def working_states(jurisdiction: Jurisdiction, content: dict[str, Any] | None = None) -> dict[int, MatterState]:
@@ -120,7 +174,20 @@ def working_states(jurisdiction: Jurisdiction, content: dict[str, Any] | None = 
     for m in (content or frozen_content(jurisdiction))["matters"]:
         lead = next(((a["department_id"], a["name"]) for a in m["assignments"] if a["role"] == Role.LEAD), None)
         coop = tuple((a["department_id"], a["name"]) for a in m["assignments"] if a["role"] == Role.COOPERATING)
-        states[m["id"]] = MatterState(m["id"], m["title"], m["category"], m["description"], m["status"], lead, coop)
+        co_leads = tuple((a["department_id"], a["name"]) for a in m["assignments"] if a["role"] == Role.CO_LEAD)
+        states[m["id"]] = MatterState(
+            m["id"],
+            m["title"],
+            m["category"],
+            m["description"],
+            m["status"],
+            lead,
+            coop,
+            co_leads,
+            _territorial(m["territorial"]),
+            m["deadline_text"],
+            _targets(m["targets"]),
+        )
     return states
 
 
@@ -134,6 +201,13 @@ def compare(old: dict[int, MatterState], new: dict[int, MatterState], old_label:
             continue
         a, b = old[i], new[i]
         old_coop, new_coop = dict(a.cooperating), dict(b.cooperating)
+        old_co, new_co = dict(a.co_leads), dict(b.co_leads)
+        details = {
+            "co_leads": [d for d, _n in a.co_leads] != [d for d, _n in b.co_leads],
+            "territorial": [c for c, _n in a.territorial] != [c for c, _n in b.territorial],
+            "deadline": a.deadline_text != b.deadline_text,
+            "targets": a.targets != b.targets,
+        }
         diff.changed.append(
             MatterChange(
                 old=a,
@@ -142,7 +216,10 @@ def compare(old: dict[int, MatterState], new: dict[int, MatterState], old_label:
                 lead_changed=(a.lead[0] if a.lead else None) != (b.lead[0] if b.lead else None),
                 cooperating_added=[n for d, n in b.cooperating if d not in old_coop],
                 cooperating_removed=[n for d, n in a.cooperating if d not in new_coop],
-                other_fields=[f for f in ("category", "description", "status") if getattr(a, f) != getattr(b, f)],
+                other_fields=[f for f in ("category", "description", "status") if getattr(a, f) != getattr(b, f)]
+                + [f for f, changed in details.items() if changed],
+                co_leads_added=[n for d, n in b.co_leads if d not in old_co],
+                co_leads_removed=[n for d, n in a.co_leads if d not in new_co],
             )
         )
     return diff

@@ -1,7 +1,8 @@
 """Exporting the working list or a published version as XLSX, CSV or JSON.
 
-CSV and XLSX use exactly the import header (listfile.HEADER), so an exported file imported again
-changes nothing; the JSON export is read back by the importer too.
+CSV and XLSX use the import header (fileformat.HEADER) followed by 共同牵头部门, 属地落实 and 完成时限
+(fileformat.EXPORT_HEADER), which the import reads too, so an exported file imported again changes
+nothing; the JSON export is read back by the importer too.
 """
 
 import csv
@@ -15,9 +16,10 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.fileformat import HEADER, Basis, format_basis
+from registry.lists.fileformat import EXPORT_HEADER, Basis, format_basis
 from registry.lists.models import Department, Role
 from registry.lists.queries import working_matters
+from registry.lists.territorial import lower_names, territorial_plain, territorial_text
 from registry.versions.models import ListVersion, VersionAssignment, VersionMatter
 
 FORMATS = {
@@ -42,6 +44,10 @@ class ExportRow:
     status: str
     delegated_to: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    co_leads: list[str] = field(default_factory=list)
+    territorial: list[dict[str, str]] = field(default_factory=list)  # [{"code", "name"}], code "*" for all
+    deadline_text: str = ""
+    targets: list[dict[str, Any]] = field(default_factory=list)
 
     def cells(self) -> list[Any]:
         return [
@@ -52,6 +58,9 @@ class ExportRow:
             "、".join(self.cooperating),
             self.description,
             format_basis(self.basis),
+            "、".join(self.co_leads),
+            territorial_text(self.territorial),
+            self.deadline_text,
         ]
 
     def plain(self) -> dict[str, Any]:
@@ -65,6 +74,10 @@ class ExportRow:
             "description": self.description,
             "basis": [{"title": b.title, "doc_number": b.doc_number, "article": b.article} for b in self.basis],
             "delegated_to": self.delegated_to,
+            "co_leads": self.co_leads,
+            "territorial": self.territorial,
+            "deadline_text": self.deadline_text,
+            "targets": self.targets,
         }
 
 
@@ -75,6 +88,7 @@ def working_rows(jurisdiction: Jurisdiction) -> list[ExportRow]:
             select(Department.id, Department.name).where(Department.jurisdiction_id == jurisdiction.id)
         ).all()
     )
+    lower = lower_names(jurisdiction.id)
     return [
         ExportRow(
             seq=m.seq,
@@ -86,6 +100,10 @@ def working_rows(jurisdiction: Jurisdiction) -> list[ExportRow]:
             basis=m.basis,
             status=m.status,
             delegated_to=({"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None),
+            co_leads=[names[i] for i in m.co_lead_ids],
+            territorial=territorial_plain(m.territorial, lower),
+            deadline_text=m.deadline_text,
+            targets=m.targets,
         )
         for m in working_matters(jurisdiction.id)
     ]
@@ -96,6 +114,7 @@ def version_rows(version: ListVersion) -> list[ExportRow]:
     vm, va = VersionMatter.__table__, VersionAssignment.__table__
     lead: dict[int, str] = {}
     cooperating: dict[int, list[str]] = {}
+    co_leads: dict[int, list[str]] = {}
     for matter_row_id, name, role in db.session.execute(
         select(va.c.version_matter_id, va.c.department_name, va.c.role)
         .where(va.c.version_id == version.id)
@@ -103,6 +122,8 @@ def version_rows(version: ListVersion) -> list[ExportRow]:
     ):
         if role == Role.LEAD:
             lead[matter_row_id] = name
+        elif role == Role.CO_LEAD:
+            co_leads.setdefault(matter_row_id, []).append(name)
         else:
             cooperating.setdefault(matter_row_id, []).append(name)
     rows = db.session.execute(
@@ -116,6 +137,9 @@ def version_rows(version: ListVersion) -> list[ExportRow]:
             vm.c.basis,
             vm.c.delegated_to_code,
             vm.c.delegated_to_name,
+            vm.c.territorial,
+            vm.c.deadline_text,
+            vm.c.targets,
         )
         .where(vm.c.version_id == version.id)
         .order_by(vm.c.seq, vm.c.id)
@@ -131,8 +155,14 @@ def version_rows(version: ListVersion) -> list[ExportRow]:
             basis=[Basis(b.get("title", ""), b.get("doc_number", ""), b.get("article", "")) for b in basis or []],
             status=status,
             delegated_to={"code": code, "name": name} if name else None,
+            co_leads=co_leads.get(id_, []),
+            territorial=list(territorial or []),
+            deadline_text=deadline_text or "",
+            targets=list(targets or []),
         )
-        for id_, seq, category, title, description, status, basis, code, name in rows
+        for id_, seq, category, title, description, status, basis, code, name, territorial, deadline_text, targets in (
+            rows
+        )
     ]
 
 
@@ -140,7 +170,7 @@ def to_csv(rows: list[ExportRow]) -> bytes:
     """UTF-8 with a BOM, so that Excel opens it with the right encoding."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(EXPORT_HEADER)
     for row in rows:
         writer.writerow([_csv_safe(c) for c in row.cells()])
     return out.getvalue().encode("utf-8-sig")
@@ -161,6 +191,9 @@ COLUMN_NOTES = (
     ("配合部门", "配合部门全称，多个部门以顿号（、）分隔。"),
     ("责任内容", "牵头部门和配合部门承担的责任。"),
     ("依据", "法律法规和政策文件依据，多条以分号（；）分隔，格式为《文件名》条款（文号）。"),
+    ("共同牵头部门", "与牵头部门共同牵头的部门全称，多个部门以顿号（、）分隔。"),
+    ("属地落实", "负责落实的下级行政区划，多个以顿号（、）分隔；“各下级人民政府”指全部下级。"),
+    ("完成时限", "清单原文所写的完成时限。"),
 )
 
 
@@ -256,12 +289,12 @@ def to_xlsx(rows: list[ExportRow], sheet_title: str = "责任清单", facts: Fil
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31] or "责任清单")
-    for letter, width in zip("ABCDEFG", (6, 10, 36, 22, 40, 60, 50), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (6, 10, 36, 22, 40, 60, 50, 30, 30, 16), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for title in HEADER:
+    for title in EXPORT_HEADER:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = bold
         header.append(cell)
@@ -325,5 +358,5 @@ def _meta(jurisdiction: Jurisdiction, version: ListVersion | None) -> dict[str, 
             if version is not None
             else None
         ),
-        "columns": list(HEADER),
+        "columns": list(EXPORT_HEADER),
     }

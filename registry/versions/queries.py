@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Assignment, Citation, Department, Duty, Matter
+from registry.lists.models import Assignment, Citation, Department, Duty, ListDefault, Matter
+from registry.lists.territorial import lower_names, territorial_plain
 from registry.versions.models import ListVersion, VersionDepartment, VersionDuty, VersionWithdrawal
 
 
@@ -127,8 +128,15 @@ def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
             selectinload(Matter.citations).selectinload(Citation.document),
             selectinload(Matter.delegated_to),
             selectinload(Matter.lower_copies).selectinload(Matter.jurisdiction),
+            selectinload(Matter.targets),
         )
         .order_by(Matter.seq, Matter.id)
+    ).all()
+    lower = lower_names(jurisdiction.id)
+    defaults = db.session.scalars(
+        select(ListDefault)
+        .where(ListDefault.jurisdiction_id == jurisdiction.id)
+        .order_by(ListDefault.position, ListDefault.id)
     ).all()
     return {
         "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name},
@@ -172,9 +180,17 @@ def frozen_content(jurisdiction: Jurisdiction) -> dict[str, Any]:
                     for a in m.assignments
                 ],
                 "basis": [c.plain() for c in m.citations],
+                "territorial": territorial_plain(m.territorial, lower),
+                "deadline_text": m.deadline_text or "",
+                "deadline": m.deadline.isoformat() if m.deadline else None,
+                "targets": [t.plain() for t in m.targets],
+                "upper_matter_id": m.upper_matter_id,
             }
             for m in matters
         ],
+        # List-wide rules stated once (以下均需…落实): frozen into ListVersion.defaults, their territorial
+        # implementers named as matters' are, so renaming a lower jurisdiction leaves published text alone.
+        "defaults": [{"text": d.text, "territorial": territorial_plain(d.territorial, lower)} for d in defaults],
     }
 
 

@@ -16,6 +16,7 @@ from registry.core.db import lock_row
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists import upper
 from registry.lists.models import Role
 from registry.lists.services.common import StaleEdit
 from registry.versions import queries
@@ -65,6 +66,7 @@ def publish_version(
         raise StaleEdit(_l("在您确认期间，本级清单已发布了新版本，本次未发布。请重新打开发布页面，核对后再确认。"))
     content = queries.frozen_content(jurisdiction)
     seq = latest + 1
+    follows = upper.follow_when_publishing(jurisdiction, actor=actor)  # the parent's version it follows
     version = ListVersion(
         jurisdiction_id=jurisdiction.id,
         seq=seq,
@@ -75,6 +77,8 @@ def publish_version(
         published_by_id=getattr(actor, "id", None),
         checksum=checksum(content),
         matter_count=len(content["matters"]),
+        defaults=content["defaults"],
+        follows_version_id=follows,
     )
     db.session.add(version)
     db.session.flush()
@@ -179,6 +183,11 @@ def _write_snapshot(version: ListVersion, content: dict[str, Any]) -> None:
                     "delegated_to_name": m["delegated_to"]["name"] if m["delegated_to"] else None,
                     "lead_department_id": lead["department_id"] if lead else None,
                     "basis": m["basis"],
+                    "territorial": m["territorial"],
+                    "deadline_text": m["deadline_text"],
+                    "deadline": date.fromisoformat(m["deadline"]) if m["deadline"] else None,
+                    "targets": m["targets"],
+                    "upper_matter_id": m["upper_matter_id"],
                 }
             )
         # RETURNING in parameter order pairs each new version-matter id with its matter.

@@ -17,6 +17,7 @@ from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import queries as list_queries
+from registry.lists.territorial import published_territorial
 from registry.versions import diff, exporting
 from registry.versions import queries as versions
 from registry.versions import services as version_services
@@ -136,6 +137,11 @@ def show(version_id: int):
         previous=versions.previous_version(version),
         in_force=versions.version_in_force(version.jurisdiction, local_today()),
         can_publish=can(current_user, Permission.LIST_PUBLISH, version.jurisdiction),
+        defaults=[
+            (d.get("text", ""), published_territorial(d.get("territorial")))
+            for d in version.defaults or []
+            if isinstance(d, dict)
+        ],
     )
 
 

@@ -107,7 +107,7 @@ def test_one_bad_row_among_good_ones_changes_nothing_and_names_the_row(small):
     )
     plan = plan_import(small, csv.encode())
     assert [(e.row, e.reason) for e in plan.errors] == [
-        (3, "找不到部门「不存在的局」：小省没有以此为全称或简称的部门。")
+        (3, "找不到部门「不存在的局」：小省没有以此为全称、简称或其他名称的部门。")
     ]
     with pytest.raises(DomainError):
         apply_import(plan, "测试")
@@ -123,7 +123,7 @@ def test_one_bad_row_among_good_ones_changes_nothing_and_names_the_row(small):
         ("1,,河湖长制,水利厅,,,", "事项类别为空。"),
         ("1,水,河湖长制,水利厅、住建厅,,,", "牵头部门只能填写一个部门（「水利厅、住建厅」），其余请填入配合部门。"),
         ("1,水,河湖长制,水利厅,住建厅、住建厅,,", "配合部门「小省住房和城乡建设厅」重复。"),
-        ("1,水,河湖长制,未知厅,,,", "找不到部门「未知厅」：小省没有以此为全称或简称的部门。"),
+        ("1,水,河湖长制,未知厅,,,", "找不到部门「未知厅」：小省没有以此为全称、简称或其他名称的部门。"),
     ],
 )
 def test_bad_rows_are_reported_with_their_reason(small, row, reason):
@@ -154,7 +154,7 @@ def test_a_retired_department_cannot_take_a_matter(small):
 def test_departments_of_another_jurisdiction_are_unknown_here(small, empty):
     factories.department(empty, "空省水利厅", sector="水利")
     plan = plan_import(small, (HEADER + "1,水,河湖长制,空省水利厅,,,\n").encode())
-    assert plan.errors == [(2, "找不到部门「空省水利厅」：小省没有以此为全称或简称的部门。")]
+    assert plan.errors == [(2, "找不到部门「空省水利厅」：小省没有以此为全称、简称或其他名称的部门。")]
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,7 @@ def test_the_csv_is_a_plain_table_that_imports_again(client, second_version):
     assert "2026" in unquote(response.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
     assert "2026年版" in unquote(response.headers["Content-Disposition"])
     text = response.data.decode("utf-8-sig")
-    assert text.startswith("序号,事项类别,具体事项,牵头部门,配合部门,责任内容,依据\r\n")
+    assert text.startswith("序号,事项类别,具体事项,牵头部门,配合部门,责任内容,依据,共同牵头部门,属地落实,完成时限\r\n")
     assert "说明" not in text and "江政办发" not in text
     plan = plan_import(by_code("990100"), response.data, "again.csv")
     assert plan.errors == [] and not plan.changes_anything

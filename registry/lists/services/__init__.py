@@ -25,8 +25,10 @@ from registry.lists.services.departments import (
 )
 from registry.lists.services.documents import cite, create_document, get_or_create_document, update_document
 from registry.lists.services.matters import (
+    assignment_problems,
     create_matter,
     delete_matter,
+    detail_problems,
     matter_text_problems,
     update_matter,
     validate_assignments,
@@ -63,4 +65,6 @@ __all__ = [
     "validate_assignments",
     "matter_text_problems",
     "department_problems",
+    "assignment_problems",
+    "detail_problems",
 ]

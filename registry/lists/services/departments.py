@@ -1,6 +1,6 @@
 """Departments, their units (内设机构、直属单位) and their duty lines."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,19 @@ from registry.core.audit import Actor
 from registry.core.errors import DomainError, refuse
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
-from registry.lists.models import Assignment, Department, Duty, Matter, PolicyDocument, Role, Unit
+from registry.lists.models import (
+    AliasKind,
+    Assignment,
+    Department,
+    DepartmentAlias,
+    DepartmentKind,
+    Duty,
+    Matter,
+    PolicyDocument,
+    Role,
+    Unit,
+)
+from registry.lists.naming import name_owner, normalize
 from registry.lists.services.common import _touch, check_lock
 from registry.lists.services.documents import _check_citations, _replace_citations, cite
 
@@ -25,11 +37,13 @@ def create_department(
     sector: str,
     website: str = "",
     sort_order: int = 0,
+    kind: str = DepartmentKind.DEPARTMENT,
+    aliases: Mapping[str, Sequence[str]] | None = None,
     actor: Actor,
 ) -> Department:
-    """Add a department to a jurisdiction."""
+    """Add a department to a jurisdiction, with its other names (kind → names) if given."""
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
-    refuse(department_problems(jurisdiction, name, short_name, sector, exclude_id=None))
+    refuse(department_problems(jurisdiction, name, short_name, sector, exclude_id=None, kind=kind, aliases=aliases))
     department = Department(
         jurisdiction=jurisdiction,
         name=name,
@@ -37,29 +51,103 @@ def create_department(
         sector=sector,
         website=website.strip(),
         sort_order=sort_order,
+        kind=kind,
     )
     db.session.add(department)
     db.session.flush()
-    audit.record(actor, "create", department, jurisdiction_id=jurisdiction.id, after=department.audit_data())
+    for alias_kind, alias_name in _alias_rows(department, aliases or {}):
+        db.session.add(
+            DepartmentAlias(jurisdiction_id=jurisdiction.id, department=department, name=alias_name, kind=alias_kind)
+        )
+    db.session.flush()
+    audit.record(actor, "create", department, jurisdiction_id=jurisdiction.id, after=department_data(department))
     return department
 
 
-def department_problems(
-    jurisdiction: Jurisdiction, name: str, short_name: str, sector: str, exclude_id: int | None
+def department_data(department: Department) -> dict[str, Any]:
+    """A department's audit data, with its other names."""
+    return {**department.audit_data(), "aliases": [a.name for a in department.aliases]}
+
+
+ALIAS_KINDS = {"short": "简称", "old": "曾用名", "written": "文件中的写法"}
+
+
+def _alias_rows(department: Department, aliases: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(kind, name) of the other names given, normalized, without the department's own names and
+    without repeats (the first kind given wins)."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = {normalize(department.name), normalize(department.short_name)}
+    for kind, names in aliases.items():
+        for written in names:
+            plain = normalize(written)
+            if plain and plain not in seen:
+                seen.add(plain)
+                rows.append((kind, plain))
+    return rows
+
+
+def alias_problems(
+    jurisdiction: Jurisdiction,
+    aliases: Mapping[str, Sequence[str]] | None,
+    own_names: Sequence[str],
+    exclude_id: int | None,
 ) -> list[tuple[str, object]]:
-    """Every problem of a department's names and sector at once: given, and no other department of the
-    jurisdiction using either name."""
+    """Every problem of a department's other names: each known kind, not too long, and no other
+    department's name (full, short or other)."""
+    problems: list[tuple[str, object]] = []
+    for kind, names in (aliases or {}).items():
+        field = f"aliases_{kind}"
+        if kind not in ALIAS_KINDS:
+            problems.append((None, _l("未知的别名类型。")))
+            continue
+        for written in names:
+            plain = normalize(written)
+            if not plain or plain in {normalize(n) for n in own_names}:
+                continue
+            if len(plain) > 200:
+                problems.append((field, _l("名称「%(name)s」过长（最多200字）。", name=plain[:20] + "…")))
+                continue
+            other = name_owner(jurisdiction.id, plain, exclude_id=exclude_id, for_alias=True)
+            if other is not None:
+                problems.append(
+                    (field, _l("名称「%(name)s」已是部门「%(department)s」的名称。", name=plain, department=other.name))
+                )
+    return problems
+
+
+def department_problems(
+    jurisdiction: Jurisdiction,
+    name: str,
+    short_name: str,
+    sector: str,
+    exclude_id: int | None,
+    *,
+    kind: str | None = None,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[tuple[str, object]]:
+    """Every problem of a department's names, kind and sector at once: given, and no other department
+    of the jurisdiction using any of its names (a name means one department, full, short or other)."""
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
+    short_given = short_name != name  # a short name left empty is the full name
     problems: list[tuple[str, object]] = []
     if not name:
         problems.append(("name", _l("部门全称不能为空。")))
-    clash = select(Department).where(Department.jurisdiction_id == jurisdiction.id)
-    if exclude_id is not None:
-        clash = clash.where(Department.id != exclude_id)
+    # The columns' lengths, as field errors (a longer value would fail the database: a 5xx).
+    too_long = {
+        "name": (200, _l("部门全称过长（最多200字）。")),
+        "short_name": (
+            100,
+            _l("部门简称过长（最多100字）。") if short_given else _l("全称超过100字时请另填简称（最多100字）。"),
+        ),
+        "sector": (50, _l("所属系统过长（最多50字）。")),
+    }
+    for field, value in (("name", name), ("short_name", short_name), ("sector", sector)):
+        if len(value) > too_long[field][0]:
+            problems.append((field, too_long[field][1]))
     for field, value in (("name", name), ("short_name", short_name)):
-        if not value:
+        if not value or len(value) > too_long[field][0]:
             continue
-        other = db.session.scalar(clash.where((Department.name == value) | (Department.short_name == value)).limit(1))
+        other = name_owner(jurisdiction.id, value, exclude_id=exclude_id)
         if other is not None:
             problems.append(
                 (
@@ -74,6 +162,9 @@ def department_problems(
             )
     if not sector:
         problems.append(("sector", _l("请填写所属系统。")))
+    if kind is not None and kind not in set(DepartmentKind):
+        problems.append(("kind", _l("请选择部门类型。")))
+    problems += alias_problems(jurisdiction, aliases, (name, short_name), exclude_id)
     return problems
 
 
@@ -103,27 +194,79 @@ def update_department(
     sector: str,
     website: str = "",
     sort_order: int = 0,
+    kind: str | None = None,
+    aliases: Mapping[str, Sequence[str]] | None = None,
     expected_version: int | None = None,
     actor: Actor,
 ) -> Department:
-    """Change a department's names, sector, website or order."""
+    """Change a department's names, kind, sector, website or order; with `aliases` (kind → names),
+    its other names become exactly those."""
     check_lock(department, expected_version)
     name, short_name, sector = name.strip(), (short_name or name).strip(), sector.strip()
-    refuse(department_problems(department.jurisdiction, name, short_name, sector, exclude_id=department.id))
-    before = department.audit_data()
+    refuse(
+        department_problems(
+            department.jurisdiction, name, short_name, sector, exclude_id=department.id, kind=kind, aliases=aliases
+        )
+    )
+    before = department_data(department)
+    old_names = (department.name, department.short_name)
     department.name, department.short_name, department.sector = name, short_name, sector
     department.website, department.sort_order = website.strip(), sort_order
+    if kind is not None:
+        department.kind = kind
+    if aliases is not None:
+        _replace_aliases(department, aliases)
     db.session.flush()
-    if department.audit_data() != before:
+    _keep_old_names(department, old_names)
+    db.session.flush()
+    if department_data(department) != before:
+        _touch(department)
+        db.session.flush()
         audit.record(
             actor,
             "update",
             department,
             jurisdiction_id=department.jurisdiction_id,
             before=before,
-            after=department.audit_data(),
+            after=department_data(department),
         )
     return department
+
+
+def _keep_old_names(department: Department, old_names: Sequence[str]) -> None:
+    """A full or short name the department no longer has stays one of its other names (曾用名), so
+    that files written with it still match; a new name that was an other name is no longer one."""
+    own = {normalize(department.name), normalize(department.short_name)}
+    for alias in list(department.aliases):
+        if alias.name in own:
+            department.aliases.remove(alias)
+    db.session.flush()
+    for old in old_names:
+        plain = normalize(old)
+        if not plain or plain in own or plain in {a.name for a in department.aliases}:
+            continue
+        holder = db.session.scalar(
+            select(DepartmentAlias.id).where(
+                DepartmentAlias.jurisdiction_id == department.jurisdiction_id, DepartmentAlias.name == plain
+            )
+        )
+        if holder is None:  # another department's other name stays theirs
+            department.aliases.append(
+                DepartmentAlias(jurisdiction_id=department.jurisdiction_id, name=plain, kind=AliasKind.OLD)
+            )
+
+
+def _replace_aliases(department: Department, aliases: Mapping[str, Sequence[str]]) -> None:
+    wanted = {name: kind for kind, name in _alias_rows(department, aliases)}
+    for alias in list(department.aliases):
+        if alias.name not in wanted:
+            department.aliases.remove(alias)
+        else:
+            alias.kind = wanted.pop(alias.name)
+    # Removed rows go first, so that a name moved between kinds never meets its old row.
+    db.session.flush()
+    for name, kind in wanted.items():
+        department.aliases.append(DepartmentAlias(jurisdiction_id=department.jurisdiction_id, name=name, kind=kind))
 
 
 def matters_led_by(department: Department) -> list[Matter]:
@@ -138,11 +281,12 @@ def matters_led_by(department: Department) -> list[Matter]:
 
 
 def matters_cooperated_by(department: Department) -> list[Matter]:
+    """The matters it co-leads (共同牵头) or cooperates on: what it leaves when retired."""
     return list(
         db.session.scalars(
             select(Matter)
             .join(Assignment)
-            .where(Assignment.department_id == department.id, Assignment.role == Role.COOPERATING)
+            .where(Assignment.department_id == department.id, Assignment.role.in_((Role.CO_LEAD, Role.COOPERATING)))
             .order_by(Matter.seq, Matter.id)
         )
     )
@@ -150,7 +294,7 @@ def matters_cooperated_by(department: Department) -> list[Matter]:
 
 def retire_department(department: Department, *, expected_version: int | None = None, actor: Actor) -> Department:
     """Retire a department (active=False); refused while it leads matters. It leaves the matters it
-    cooperated on."""
+    co-led or cooperated on."""
     check_lock(department, expected_version)
     if not department.active:
         raise DomainError(_l("「%(name)s」已撤销。", name=department.name))
@@ -176,7 +320,7 @@ def retire_department(department: Department, *, expected_version: int | None = 
             jurisdiction_id=matter.jurisdiction_id,
             before=before,
             after=matter.audit_data(),
-            summary=f"因撤销「{department.name}」，移出配合部门",
+            summary=f"因撤销「{department.name}」，移出共同牵头或配合部门",
         )
     before = department.audit_data()
     department.active = False

@@ -1,6 +1,6 @@
 """Departments, their units (内设机构、直属单位) and their duty lines."""
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,6 +8,8 @@ from registry.core.forms import show_problems
 from registry.core.permissions import Permission, requires
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import forms, queries, services
+from registry.lists.services.departments import ALIAS_KINDS
+from registry.lists.services.reorganisation import successions_from, successions_to, successors_by_department
 from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _attempt,
@@ -19,6 +21,7 @@ from registry.lists.views.common import (
     _prepare_citations,
     _unit,
 )
+from registry.lists.views.reorganisation import users_of
 
 
 @bp.route("/<code>/departments")
@@ -31,6 +34,7 @@ def departments(code: str):
         departments=queries.departments(j, include_retired=True),
         counts=queries.assignment_counts(j),
         can_edit=_can_edit(j),
+        successors=successors_by_department(j.id),
     )
 
 
@@ -40,7 +44,13 @@ def _validate_department(form, j: Jurisdiction, exclude_id: int | None) -> bool:
     valid = form.validate_on_submit()
     if form.is_submitted() and not valid:
         problems = services.department_problems(
-            j, form.name.data or "", form.short_name.data or "", form.sector.data or "", exclude_id
+            j,
+            form.name.data or "",
+            form.short_name.data or "",
+            form.sector.data or "",
+            exclude_id,
+            kind=form.kind.data,
+            aliases=form.aliases(),
         )
         show_problems(form, problems)
     return valid
@@ -63,6 +73,8 @@ def department_new(code: str):
                     sector=form.sector.data,
                     website=form.website.data or "",
                     sort_order=form.sort_order.data or 0,
+                    kind=form.kind.data,
+                    aliases=form.aliases(),
                     actor=current_user,
                 )
             )
@@ -82,8 +94,14 @@ def department(department_id: int):
         d=d,
         j=d.jurisdiction,
         led=queries.department_matters(d, "lead"),
+        co_led=queries.department_matters(d, "co_lead"),
         cooperating=queries.department_matters(d, "cooperating"),
         can_edit=_can_edit(d),
+        successors=successions_from(d),
+        predecessors=[s for s in successions_to(d) if s.from_department_id != d.id],
+        renames=[s for s in successions_to(d) if s.from_department_id == d.id],
+        accounts=users_of([d.id]) if not d.active else 0,
+        alias_kinds=ALIAS_KINDS,
     )
 
 
@@ -92,6 +110,8 @@ def department(department_id: int):
 def department_edit(department_id: int):
     d = g.target
     form = forms.DepartmentForm(obj=d)
+    if request.method == "GET":
+        form.fill_aliases(d)
     if _validate_department(form, d.jurisdiction, d.id):
 
         def action():
@@ -102,6 +122,9 @@ def department_edit(department_id: int):
                 sector=form.sector.data,
                 website=form.website.data or "",
                 sort_order=form.sort_order.data or 0,
+                kind=form.kind.data,
+                # A form without the other names' fields (an older page) leaves them as they are.
+                aliases=form.aliases() if "aliases_short" in request.form else None,
                 expected_version=form.lock_version.data,
                 actor=current_user,
             )

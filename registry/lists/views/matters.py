@@ -1,18 +1,21 @@
 """Matters of the working list: browse, add, edit, delete."""
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.core.errors import DomainError
 from registry.core.forms import show_problems
 from registry.core.http import whole_number
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import auditlog, forms, queries, services
-from registry.lists.models import STATUS_LABELS, Matter
+from registry.lists.models import ALL_LOWER, STATUS_LABELS, Matter
+from registry.lists.territorial import deadline_of, territorial_plain
 from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _attempt,
@@ -48,6 +51,7 @@ def matters(code: str):
         filters=filters,
         categories=queries.categories(j),
         departments=queries.departments(j, include_retired=True),
+        defaults=[(d, territorial_plain(d.territorial)) for d in queries.list_defaults(j)],
         can_edit=_can_edit(j),
     )
 
@@ -59,23 +63,86 @@ def _matter_form_page(j: Jurisdiction, form, matter: Matter | None):
         form=form,
         matter=matter,
         categories=queries.categories(j),
+        deadline_date=deadline_of(form.deadline_text.data or ""),
     )
 
 
 def _prepare_matter_form(form, j: Jurisdiction, matter: Matter | None = None) -> None:
     choices = _department_choices(j)
     form.lead.choices = forms.choices([(0, _("（待明确牵头部门）"))] + choices)
+    form.co_leads.choices = forms.choices(choices)
     form.cooperating.choices = forms.choices(choices)
+    lower = [(c.code, _("%(name)s人民政府", name=c.name)) for c in j.children]
+    form.territorial.choices = forms.choices([(ALL_LOWER, _("各下级人民政府（全部下级）"))] + lower)
     _prepare_citations(form, j, matter.citations if matter else ())
+    _prepare_targets(form, matter)
+
+
+def _prepare_targets(form, matter: Matter | None) -> None:
+    """The targets' rows: the matter's own, one blank row to add another (no script needed), and a
+    further blank row each time 再加一项目标 is pressed; rows ticked 删除此项 go."""
+    if request.method == "GET":
+        for t in matter.targets if matter else ():
+            form.targets.append_entry(
+                SimpleNamespace(
+                    indicator=t.indicator,
+                    comparison=t.comparison,
+                    value=_shown_number(t.value),
+                    unit=t.unit,
+                    stretch_value=_shown_number(t.stretch_value),
+                    text=t.text,
+                    remove=False,
+                )
+            )
+    else:
+        kept = [e.data for e in form.targets if not e.form.remove.data]
+        while form.targets.entries:
+            form.targets.pop_entry()
+        for data in kept:
+            form.targets.append_entry({**data, "remove": False})
+    blank = sum(1 for e in form.targets if e.form.is_blank())
+    wanted = 1 + (1 if form.add_target.data else 0)
+    while blank < wanted and len(form.targets) < (form.targets.max_entries or 30):
+        form.targets.append_entry()
+        blank += 1
+
+
+def _shown_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _targets_from(form) -> list[dict[str, Any]]:
+    return [
+        {
+            "indicator": (e.form.indicator.data or "").strip(),
+            "comparison": e.form.comparison.data or "",
+            "value": (e.form.value.data or "").strip(),
+            "unit": (e.form.unit.data or "").strip(),
+            "stretch_value": (e.form.stretch_value.data or "").strip(),
+            "text": (e.form.text.data or "").strip(),
+        }
+        for e in form.targets
+        if not e.form.is_blank()
+    ]
 
 
 def _validate(form, j: Jurisdiction, matter: Matter | None) -> bool:
     """The form's own checks and, when they fail, the service's checks of name and category too, so
     that one submit shows every problem (a taken name beside a missing category)."""
+    if form.add_target.data:
+        return False  # 再加一项目标: show the form again with a blank row, save nothing
     valid = form.validate_on_submit()
     if form.is_submitted() and not valid:
         title, category = (form.title.data or "").strip(), (form.category.data or "").strip()
         show_problems(form, services.matter_text_problems(j, title, category, matter))
+        show_problems(form, services.detail_problems(j, form.territorial.data or [], None, _targets_from(form)))
+        try:
+            args = _matter_args(form)
+        except DomainError:
+            return valid  # a department or document that does not exist: the service says so on the next submit
+        show_problems(form, services.assignment_problems(j, args["lead"], args["cooperating"], args["co_leads"]))
     return valid
 
 
@@ -87,7 +154,11 @@ def _matter_args(form) -> dict[str, Any]:
         "category": form.category.data,
         "description": form.description.data or "",
         "lead": lead[0] if lead else None,
+        "co_leads": _departments_from(form.co_leads.data or [], "co_leads"),
         "cooperating": _departments_from(form.cooperating.data or [], "cooperating"),
+        "territorial": list(form.territorial.data or []),
+        "deadline_text": form.deadline_text.data or "",
+        "targets": _targets_from(form),
         "citations": _citations_from(form),
         "actor": current_user,
     }
@@ -121,6 +192,7 @@ def matter(matter_id: int):
         j=m.jurisdiction,
         history=queries.decision_history(m),
         lower=queries.lower_matters(m),
+        territorial=territorial_plain(m.territorial),
         recent=auditlog.present(db.session.scalars(queries.matter_audit(m.id).limit(5)).all()),
         can_edit=_can_edit(m.jurisdiction),
     )
@@ -137,7 +209,10 @@ def matter_edit(matter_id: int):
             "title": m.title,
             "description": m.description,
             "lead": m.lead.id if m.lead else 0,
+            "co_leads": [d.id for d in m.co_leads],
             "cooperating": [d.id for d in m.cooperating],
+            "territorial": list(m.territorial or []),
+            "deadline_text": m.deadline_text,
             "lock_version": m.lock_version,
         }
     )

@@ -7,7 +7,7 @@ from registry.auth import queries as user_queries
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, Role, requires
 from registry.core.timezone import local_today
 from registry.jurisdictions import queries as jurisdiction_queries
-from registry.lists import queries
+from registry.lists import queries, upper
 from registry.lists.views.blueprint import bp
 from registry.lists.views.common import (
     _can_edit,
@@ -35,6 +35,7 @@ def workbench():
             cycles=report_queries.cycle_progress(j.id, today),
             changes=version_queries.unpublished_changes(j),
             below=queries.below(j),
+            upper=upper.upper_state(j),  # 上级清单已更新
         )
     if current_user.role in DEPARTMENT_ROLES and current_user.department is not None:
         d = current_user.department

@@ -19,7 +19,7 @@ from registry.versions.models import (
 
 @published
 def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dict[str, str]) -> dict[str, Any] | None:
-    """A department as a version froze it: duties, matters it leads, matters it cooperates on."""
+    """A department as a version froze it: duties, matters it leads, co-leads and cooperates on."""
 
     d = db.session.scalar(
         select(VersionDepartment).where(
@@ -49,6 +49,7 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
         "version": ref.label,
         "duties": [{"seq": t.seq, "text": t.text, "basis": list(t.basis or [])} for t in duties],
         "leads": [m for m in plain if m["lead"] and m["lead"]["id"] == department_id],
+        "co_leads": [m for m in plain if any(c["id"] == department_id for c in m["co_leads"])],
         "cooperates": [m for m in plain if any(c["id"] == department_id for c in m["cooperating"])],
     }
 
@@ -83,3 +84,53 @@ def published_report_parts(department_id: int) -> tuple:
     from registry.reports.queries import published_reports
 
     return tuple((r.id, r.pdf_sha256, str(r.published_at)) for r in published_reports(department_id))
+
+
+def successions(department_id: int) -> list[dict[str, Any]]:
+    """机构改革 since: who took over a department (merged, split) or its new name (renamed), as the
+    public page says it. The successions themselves are working data (never remembered: they are part
+    of the page's state, its ETag); the public learns of one only once the jurisdiction's version in
+    force has the successor (a rename: has it under a name other than the old one), and by the name
+    that version gives it. Before that, nothing is said: the office pages show the working state."""
+    from registry.lists.models import DepartmentSuccession
+    from registry.public.queries.versions import in_force, version_refs
+
+    jref = department_jurisdiction(department_id)
+    current = in_force(version_refs(jref.id)) if jref is not None else None
+    if current is None:
+        return []
+    rows = db.session.scalars(
+        select(DepartmentSuccession)
+        .where(DepartmentSuccession.from_department_id == department_id)
+        .order_by(DepartmentSuccession.created_at, DepartmentSuccession.id)
+    ).all()
+    if not rows:
+        return []
+    published_names = dict(
+        db.session.execute(
+            select(VersionDepartment.department_id, VersionDepartment.name).where(
+                VersionDepartment.version_id == current.id,
+                VersionDepartment.department_id.in_({row.to_department_id for row in rows}),
+            )
+        ).all()
+    )
+    shown, seen = [], set()
+    for row in reversed(rows):  # the latest first: of two renames to the name in force, the later says it
+        name = published_names.get(row.to_department_id)
+        if name is None or (row.kind == "rename" and name == row.old_name):
+            continue  # the version in force does not have the successor (or the new name) yet
+        if (row.kind, row.to_department_id, name) in seen:
+            continue  # renamed twice, both in force: the name in force once
+        seen.add((row.kind, row.to_department_id, name))
+        shown.append(
+            {
+                "kind": row.kind,
+                "to_id": row.to_department_id,
+                "to_name": name,
+                # In the version in force, so it has a public page (a rename: this very page).
+                "linked": row.kind != "rename",
+                "effective_date": row.effective_date.isoformat() if row.effective_date else "",
+                "doc_number": row.doc_number,
+            }
+        )
+    return shown[::-1]

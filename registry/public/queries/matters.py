@@ -35,14 +35,26 @@ def matter_plain(m: Any, jurisdiction: dict[str, str], label: str) -> dict[str, 
         "description": m.description,
         "status": m.status,
         "lead": _party(lead) if lead else None,
+        "co_leads": [_party(a) for a in m.assignments if a.role == Role.CO_LEAD],
         "cooperating": [_party(a) for a in m.assignments if a.role == Role.COOPERATING],
         "basis": list(m.basis or []),
+        # Versions published before #14 hold none of these: they read as empty.
+        "territorial": list(getattr(m, "territorial", None) or []),
+        "deadline": _deadline(getattr(m, "deadline_text", ""), getattr(m, "deadline", None)),
+        "targets": list(getattr(m, "targets", None) or []),
         "jurisdiction": dict(jurisdiction),
         "version": label,
         "seq": m.seq,
         "status_label": STATUS_LABELS.get(m.status, m.status),
         "delegated_to": {"code": m.delegated_to_code, "name": m.delegated_to_name} if m.delegated_to_name else None,
     }
+
+
+def _deadline(text: str | None, on: Any) -> dict[str, Any] | None:
+    """完成时限 as published: the text as written and the date it names (None when it names none)."""
+    if not text:
+        return None
+    return {"text": text, "date": on.isoformat() if on is not None else None}
 
 
 API_MATTER_KEYS = (
@@ -52,15 +64,22 @@ API_MATTER_KEYS = (
     "description",
     "status",
     "lead",
+    "co_leads",
     "cooperating",
+    "territorial",
+    "deadline",
+    "targets",
     "basis",
     "jurisdiction",
     "version",
 )
 
 
+_API_EMPTY = {"co_leads": [], "territorial": [], "deadline": None, "targets": []}
+
+
 def api_matter(matter: dict[str, Any]) -> dict[str, Any]:
-    return {k: matter[k] for k in API_MATTER_KEYS}
+    return {k: matter[k] if k in matter else _API_EMPTY.get(k) for k in API_MATTER_KEYS}
 
 
 _MATTER_COLUMNS = (
@@ -75,6 +94,10 @@ _MATTER_COLUMNS = (
     VersionMatter.delegated_to_code,
     VersionMatter.delegated_to_name,
     VersionMatter.basis,
+    VersionMatter.territorial,
+    VersionMatter.deadline_text,
+    VersionMatter.deadline,
+    VersionMatter.targets,
 )
 
 
@@ -282,7 +305,9 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         changes.append("lead")
     if [c["id"] for c in old["cooperating"]] != [c["id"] for c in new["cooperating"]]:
         changes.append("cooperating")
-    for field in ("title", "category", "description", "status", "basis"):
+    if [c["id"] for c in old["co_leads"]] != [c["id"] for c in new["co_leads"]]:
+        changes.append("co_leads")
+    for field in ("title", "category", "description", "status", "basis", "territorial", "deadline", "targets"):
         if old[field] != new[field]:
             changes.append(field)
     return changes

@@ -7,7 +7,7 @@ from typing import Any
 from registry.core.http import whole_number
 from registry.public.cache import PageState
 from registry.public.queries import versions
-from registry.public.queries.departments import department_jurisdiction, published_report_parts
+from registry.public.queries.departments import department_jurisdiction, published_report_parts, successions
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref, jurisdiction_ref_by_id
 from registry.public.queries.matters import jurisdiction_of_matter
 from registry.public.queries.reports import matter_report_parts
@@ -48,7 +48,10 @@ def department_state(department_id: Any, **_: Any) -> PageState | None:
     if jref is None:
         return None
     refs = versions.version_refs(jref.id)
-    return PageState((*_jurisdiction_parts(jref, refs), *published_report_parts(department_id)), _last_published(refs))
+    # 机构改革 after publication: the page says who took over.
+    moved = tuple((s["kind"], s["to_id"], s["to_name"], s["linked"]) for s in successions(department_id))
+    parts = (*_jurisdiction_parts(jref, refs), *published_report_parts(department_id), *moved)
+    return PageState(parts, _last_published(refs))
 
 
 def matter_state(matter_id: Any, **_: Any) -> PageState | None:

@@ -161,12 +161,26 @@ def version_overview(ref: VersionRef) -> dict[str, Any]:
                 "website": d.website,
                 "lead_count": counts.get((d.department_id, "lead"), 0),
                 "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
+                "co_lead_count": counts.get((d.department_id, "co_lead"), 0),
             }
             for d in departments
         ],
         "categories": [{"name": c, "count": n} for c, n, _ in categories],
         "pending": pending,
+        "defaults": _defaults(ref),
     }
+
+
+def _defaults(ref: VersionRef) -> list[dict[str, Any]]:
+    """The list-wide rules a version states once (以下均需…落实), their territorial implementers named."""
+    from registry.lists.territorial import published_territorial
+
+    version = db.session.get(ListVersion, ref.id)
+    return [
+        {"text": d.get("text", ""), "territorial": published_territorial(d.get("territorial"))}
+        for d in (version.defaults or [] if version is not None else [])
+        if isinstance(d, dict)
+    ]
 
 
 @published
