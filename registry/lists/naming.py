@@ -78,8 +78,14 @@ _ABBREVIATIONS: list[tuple[str, str]] = [
 
 _BRACKETS = re.compile(r"\(([^()]*)\)")
 _SPACE = re.compile(r"\s+")
-# Prefixes a department's name starts with for its own jurisdiction (市生态环境局 in 江川市).
-_LEVEL_PREFIXES = ("自治区", "自治州", "自治县", "省", "市", "州", "盟", "县", "区", "旗")
+# Prefixes a department's name starts with for its own jurisdiction (市生态环境局 in 江川市), by the
+# jurisdiction's level: 市生态环境局 written in a province's file is a city's department, not 省生态环境厅's.
+_LEVEL_PREFIXES = {
+    "province": ("自治区", "省"),  # and 市 for a municipality (北京市): its own name says so
+    "city": ("自治州", "市", "州", "盟"),
+    "county": ("自治县", "县", "区", "旗", "市"),
+}
+_NAME_ENDINGS = ("自治区", "自治州", "自治县", "省", "市", "州", "盟", "县", "区", "旗")
 
 # 非常设机构: words that name a body rather than a standing department.
 _BODY_WORDS = ("领导小组办公室", "领导小组", "指挥部", "专班", "委员会办公室", "联席会议办公室", "联席会议")
@@ -148,13 +154,16 @@ class DepartmentNames:
 
     @staticmethod
     def _prefixes_of(jurisdiction: Jurisdiction | None) -> list[str]:
-        prefixes = []
-        if jurisdiction is not None:
-            prefixes.append(normalize(jurisdiction.name))
-            for suffix in _LEVEL_PREFIXES:
-                if jurisdiction.name.endswith(suffix) and len(jurisdiction.name) > len(suffix) + 1:
-                    prefixes.append(normalize(jurisdiction.name[: -len(suffix)]))
-        return prefixes + list(_LEVEL_PREFIXES)
+        if jurisdiction is None:
+            return []
+        prefixes = [normalize(jurisdiction.name)]
+        for suffix in _NAME_ENDINGS:
+            if jurisdiction.name.endswith(suffix) and len(jurisdiction.name) > len(suffix) + 1:
+                prefixes.append(normalize(jurisdiction.name[: -len(suffix)]))
+        words = list(_LEVEL_PREFIXES.get(jurisdiction.level, ()))
+        if jurisdiction.level == "province" and jurisdiction.name.endswith("市"):
+            words.append("市")
+        return prefixes + words
 
     def _unprefixed(self, plain: str) -> list[str]:
         """The name as it is and without one leading prefix of the jurisdiction (江川市, 市)."""

@@ -9,6 +9,7 @@ from registry.extensions import db
 from registry.lists import services
 from registry.lists.models import AliasKind, DepartmentAlias, DepartmentKind
 from registry.lists.naming import DepartmentNames, add_alias, guess_kind, remember_alias
+from tests import factories
 from tests.lists.conftest import department, jurisdiction
 
 ACTOR = "测试"
@@ -118,7 +119,9 @@ def test_remember_alias_is_audited_and_idempotent(province):
     rows = db.session.scalars(select(DepartmentAlias).where(DepartmentAlias.department_id == sthj.id)).all()
     assert [a.name for a in rows] == ["省生态环境厅(环保)"]
     entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == "departments", AuditEntry.entity_id == sthj.id)
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "departments", AuditEntry.entity_id == sthj.id)
+        .order_by(AuditEntry.id)
     ).all()
     assert entries[-1].after == {"aliases": ["省生态环境厅(环保)"]}
     assert _name(DepartmentNames(province.id), "省生态环境厅（环保）") == "省生态环境厅"
@@ -146,3 +149,13 @@ def test_remember_alias_refuses_another_departments_name(province):
 )
 def test_guess_kind(name, kind):
     assert guess_kind(name) == kind
+
+
+def test_a_city_department_written_in_a_province_file_is_not_the_province_department(app):
+    """市发展和改革委员会 in a province's file is a city's department: never 省发展和改革委员会."""
+    province = factories.jurisdiction("980000", name="核对省")
+    factories.department(province, "省发展和改革委员会", short_name="省发展改革委")
+    names = DepartmentNames(province.id)
+    assert names.match("市发展和改革委员会") is None
+    assert names.match("发展和改革委员会").name == "省发展和改革委员会"  # its own level, prefix left out
+    assert names.match("核对省发展和改革委员会").name == "省发展和改革委员会"
