@@ -27,31 +27,53 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
                 copy.write_row([json.dumps(v) if k == "json" else v for v, k in zip(row, kinds, strict=True)])
         return
     placeholders = ", ".join("?" for _ in columns)
-    values = [tuple(_sqlite(v, k) for v, k in zip(row, kinds, strict=True)) for row in rows]
+    # Only the columns SQLite needs in another form are converted (a 100k-row import binds ≈ 4M values).
+    converted = [(i, _SQLITE[k]) for i, k in enumerate(kinds) if k]
+    values = []
+    for row in rows:
+        if converted:
+            row = list(row)
+            for i, convert in converted:
+                row[i] = convert(row[i])
+        values.append(tuple(row))
     if values:
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) VALUES ({placeholders})", values)
 
 
 def _kind(table: Table, column: str) -> str:
+    """How a column's values are bound on SQLite: "" as they are, else by _SQLITE."""
     type_ = table.c[column].type
     if isinstance(type_, JSON):
         return "json"
     if isinstance(type_, Boolean):
         return "bool"
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return "any"
+    if issubclass(python_type, datetime):
+        return "datetime"
+    if issubclass(python_type, date):
+        return "date"
     return ""
 
 
-def _sqlite(value: Any, kind: str) -> Any:
-    # What SQLAlchemy's SQLite types would bind: JSON text, 0/1, naive UTC timestamps as text.
-    if kind == "json":
-        return json.dumps(value)
-    if kind == "bool":
-        return None if value is None else int(value)
+def _sqlite(value: Any) -> Any:
+    # What SQLAlchemy's SQLite types would bind: naive UTC timestamps and dates as text.
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_SQLITE = {
+    "json": json.dumps,
+    "bool": lambda value: None if value is None else int(value),
+    "datetime": _sqlite,
+    "date": _sqlite,
+    "any": _sqlite,
+}
 
 
 def reserve_ids(table: Table, count: int) -> list[int]:
