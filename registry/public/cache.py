@@ -115,7 +115,7 @@ memo = LRUCache(maxsize=50_000)  # small values keyed by (token, function, argum
 # Matters one by one (`remembered_each`: a search result's or an API listing's matter, ≈ 2 KB each with
 # its text): kept apart from `memo` and bounded lower, or the API's listings of every jurisdiction
 # would fill a worker with 50,000 of them (the benchmark's worker grew by 45 MB).
-items = LRUCache(maxsize=int(os.environ.get("PUBLIC_ITEM_CACHE", "2000")))
+items = LRUCache(maxsize=int(os.environ.get("PUBLIC_ITEM_CACHE", "1000")))
 
 
 def published(fn: Callable) -> Callable:
