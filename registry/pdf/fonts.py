@@ -2,10 +2,11 @@
 
 WeasyPrint reads every font it draws with into memory whole, and a Noto CJK collection is 19–27 MB
 (all of Chinese, Japanese and Korean in five regional variants): a report set in 仿宋-style serif,
-its bold for the title and 黑体 for headings held ≈ 70 MB of font files per render. `make setup`
-therefore cuts the simplified-Chinese faces down to GB 2312 (the 6,763 characters of nearly every
-official text) plus Latin, punctuation and the symbols lists use, with HarfBuzz's `hb-subset`
-(Debian libharfbuzz-bin, well under a second a face), under families of their own:
+its bold for the title and 黑体 for headings held ≈ 70 MB of font files per render. `make run`,
+`make test` and `make bench` therefore cut the simplified-Chinese faces down to GB 2312 (the 6,763
+characters of nearly every official text) plus Latin, punctuation and the symbols lists use, with
+HarfBuzz's `hb-subset` (Debian libharfbuzz-bin, well under a second a face), under families of their
+own:
 
     Registry Serif GB (Regular, Bold) ← Noto Serif CJK SC      Registry Sans GB ← Noto Sans CJK SC
 
@@ -14,7 +15,7 @@ The stylesheet names them first and the full Noto faces after them, so a charact
 `install()` points fontconfig at them (FONTCONFIG_FILE, which includes the system configuration)
 before WeasyPrint starts; without them (setup not run) the full faces are used and nothing breaks.
 
-    python -c 'from registry.pdf import fonts; fonts.build()'     # what `make setup` runs
+    python -c 'from registry.pdf import fonts; fonts.build()'     # what make runs (build/fonts/fonts.conf)
 """
 
 import contextlib

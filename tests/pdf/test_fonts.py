@@ -1,4 +1,4 @@
-"""The PDFs' typefaces cut down to GB 2312 (registry/pdf/fonts.py, built by `make setup`): reports are
+"""The PDFs' typefaces cut down to GB 2312 (registry/pdf/fonts.py, built by `make test` and `make run`): reports are
 set in them, and a character outside the cut is still drawn, by the full Noto face."""
 
 import subprocess
@@ -25,7 +25,7 @@ def test_the_cut_keeps_gb2312_and_the_symbols_lists_use():
 def test_reports_are_set_in_the_cut_faces(app, reports, tmp_path):
     listing, text = _fonts_and_text(tmp_path, reports["省农业农村厅"].pdf_data)
     assert "Registry-Serif-GB" in listing and "Registry-Sans-GB" in listing, (
-        "the cut faces are missing: `make setup` builds them into build/fonts\n" + listing
+        "the cut faces are missing: `make test` builds them into build/fonts\n" + listing
     )
     assert "Noto-Serif-CJK-SC" not in listing  # nothing outside the cut in this report: no full face loaded
     assert "省农业农村厅" in text
