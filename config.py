@@ -55,6 +55,9 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
+    # Redis (production): the job queue's broker and result store, live job progress, rate-limit
+    # counters. Unset: jobs run in a thread of the app process and counters stay in its memory.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     # Rate-limit counters: in Redis when there is one (shared by every app server), else in memory.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_STRATEGY = "moving-window"
@@ -74,6 +77,8 @@ class Config:
     # Background jobs (registry/jobs/runner.py): in a thread of the app process; eager = at once,
     # inside the request (the tests, so that they do not depend on timing).
     JOBS_EAGER = os.environ.get("JOBS_EAGER", "0") == "1"
+    # Where a running job's progress is kept when there is no Redis (registry/jobs/live.py).
+    JOBS_LIVE_DIR = os.environ.get("JOBS_LIVE_DIR", str(INSTANCE_DIR / "jobs"))
 
 
 class TestConfig(Config):

@@ -112,9 +112,11 @@ def _import_models() -> None:
     import registry.jobs.models  # noqa: F401
     import registry.jurisdictions.models  # noqa: F401
     import registry.lists.models  # noqa: F401
+    import registry.notify.models  # noqa: F401
     import registry.public.models  # noqa: F401
     import registry.reports.models  # noqa: F401
     import registry.versions.models  # noqa: F401
+    import registry.workdays.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

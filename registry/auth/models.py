@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where notices are e-mailed (registry.notify); personal data, never shown outside the account
+    # and the user administration.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     department: Mapped["Department | None"] = relationship()  # noqa: F821

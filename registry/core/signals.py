@@ -10,3 +10,19 @@ _signals = Namespace()
 # A version was published or withdrawn: which version is in force in that jurisdiction may have
 # changed. sender: the jurisdiction's id.
 versions_changed = _signals.signal("versions-changed")
+
+# -- events that concern people (registry.notify tells them) -----------------------------------------
+# Each is sent by the service where it happens, after its change and audit entry, in its transaction.
+
+# A matter was delegated to lower jurisdictions (§5). sender: the matter in the upper jurisdiction;
+# kwargs: copies (the new matters, one per lower jurisdiction), actor.
+matter_delegated = _signals.signal("matter-delegated")
+# A report changed hands: submitted (to its recipients, copied to others), returned, accepted,
+# published. sender: the report; kwargs: action ("submit" | "return" | "accept" | "publish"), actor, note.
+report_handed_over = _signals.signal("report-handed-over")
+# A lead department asked a cooperating department for its input (§7). sender: the CooperationReminder;
+# kwargs: actor.
+cooperation_requested = _signals.signal("cooperation-requested")
+# A cooperating department gave its input on a matter led by another. sender: what was saved (the
+# cooperating department's section or answer); kwargs: report (the lead's report), actor.
+cooperation_answered = _signals.signal("cooperation-answered")

@@ -36,6 +36,10 @@ class Job(db.Model):
     result_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A job fanned out into parts (runner.FanOut): each part is a job of its own with the whole as
+    # parent; the whole's progress counts its finished parts, and its `finish` step runs after the last.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # runs so far (retried tasks)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

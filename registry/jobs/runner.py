@@ -7,11 +7,10 @@ context and database session; with `JOBS_EAGER` (the tests) the task runs at onc
 caller's transaction, so that what a test asserts does not depend on timing.
 
 What a task may rely on:
-- `progress(done, total=None, message="")` records how far it is in a short transaction of its own
-  (thread mode: it commits). A task therefore reads and computes first, calls `progress` as it
-  goes, and adds its result (rows) only after its last `progress` call; the runner commits those
-  rows in the same transaction as the job's success. A progress call with rows pending is a
-  programming error (it would commit half a result) and fails the job.
+- `progress(done, total=None, message="")` says how far it is: on the job object and in the live
+  store (registry/jobs/live.py: Redis, or a file per job), which the 任务 page and the CLI read while
+  it runs. It never commits: everything a task writes (rows, the job's success) is committed at the
+  end in one transaction, so a task may report progress at any point, rows pending or not.
 - On any exception nothing the task added is kept, and the job says why in Chinese (`Job.error`):
   a `DomainError`'s message as it is, anything else as a generic sentence (the details go to the
   log, not to the user).
@@ -35,6 +34,7 @@ from registry.core.audit import Actor
 from registry.core.db import utcnow
 from registry.core.errors import DomainError
 from registry.extensions import db
+from registry.jobs import live
 from registry.jobs.models import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,13 @@ def start(kind: str, title: str, params: dict[str, Any], actor: Actor, jurisdict
 @event.listens_for(Session, "after_commit")
 def _start_committed(session: Session) -> None:
     for app, job_id in session.info.pop("jobs_to_start", []):
-        threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
+        dispatch(app, job_id)
+
+
+def dispatch(app: Flask, job_id: int) -> None:
+    """Hand a committed, queued job to the executor: a thread of this process (no REDIS_URL).
+    The one seam where the executor is chosen (#15 adds Celery)."""
+    threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -132,16 +138,15 @@ def execute(job_id: int, *, commit: bool) -> None:
     save()
 
     def progress(done: int, total: int | None = None, message: str = "") -> None:
-        pending = [o for o in (*db.session.new, *db.session.dirty, *db.session.deleted) if not isinstance(o, Job)]
-        if pending:
-            raise RuntimeError("a task reported progress with rows pending: they would be committed half-done")
+        # On the job object (committed with the task's result) and in the live store (read by the
+        # 任务 page and the CLI meanwhile): never a commit, so nothing half-done is ever kept.
         current = db.session.get(Job, job_id)
         current.progress = max(0, int(done))
         if total is not None:
             current.total = max(0, int(total))
         if message:
             current.message = message[:300]
-        save()
+        live.put(job_id, current.progress, current.total, current.message)
 
     savepoint = None if commit else db.session.begin_nested()
     try:
@@ -156,6 +161,7 @@ def execute(job_id: int, *, commit: bool) -> None:
             savepoint.commit()  # the task's rows and the job's success: one transaction
         else:
             db.session.commit()
+        live.clear(job_id)
     except Exception as error:
         if savepoint is None:
             db.session.rollback()
@@ -195,6 +201,7 @@ def _fail(job_id: int, reason: str, save: Callable[[], None]) -> None:
     job.state, job.finished_at = JobState.FAILED, utcnow()
     job.error, job.message = reason, ""
     save()
+    live.clear(job_id)
 
 
 # -- who sees a job, and what it links to -----------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_login import current_user
 from registry.core.http import content_disposition, paginate
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
-from registry.jobs import runner
+from registry.jobs import live, runner
 from registry.jobs.models import Job, JobState
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -32,6 +32,8 @@ def _visible_job(job_id: int) -> Job:
 
 def _status(job: Job) -> dict:
     link = runner.result_link(job)
+    if job.state == JobState.RUNNING and (now := live.get(job.id)):  # how far it is, before it commits
+        job.progress, job.total, job.message = now["progress"], now["total"], now["message"] or job.message
     return {
         "id": job.id,
         "state": job.state,

@@ -43,7 +43,8 @@ def _crash(job_id: int, progress) -> None:
 @runner.task("test_progress_with_rows")
 def _progress_with_rows(job_id: int, progress) -> None:
     db.session.add(AuditEntry(actor_name="测试", entity_type="none", action="create", summary="未完成"))
-    progress(1, 2)  # would commit half a result: refused
+    progress(1, 2)  # commits nothing: the row stays pending
+    raise DomainError("第二步失败。")
 
 
 def _start(kind: str, username: str = "province_office") -> Job:
@@ -119,11 +120,11 @@ def test_a_refused_task_leaves_nothing_and_says_why_in_chinese(demo):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.summary == "半途而废")) is None
 
 
-def test_a_crash_is_told_plainly_and_progress_with_rows_pending_is_refused(demo):
+def test_a_crash_is_told_plainly_and_progress_commits_nothing_half_done(demo):
     crashed = _start("test_crash")
     assert crashed.state == JobState.FAILED and "内部错误" in crashed.error and "ZeroDivision" not in crashed.error
-    refused = _start("test_progress_with_rows")
-    assert refused.state == JobState.FAILED
+    failed = _start("test_progress_with_rows")
+    assert failed.state == JobState.FAILED and failed.error == "第二步失败。"
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.summary == "未完成")) is None
 
 

@@ -1,0 +1,64 @@
+"""Notices to users (消息): kinds, recipients, and `notify()`, which domains call (through a signal
+receiver) in the transaction of the change that caused them. The inbox shows every notice; the e-mail
+goes out after the commit, as a job, for users who chose e-mail for that kind and have an address,
+when an SMTP server is configured (MAIL_SERVER). A failed send is retried and never undoes the change.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.notify.models import Notification
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object  # lazy Chinese label, shown in the inbox and on the settings page
+    email_default: bool = True  # whether a user who never chose gets it by e-mail too
+
+
+# Every kind of notice. Later features (complaints #17, supervision #18, targets #19) add theirs here.
+KINDS: dict[str, Kind] = {
+    "matter_delegated": Kind(_l("事项交由本级明确牵头部门")),
+    "report_submitted": Kind(_l("收到报送的报告")),
+    "report_copied": Kind(_l("收到抄送的报告")),
+    "report_returned": Kind(_l("报告被退回修改")),
+    "report_accepted": Kind(_l("报告审核通过")),
+    "cooperation_requested": Kind(_l("牵头部门请求配合部门提供落实情况")),
+    "cooperation_answered": Kind(_l("配合部门提供了落实情况")),
+    "deadline_soon": Kind(_l("期限临近（5 个和 1 个工作日前）")),
+    "deadline_overdue": Kind(_l("已逾期")),
+}
+
+
+def notify(
+    users: Iterable,
+    kind: str,
+    title: str,
+    *,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str | None = None,
+) -> list[Notification]:
+    """Give each of `users` (active ones, each once) a notice of `kind`, in the caller's transaction.
+    With `dedupe_key`, a user who already has a notice with that key gets none (reminders that run
+    twice tell nobody twice). Returns the notices made. `url` is a path within the site."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    made, seen = [], set()
+    for user in users:
+        if user is None or not user.active or user.id in seen:
+            continue
+        seen.add(user.id)
+        if dedupe_key is not None and db.session.scalar(
+            select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
+        ):
+            continue
+        notice = Notification(user_id=user.id, kind=kind, title=title[:300], body=body, url=url, dedupe_key=dedupe_key)
+        db.session.add(notice)
+        made.append(notice)
+    db.session.flush()
+    return made
