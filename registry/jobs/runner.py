@@ -72,6 +72,27 @@ def task(kind: str, *, link: Callable[[Job], tuple[str, str] | None] | None = No
     return decorator
 
 
+@dataclass(frozen=True)
+class Periodic:
+    run: Callable[[], None]  # idempotent: it may run twice (two schedulers, a retry) with no harm
+    every: timedelta
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def periodic(name: str, *, every: timedelta):
+    """Register `fn()` to run every `every`, inside an application context, its writes committed by
+    the scheduler (Celery beat with REDIS_URL; else the app process's scheduler thread, or
+    `flask registry jobs tick` from cron)."""
+
+    def decorator(fn: Callable[[], None]):
+        PERIODIC[name] = Periodic(run=fn, every=every)
+        return fn
+
+    return decorator
+
+
 def start(kind: str, title: str, params: dict[str, Any], actor: Actor, jurisdiction_id: int | None) -> Job:
     """Record a job and have it run: at once (JOBS_EAGER), or in a thread once the caller commits
     (the thread must see the job row, and a rolled-back request starts nothing)."""
