@@ -18,7 +18,7 @@ FONTS := build/fonts/fonts.conf
 # driver), poppler's pdffonts/pdftotext for PDF checks.
 TEST_DEBS := chromium libatomic1 poppler-utils
 
-.PHONY: run test lint format setup system-deps test-system-deps translations bench clean
+.PHONY: run test lint format setup system-deps test-system-deps translations bench clean worker beat redis-url
 
 run: setup system-deps $(FONTS)
 	$(FLASK) db upgrade
@@ -51,6 +51,16 @@ $(FONTS): registry/pdf/fonts.py | $(VENV)/.installed system-deps
 
 test-system-deps:
 	@./.ci/apt-ensure $(TEST_DEBS)
+
+# The Celery worker and beat of production (README, 后台任务): REDIS_URL required; same environment as the web.
+worker: setup system-deps $(FONTS) redis-url
+	$(BIN)/celery -A registry.jobs.worker worker --loglevel=INFO $(if $(CONCURRENCY),--concurrency $(CONCURRENCY),)
+
+beat: setup redis-url
+	$(BIN)/celery -A registry.jobs.worker beat --loglevel=INFO
+
+redis-url:
+	@test -n "$$REDIS_URL" || { echo "请设置 REDIS_URL（例如 REDIS_URL=redis://127.0.0.1:6379/0）：Celery worker 和 beat 需要 Redis。" >&2; exit 1; }
 
 format: setup
 	$(BIN)/ruff format .

@@ -63,6 +63,14 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # Redis away: logins go on, the per-address lock still holds
+    RATELIMIT_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "registry")
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"  # 0: the benchmark's load
+    # Per client address (registry/core/limits.py; README, "访问频率限制"): far above what a person, or an
+    # office behind one address, does in normal use; low enough to stop a scraper. The API counts all
+    # its endpoints together; public forms (complaints …) count every submission.
+    SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "60 per minute;1000 per hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute;50 per hour")
     # Behind nginx: how many proxies set X-Forwarded-For / X-Forwarded-Proto (0: none, trust nothing).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     # Rows per page of the public list pages (the benchmark measures pages of 200).
@@ -74,11 +82,31 @@ class Config:
     # The portal's public address, written into downloaded files as their source (never taken from
     # the request's Host header, which a client chooses); unset: the path alone.
     SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+    # E-mail of notices (registry/notify/mail.py; README, "消息与电子邮件"): no MAIL_SERVER, no e-mail
+    # (the inbox only). Links in e-mails are SITE_URL + the page's path: set SITE_URL with MAIL_SERVER.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"  # STARTTLS on a plain connection (port 587)
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"  # TLS from the start (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "")  # unset: noreply@ the host of SITE_URL
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))  # seconds per connection and command
     # Background jobs (registry/jobs/runner.py): in a thread of the app process; eager = at once,
     # inside the request (the tests, so that they do not depend on timing).
     JOBS_EAGER = os.environ.get("JOBS_EAGER", "0") == "1"
     # Where a running job's progress is kept when there is no Redis (registry/jobs/live.py).
     JOBS_LIVE_DIR = os.environ.get("JOBS_LIVE_DIR", str(INSTANCE_DIR / "jobs"))
+    # An import of more rows than this runs as a job (registry/imports/jobs.py), not in the request.
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 2000))
+    # With REDIS_URL (registry/jobs/queue.py): the Celery queue the jobs are sent to, and the prefix of
+    # this site's keys in Redis (live progress, "sent" marks): two sites, or two test runs, on one
+    # Redis give each their own.
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "registry")
+    REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "registry")
+    # Without REDIS_URL: the periodic tasks run in a thread of the app process (registry/jobs/scheduler.py);
+    # 0 when cron runs `flask registry jobs tick` instead.
+    JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "1") == "1"
 
 
 class TestConfig(Config):
@@ -91,3 +119,11 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
     JOBS_EAGER = True
+    # Counters of this test process only (a Redis shared by xdist workers would mix their counts); the
+    # suite's own clients are no scrapers (the API fuzz test sends hundreds of requests): tests of the
+    # limits set low ones (tests/test_rate_limits.py).
+    RATELIMIT_STORAGE_URI = "memory://"
+    # None: Flask-Limiter's one limiter keeps the first prefix it is given, so a test app made later
+    # (tests/test_auth.py, with Redis) can still give its own.
+    RATELIMIT_KEY_PREFIX = ""
+    SEARCH_RATE_LIMIT = API_RATE_LIMIT = PUBLIC_FORM_RATE_LIMIT = "100000 per minute"

@@ -1,5 +1,6 @@
 """`python -m bench [--scale province|national|tiny]`: generate, measure, write results (see README)."""
 
+import json
 import os
 import subprocess
 import time
@@ -13,7 +14,7 @@ ROOT = HERE.parent
 os.environ.setdefault("REGISTRY_INSTANCE", str(HERE / "data" / "instance"))
 os.environ.setdefault("SECRET_KEY", "bench")
 
-STEPS = ("generate", "http", "search", "health", "import", "pdf")
+STEPS = ("generate", "http", "search", "health", "import", "pdf", "jobs")
 
 
 def _ensure_wrk() -> None:
@@ -58,18 +59,29 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
     results: dict = {"scale": scale, "machine": machine.describe(), "databases": {}}
     if previous.exists() and set(steps) != set(STEPS):
         # A partial run updates the stored results of the steps it ran, and keeps the others.
-        import json
-
         old = json.loads(previous.read_text())
         results["databases"] = old.get("databases", {})
-        if "pdf" in old:
-            results["pdf"] = old["pdf"]
+        for kept in ("pdf", "jobs"):
+            if kept in old:
+                results[kept] = old[kept]
     _log(
         f"Scale {scale}: {size.jurisdictions:,} jurisdictions, {size.departments:,} departments,"
         f" {size.matters:,} matters; databases {', '.join(dbs)}; steps {', '.join(steps)}"
     )
+    if "jobs" in steps:
+        # On a database of its own (the demo data): needs no generated data, and Redis on 127.0.0.1.
+        from bench import databases as jobs_databases
+        from bench import jobs
+
+        kind = "postgresql" if "postgresql" in dbs else dbs[0]
+        jobs_database = jobs_databases.postgresql("jobs") if kind == "postgresql" else jobs_databases.sqlite("jobs")
+        _log(f"\n== batch compile through Celery, 1 vs 2 worker processes ({jobs_database.label}) ==")
+        results["jobs"] = jobs.run(jobs_database, log=_log)
+        results["jobs"]["machine"] = {**results["machine"], "loadavg_at_end": machine.load_average()}
+        if not keep:
+            jobs_databases.drop(jobs_database)
     pdf_done = False
-    for kind in dbs:
+    for kind in dbs if set(steps) - {"jobs"} else ():
         database = databases.sqlite(scale) if kind == "sqlite" else databases.postgresql(scale)
         run = results["databases"].setdefault(database.label, {})
         _log(f"\n== {database.label} ==")
@@ -116,6 +128,11 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
 
     results["total_s"] = round(time.perf_counter() - started, 1)
     results["machine"]["loadavg_at_end"] = machine.load_average()
+    if set(steps) == {"jobs"} and previous.exists():
+        # Only the Celery compile was measured: the header keeps describing the run of the others
+        # (its machine, commit and time); this one's are in results["jobs"]["machine"].
+        old = json.loads(previous.read_text())
+        results["machine"], results["total_s"] = old["machine"], old.get("total_s", 0)
     _log("\n" + report.markdown(results))
     if not no_save:
         path = report.save(results)

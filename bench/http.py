@@ -107,6 +107,7 @@ class Gunicorn:
             "SECRET_KEY": "bench",
             "REGISTRY_INSTANCE": str(self.workdir),
             "PER_PAGE": str(PAGE_SIZE),  # the jurisdiction page shows 200 matters
+            "RATELIMIT_ENABLED": "0",  # wrk from one address is the load measured, not a scraper to stop
         }
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),

@@ -96,6 +96,16 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 pdf["peak_rss_mb"] < 350,
             )
         )
+    jobs = results.get("jobs")
+    if jobs:
+        rows.append(
+            (
+                f"batch compile through Celery ({jobs['reports']} reports + 汇编): 2 worker processes vs 1",
+                f"{jobs['one_worker_median_s']:.1f} s → {jobs['two_workers_median_s']:.1f} s = {jobs['speedup']:.2f}×",
+                jobs["database"],
+                None,
+            )
+        )
     return rows
 
 
@@ -200,6 +210,29 @@ def markdown(results: dict) -> str:
             f" {pdf['batch_cores']} = **{pdf['batch_speedup']}×** (the pool kept"
             f" {pdf.get('batch_all_cores_busy', '?')} cores busy on average); peak RSS of one render in a fresh process"
             f" {pdf['peak_rss_mb']} MB (of which {pdf['rss_before_render_mb']} MB before rendering)."
+        )
+    jobs = results.get("jobs")
+    if jobs:
+        lines.append(
+            f"\nBatch compile through Celery ({jobs['database']}, {jobs['data']}, measured {jobs['measured_at']}"
+            + (
+                f" on commit `{jobs['machine']['git_commit']}`"
+                f"{' (with uncommitted changes)' if jobs['machine'].get('git_dirty') else ''},"
+                f" {jobs['machine']['nproc']} cores ({jobs['machine']['cpu_model']})"
+                if jobs.get("machine")
+                else ""
+            )
+            + f", load average then {jobs['loadavg']}): the 生成汇编 job fanned out into {jobs['parts']} parts"
+            f" ({jobs['reports']} report PDFs and the 汇编), from the click to the stored volume and ZIP, median of"
+            f" {jobs['rounds']} after a warm-up: 1 worker process {jobs['one_worker_median_s']} s"
+            f" ({', '.join(map(str, jobs['one_worker_s']))}), 2 worker processes {jobs['two_workers_median_s']} s"
+            f" ({', '.join(map(str, jobs['two_workers_s']))}) = **{jobs['speedup']}×**."
+            + (
+                f" Cores free for two CPU-bound processes just before each compile (2.0 = the whole machine;"
+                f" other work on the machine takes the rest): {', '.join(map(str, jobs['cores_free']))}."
+                if jobs.get("cores_free")
+                else ""
+            )
         )
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry.core import i18n, timezone
+from registry.core import i18n, limits, timezone
 from registry.core.db import is_write_conflict
 from registry.core.errors import CONFLICT_MESSAGE
 from registry.core.http import (
@@ -80,6 +80,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
     timezone.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    limits.install(app)  # the 429 answers: JSON for the API, a page saying when to try again
     talisman.init_app(
         app,
         force_https=False,  # nginx terminates TLS and redirects; the app also serves plain HTTP locally
@@ -95,12 +96,19 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
 
     _import_models()
     _register_blueprints(app)
+    from registry.notify import receivers
+
+    receivers.connect()  # notices (消息) for the events of core.signals, and their e-mail job
     _register_error_handlers(app)
     _register_template_helpers(app)
 
     from registry.cli import registry_cli
 
     app.cli.add_command(registry_cli)
+
+    from registry.jobs import scheduler
+
+    scheduler.init_app(app)  # the periodic tasks in a thread, where there is no Celery beat
     return app
 
 
@@ -121,6 +129,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import registry.reports.cooperation_views  # noqa: F401  (§7 routes on the reports blueprint)
+    import registry.reports.deadline_views  # noqa: F401  (a cycle's deadline in working days, same; reminders)
     import registry.reports.volume_views  # noqa: F401  (汇编 and public attachment routes, same)
     from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
@@ -128,10 +137,12 @@ def _register_blueprints(app: Flask) -> None:
     from registry.jobs.views import bp as jobs_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
     from registry.lists.views import bp as lists_bp
+    from registry.notify.views import bp as notify_bp
     from registry.public.api import bp as api_bp
     from registry.public.views import bp as public_bp
     from registry.reports.views import bp as reports_bp
     from registry.versions.views import bp as versions_bp
+    from registry.workdays.views import bp as workdays_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -143,6 +154,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notify_bp)
+    app.register_blueprint(workdays_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from registry.core.cli import cli_actor, fail
 from registry.extensions import db
 from registry.imports import cli as imports_cli
+from registry.jobs.cli import jobs_cli
 from registry.public import cli as public_cli
 from registry.reports import cli as reports_cli
 from registry.versions import cli as versions_cli
@@ -75,3 +76,4 @@ def create_user_command(username, role, jurisdiction_code, department, display_n
 
 for _command in (*imports_cli.commands, *versions_cli.commands, *public_cli.commands, *reports_cli.commands):
     registry_cli.add_command(_command)
+registry_cli.add_command(jobs_cli)  # `registry jobs list|watch|tick` (a group of its own)

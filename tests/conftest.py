@@ -115,6 +115,17 @@ def _transaction(request, app):
             connection.close()
 
 
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port of this test process, collecting what arrives
+    (tests/smtp.py); tests/notify/conftest.py's `mail` points the app at it."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
@@ -179,25 +190,34 @@ def _demo_tables():
     return [t for t in db.metadata.sorted_tables if t.name != "search_entries"]
 
 
+def _load_demo() -> None:
+    """load_demo() in the test's app context, which the test client's requests share: the language it
+    chose (Chinese, for the PDF it renders) must not stay cached for the test's first requests."""
+    import flask_babel
+
+    from registry.demo import load_demo
+
+    load_demo()
+    db.session.flush()
+    flask_babel.refresh()
+
+
 @pytest.fixture
 def demo(app):
     """The demo data set, in the test's transaction. `load_demo()` runs once per test session (it
     renders a PDF and hashes passwords); later tests get its rows copied back in, which is the same
     data at a fraction of the cost."""
     global _demo_rows
-    from registry.demo import load_demo
     from registry.public.search import rebuild_index
 
     db.session.flush()
     if any(db.session.execute(t.select().limit(1)).first() for t in _demo_tables()):
         # Another fixture made rows first: copied rows could clash with theirs, so load for real.
-        load_demo()
-        db.session.flush()
+        _load_demo()
         return db.session
     if _demo_rows is None:
         savepoint = db.session.begin_nested()
-        load_demo()
-        db.session.flush()
+        _load_demo()
         _demo_rows = {t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in _demo_tables()}
         savepoint.rollback()
         db.session.expire_all()

@@ -23,9 +23,11 @@ from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services as list_services
 from registry.lists.models import Department, Duty, ListDefault, Matter, PolicyDocument
+from registry.notify import notify
 from registry.reports import services as report_services
 from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportState, ReportVolume
 from registry.versions.models import ListVersion, VersionMatter
+from registry.workdays import services as workday_services
 from tests import factories
 from tests.conftest import Auth, csrf_token
 
@@ -71,6 +73,7 @@ TABLE: dict[str, str | dict[str, str]] = {
     "admin.new_user": "L A D D D D D D D D",
     "admin.toggle_active": "L A D D D D D D D D",
     "admin.unlock": "L A D D D D D D D D",
+    "admin.user_email": "L A D D D D D D D D",
     "admin.jurisdictions": "L A D D D D D D D D",
     # public: everybody, signed in or not
     "api.department": "A A A A A A A A A A",
@@ -155,6 +158,11 @@ TABLE: dict[str, str | dict[str, str]] = {
     "lists.workbench": "L A A A A A A A A A",
     "reports.home": "L A A A A A A A A A",
     "jobs.index": "L A A A A A A A A A",
+    # 消息: each user's own inbox and settings; a notice opens for its user only (here the office's)
+    "notify.inbox": "L A A A A A A A A A",
+    "notify.read_all": "L A A A A A A A A A",
+    "notify.settings": "L A A A A A A A A A",
+    "notify.open_notice": "L N A N N N N N N N",
     # a job: whoever started it (here the office) and the office of its jurisdiction; others 404
     "jobs.show": "L N A N N N N N N N",
     "jobs.status": "L N A N N N N N N N",
@@ -164,6 +172,16 @@ TABLE: dict[str, str | dict[str, str]] = {
     "reports.new_cycle": "L D A A A A D D D D",
     # report:read: the offices (own and above) and the department's own staff; not the sysadmin
     "reports.cycle": "L D A A D D D D D D",
+    # working days (registry/workdays): list:read reads a jurisdiction's calendar; workdays:manage is
+    # the office of the jurisdiction (and the sysadmin); installation-wide ones are the sysadmin's only
+    "workdays.calendar": "L A A A D D D D D D",
+    "workdays.add": "L A A D D D D D D D",
+    "workdays.remove": "L A A D D D D D D D",
+    "workdays.installation": "L A D D D D D D D D",
+    "workdays.installation_add": "L A D D D D D D D D",
+    "workdays.installation_remove": "L A D D D D D D D D",
+    # a cycle's deadline (cycle:manage on the cycle): the office of its jurisdiction
+    "reports.edit_deadline": "L D A D D D D D D D",
     "reports.volume_pdf": "L D A A D D D D D D",
     "reports.report": "L D A A D D A A D D",
     "reports.preview": "L D A A D D A A D D",
@@ -199,6 +217,8 @@ HOLES: dict[tuple[str, str, str], str] = {}
 # POSTs that change state even with an empty body (confirmation forms need only the CSRF token):
 # walked last, in this order, so that they do not break the rows before them. Logout ends the walk.
 DESTRUCTIVE = (
+    "workdays.remove",
+    "workdays.installation_remove",
     "lists.unit_retire",
     "lists.duty_delete",
     "lists.default_delete",
@@ -216,6 +236,7 @@ DESTRUCTIVE = (
 ARG_OVERRIDES = {
     "jurisdictions.set_language": {"code": "language"},
     "reports.published_pdf": {"report_id": "published_report_id"},  # the column's report is a draft
+    "workdays.installation_remove": {"exception_id": "installation_exception_id"},
     "reports.published_volume": {"volume_id": "published_volume_id"},
     "reports.published_attachment": {"report_id": "published_report_id", "attachment_id": "published_attachment_id"},
     "public.matter_report": {"matter_id": "reported_matter_id"},  # a matter of the published report
@@ -381,6 +402,13 @@ def _url_values(place: str) -> dict[str, object]:
     )
     published = _one(AnnualReport, AnnualReport.state == ReportState.PUBLISHED) or _stub_published()
     job, volume, published_volume, published_attachment = _jobs_and_volumes(cycle, office, published)
+    [notice] = notify(
+        [office], "report_submitted", "权限表测试消息", url=f"/reports/{report.id}"
+    )  # a notice of the column's office
+    exception, installation_exception = (
+        workday_services.add_exception(where, day=date(2026, 10, 9), is_workday=False, note="权限表测试", actor="测试")
+        for where in (j, None)
+    )
     db.session.commit()  # releases the test's savepoint only: a view's rollback must not undo this
     return {
         "code": j.code,
@@ -397,12 +425,15 @@ def _url_values(place: str) -> dict[str, object]:
         "token": pending.token,
         "entry_id": imported.audit_id,
         "cycle_id": cycle.id,
+        "exception_id": exception.id,
+        "installation_exception_id": installation_exception.id,
         "report_id": report.id,
         "section_id": report.sections[0].id,
         "attachment_id": attachment.id,
         "user_id": account.id,
         "published_report_id": published.id,
         "job_id": job.id,
+        "notice_id": notice.id,
         "volume_id": volume.id,
         "published_volume_id": published_volume.id,
         "published_attachment_id": published_attachment.id,

@@ -78,6 +78,13 @@ def upgrade():
     with op.batch_alter_table("workday_exceptions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_workday_exceptions_day"), ["day"], unique=False)
         batch_op.create_index(batch_op.f("ix_workday_exceptions_jurisdiction_id"), ["jurisdiction_id"], unique=False)
+        batch_op.create_index(
+            "uq_workday_exceptions_installation_day",
+            ["day"],
+            unique=True,
+            sqlite_where=sa.text("jurisdiction_id IS NULL"),
+            postgresql_where=sa.text("jurisdiction_id IS NULL"),
+        )
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
@@ -103,6 +110,7 @@ def downgrade():
         batch_op.drop_column("parent_id")
 
     with op.batch_alter_table("workday_exceptions", schema=None) as batch_op:
+        batch_op.drop_index("uq_workday_exceptions_installation_day")
         batch_op.drop_index(batch_op.f("ix_workday_exceptions_jurisdiction_id"))
         batch_op.drop_index(batch_op.f("ix_workday_exceptions_day"))
 

@@ -127,6 +127,29 @@ def unlock(user_id: int):
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<int:user_id>/email", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS, _load_user)
+def user_email(user_id: int):
+    """The address a user's notices are e-mailed to (registry.notify); the user can change it too."""
+    from registry.notify import services as notify_services
+    from registry.notify.forms import EmailForm
+
+    user = _load_user(user_id)
+    form = EmailForm(data={"email": user.email or ""})
+    if form.validate_on_submit():
+        try:
+            changed = notify_services.set_email(user, form.email.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("已更新账户 %(name)s 的电子邮件地址。", name=user.username), "success")
+            return redirect(url_for("admin.users", q=user.username))
+    return render_template("admin/user_email.html", form=form, user=user)
+
+
 @bp.route("/jurisdictions", methods=["GET", "POST"])
 @requires(Permission.ADMIN_JURISDICTIONS)
 def jurisdictions():

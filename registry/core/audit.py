@@ -47,6 +47,7 @@ ENTITY_LABELS = {
     "cooperation_reminders": "配合提醒",
     "upper_follows": "跟随的上级清单",
     "list_defaults": "全清单适用的规定",
+    "workday_exceptions": "工作日例外",
     "none": "其他",
 }
 
@@ -91,6 +92,8 @@ FIELD_LABELS = {
     "role": "角色",
     "department": "所属部门",
     "locked_from": "锁定来源地址",
+    "email": "电子邮件地址",  # masked in the log (registry.notify.services.masked)
+    "email_notices": "也发送电子邮件的消息",
     # imports
     "file": "文件",
     "created": "新增事项",
@@ -130,6 +133,9 @@ FIELD_LABELS = {
     "no_progress_reason": "本年度无进展的说明",
     "to_department": "被提醒部门",
     "note": "附言",
+    # working-day exceptions (registry/workdays)
+    "day": "日期",
+    "is_workday": "是否上班",
     # departments' other names (机构改革, names as files write them)
     "aliases": "其他名称",
 }

@@ -76,7 +76,11 @@ def _sqlite_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that is to write at once (a background job recording its end) takes the
+        # write lock at BEGIN: waiting for it obeys busy_timeout, while a read transaction that
+        # later writes fails at once if another process wrote meanwhile (WAL's snapshot rule).
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def lock_row(session, obj) -> None:

@@ -44,12 +44,21 @@ class Permission(StrEnum):
     REPORT_REVIEW = "report:review"
     REPORT_PUBLISH = "report:publish"
     ACCOUNT = "account:self"
+    WORKDAYS_MANAGE = "workdays:manage"  # local working-day exceptions (registry/workdays)
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.SYSADMIN: frozenset(
-        {P.ADMIN_USERS, P.ADMIN_JURISDICTIONS, P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.ACCOUNT}
+        {
+            P.ADMIN_USERS,
+            P.ADMIN_JURISDICTIONS,
+            P.LIST_READ,
+            P.AUDIT_READ,
+            P.DEPARTMENT_READ,
+            P.ACCOUNT,
+            P.WORKDAYS_MANAGE,
+        }
     ),
     Role.OFFICE_ADMIN: frozenset(
         {
@@ -62,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.REPORT_READ,
             P.REPORT_REVIEW,
             P.ACCOUNT,
+            P.WORKDAYS_MANAGE,
         }
     ),
     Role.DEPT_HEAD: frozenset(

@@ -84,6 +84,7 @@ def _show_mapping(plan) -> None:
 )
 def import_list_command(code, file: Path, dry_run, create_departments, mapping_path, columns, responsible_means):
     """从 XLSX / CSV / Word / PDF 文件导入责任清单（全部成功或全不导入）。"""
+    from registry.imports.jobs import estimated_rows
     from registry.imports.planning import apply_import, plan_import
 
     jurisdiction = require(by_code(code.strip()), f"找不到行政区划代码「{code}」。")
@@ -93,7 +94,19 @@ def import_list_command(code, file: Path, dry_run, create_departments, mapping_p
         fail(f"无法读取文件「{file}」：{e.strerror or e}")
     mapping = _mapping_file(mapping_path) if mapping_path else None
     corrections = _column_option(columns)
-    plan = plan_import(jurisdiction, data, file.name, create_departments=create_departments, mapping=mapping)
+    if estimated_rows(data) > PROGRESS_THRESHOLD:  # a large file: a bar while its rows are checked
+        with click.progressbar(length=1, label="检查中") as bar:
+
+            def checked(done: int, rows: int) -> None:
+                bar.length = rows
+                bar.update(done - bar.pos)
+
+            plan = plan_import(
+                jurisdiction, data, file.name, create_departments=create_departments, mapping=mapping, progress=checked
+            )
+            bar.update(bar.length - bar.pos)
+    else:
+        plan = plan_import(jurisdiction, data, file.name, create_departments=create_departments, mapping=mapping)
     if (corrections or responsible_means) and plan.mapping is None and not plan.errors:
         fail("该文件为本系统的表格格式，无需指定各列含义。")
     if (corrections or responsible_means) and plan.mapping is not None:

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from registry.core.audit import AuditEntry
+from registry.core.db import lock_row
 from registry.core.errors import DomainError
 from registry.core.forms import show_error
 from registry.core.permissions import Permission, requires
 from registry.extensions import db
+from registry.imports import jobs as import_jobs
 from registry.imports import recognition, uploads
 from registry.imports.forms import ConfirmImportForm, ImportForm, mapping_form
 from registry.imports.layout import Mapping
@@ -65,13 +67,7 @@ def _pending_import(j: Jurisdiction, token: str) -> PendingImport:
 
 def _plan(j: Jurisdiction, pending: PendingImport) -> ImportPlan:
     """The upload planned with the mapping the office applied on the preview (else the proposal)."""
-    try:
-        mapping = Mapping.from_dict(pending.mapping) if pending.mapping else None
-    except (TypeError, ValueError):
-        mapping = None
-    return plan_import(
-        j, pending.data, pending.filename, create_departments=pending.create_departments, mapping=mapping
-    )
+    return import_jobs.plan_upload(j, pending)
 
 
 def _preview(j: Jurisdiction, pending: PendingImport, plan: ImportPlan, remap=None):
@@ -86,6 +82,7 @@ def _preview(j: Jurisdiction, pending: PendingImport, plan: ImportPlan, remap=No
         header_rows=recognition.header_rows_shown(plan.source, plan.mapping) if plan.mapped else [],
         asks_means=plan.mapped and recognition.asks_responsible_means(plan.source, plan.mapping),
         limit=PREVIEW_LIMIT,
+        as_job=import_jobs.runs_as_job(pending),
     )
 
 
@@ -136,6 +133,13 @@ def confirm(code: str, token: str):
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
+    if import_jobs.runs_as_job(pending):
+        # A large file is imported by a job (planned again there, all or nothing): the office watches
+        # its progress on the 任务 page, which links to the result once it is done.
+        lock_row(db.session, pending)  # two clicks at once start one job
+        job = import_jobs.unfinished_job(pending) or import_jobs.start_import(j, pending, current_user)
+        db.session.commit()
+        return redirect(url_for("jobs.show", job_id=job.id))
     # Planned again from the stored file and mapping: the list may have changed since the preview.
     plan = _plan(j, pending)
     if not plan.ok:

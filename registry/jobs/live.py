@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -22,16 +24,19 @@ def _redis():
     return connection.redis_client()
 
 
+def _key(job_id: int) -> str:
+    return f"{current_app.config.get('REDIS_KEY_PREFIX', 'registry')}:job:{int(job_id)}"
+
+
 def _path(job_id: int) -> Path:
     return Path(current_app.config["JOBS_LIVE_DIR"]) / f"{int(job_id)}.json"
 
 
 def put(job_id: int, done: int, total: int, message: str = "") -> None:
-    value = {"progress": int(done), "total": int(total), "message": message[:300]}
+    value = {"progress": int(done), "total": int(total), "message": message[:300], "at": time.time()}
     try:
         if (client := _redis()) is not None:
-            key = f"registry:job:{int(job_id)}"
-            client.set(key, json.dumps(value, ensure_ascii=False), ex=TTL_SECONDS)
+            client.set(_key(job_id), json.dumps(value, ensure_ascii=False), ex=TTL_SECONDS)
             return
         path = _path(job_id)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +51,7 @@ def get(job_id: int) -> dict | None:
     """{progress, total, message} of a running job, or None (never recorded, ended, or store away)."""
     try:
         if (client := _redis()) is not None:
-            raw = client.get(f"registry:job:{int(job_id)}")
+            raw = client.get(_key(job_id))
         else:
             path = _path(job_id)
             raw = path.read_text(encoding="utf-8") if path.exists() else None
@@ -56,10 +61,18 @@ def get(job_id: int) -> dict | None:
         return None
 
 
+def last_seen(job_id: int) -> datetime | None:
+    """When a running job last reported progress (UTC), or None."""
+    value = get(job_id)
+    if not value or not isinstance(value.get("at"), int | float):
+        return None
+    return datetime.fromtimestamp(value["at"], UTC)
+
+
 def clear(job_id: int) -> None:
     try:
         if (client := _redis()) is not None:
-            client.delete(f"registry:job:{int(job_id)}")
+            client.delete(_key(job_id))
         else:
             _path(job_id).unlink(missing_ok=True)
     except Exception:

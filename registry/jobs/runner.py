@@ -16,8 +16,15 @@ What a task may rely on:
   log, not to the user).
 - A task may return a `JobResult` (bytes to download from the job page); a task that made rows
   instead gives its kind a `link(job)` that says where they are.
+- A task may instead return a `FanOut` of `Part`s: each part becomes a job of its own (parent_id =
+  the whole), handed to the executor like any job, so that on Celery the parts spread over the
+  workers. The whole's total is the number of parts and its progress counts the finished ones (one
+  atomic UPDATE per part); after the last, the kind's `finish(whole, parts)` runs, and what it writes
+  and the whole's success are one transaction. A part that fails fails the whole (saying which part):
+  parts not yet run are skipped, finished parts' results are dropped, `finish` never runs.
 """
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -27,11 +34,11 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from registry.core.audit import Actor
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jobs import live
@@ -42,6 +49,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[..., None]
 INTERNAL_ERROR = "任务执行时发生内部错误，未生成任何结果。请稍后重试；如果仍然失败，请联系系统管理员。"
 UNKNOWN_KIND = "系统不认识这种任务（{kind}），未执行。"
+PART_FAILED = "「{part}」未能完成，整个任务未生成任何结果。原因：{reason}"
+PART_SKIPPED = "整个任务已失败，这一部分未执行。"
 
 
 @dataclass(frozen=True)
@@ -54,19 +63,41 @@ class JobResult:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One part of a fanned-out job: a job of its own, of a registered `kind`, given `params`."""
+
+    kind: str
+    title: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """What a task returns to split its work into parts, dispatched in this order (the longest first)."""
+
+    parts: list[Part]
+    message: str = ""  # the whole's message while its parts run
+
+
+Finish = Callable[[Job, list[Job]], JobResult | None]  # (the whole, its parts in order) → its result
+
+
+@dataclass(frozen=True)
 class Task:
-    run: Callable[[int, Progress], JobResult | None]
+    run: Callable[[int, Progress], JobResult | FanOut | None]
     link: Callable[[Job], tuple[str, str] | None] | None = None  # (label, url) of what it made
+    finish: Finish | None = None  # a fanned-out job's last step, after its last part
 
 
 TASKS: dict[str, Task] = {}
 
 
-def task(kind: str, *, link: Callable[[Job], tuple[str, str] | None] | None = None):
-    """Register `fn(job_id, progress)` as the task of `kind` (a Celery task's name, later)."""
+def task(kind: str, *, link: Callable[[Job], tuple[str, str] | None] | None = None, finish: Finish | None = None):
+    """Register `fn(job_id, progress)` as the task of `kind` (a Celery task's name, later); `finish`
+    is the step that puts together the parts of a kind whose task returns a `FanOut`."""
 
-    def decorator(fn: Callable[[int, Progress], JobResult | None]):
-        TASKS[kind] = Task(run=fn, link=link)
+    def decorator(fn: Callable[[int, Progress], JobResult | FanOut | None]):
+        TASKS[kind] = Task(run=fn, link=link, finish=finish)
         return fn
 
     return decorator
@@ -120,8 +151,14 @@ def _start_committed(session: Session) -> None:
 
 
 def dispatch(app: Flask, job_id: int) -> None:
-    """Hand a committed, queued job to the executor: a thread of this process (no REDIS_URL).
-    The one seam where the executor is chosen (#15 adds Celery)."""
+    """Hand a committed, queued job to the executor: the Celery queue in Redis (REDIS_URL), else a
+    thread of this process. The one seam where the executor is chosen. Never raises: with Redis away
+    the job stays queued and the requeue sweep (`requeue_waiting`) sends it once Redis is back."""
+    if app.config.get("REDIS_URL") and not app.config.get("JOBS_EAGER"):
+        from registry.jobs import queue
+
+        queue.send(app, job_id)
+        return
     threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
 
 
@@ -141,6 +178,20 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
+def claim(job_id: int) -> bool:
+    """Take a queued job for this run, atomically: of two executors given the same job (a message
+    delivered twice, the requeue sweep and a late worker) one sees a row updated, the other none."""
+    taken = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.QUEUED)
+        .values(state=JobState.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken and (job := db.session.get(Job, job_id)) is not None:
+        db.session.refresh(job)  # the session's copy (eager mode: the caller's) says running too
+    return bool(taken)
+
+
 def execute(job_id: int, *, commit: bool) -> None:
     """Run the job's task. `commit`: each step is its own transaction (a worker); otherwise all of it
     is flushed into the caller's transaction, the task's rows inside a savepoint (eager mode)."""
@@ -148,15 +199,21 @@ def execute(job_id: int, *, commit: bool) -> None:
     def save() -> None:
         db.session.commit() if commit else db.session.flush()
 
+    if not claim(job_id):
+        return  # gone, or already taken: a task sent twice runs once
     job = db.session.get(Job, job_id)
-    if job is None or job.state != JobState.QUEUED:
-        return  # gone, or already taken: a task runs once
     entry = TASKS.get(job.kind)
-    job.state, job.started_at = JobState.RUNNING, utcnow()
     if entry is None:
         _fail(job_id, UNKNOWN_KIND.format(kind=job.kind), save)
         return
     save()
+    parent_id, title = job.parent_id, job.title
+    if parent_id is not None and not _whole_running(parent_id):
+        if commit:  # a short write of its own (the look at the whole was a read)
+            db.session.rollback()
+            _begin_write()
+        _fail(job_id, PART_SKIPPED, save)  # its whole failed meanwhile: nothing to run it for
+        return
 
     def progress(done: int, total: int | None = None, message: str = "") -> None:
         # On the job object (committed with the task's result) and in the live store (read by the
@@ -170,14 +227,26 @@ def execute(job_id: int, *, commit: bool) -> None:
         live.put(job_id, current.progress, current.total, current.message)
 
     savepoint = None if commit else db.session.begin_nested()
+    parts, last_part = None, False
     try:
-        result = entry.run(job_id, progress)
-        job = db.session.get(Job, job_id)
-        job.state, job.finished_at = JobState.DONE, utcnow()
-        job.progress = max(job.progress, job.total)
-        job.message = ""
-        if result is not None:
-            job.result_name, job.result_type, job.result_data = result.name[:255], result.content_type, result.data
+        committing = _committing.set(commit)
+        try:
+            result = entry.run(job_id, progress)
+        finally:
+            _committing.reset(committing)
+        if commit:
+            _begin_write()
+        if isinstance(result, FanOut):  # the whole goes on running: its parts are now jobs to run
+            parts = _fan_out(job_id, result)
+        else:
+            job = db.session.get(Job, job_id)
+            job.state, job.finished_at = JobState.DONE, utcnow()
+            job.progress = max(job.progress, job.total)
+            job.message = ""
+            if result is not None:
+                job.result_name, job.result_type, job.result_data = result.name[:255], result.content_type, result.data
+            if parent_id is not None:
+                last_part = _part_done(job_id, parent_id, title)
         if savepoint is not None:
             savepoint.commit()  # the task's rows and the job's success: one transaction
         else:
@@ -188,25 +257,204 @@ def execute(job_id: int, *, commit: bool) -> None:
             db.session.rollback()
         else:  # the savepoint's commit is the try's last step: it is still open (even when inactive)
             savepoint.rollback()
-        if isinstance(error, DomainError):
-            with force_locale("zh"):
-                reason = str(error)
+        if commit:
+            _begin_write()
+        _fail(job_id, _reason(error, job_id, entry.run.__name__), save)  # a part's whole fails with it
+        return
+    if parts is not None:
+        _run_parts(job_id, parts, commit)
+    elif last_part:
+        _finish_whole(parent_id, commit)
+
+
+_committing = contextvars.ContextVar("job_committing", default=False)
+
+
+def end_reads() -> None:
+    """Say that the running task has read all it needs and has written nothing it means to keep:
+    a worker then ends its transaction before the long part (a render), so that no transaction
+    stays open meanwhile and the job's end is recorded in a short write of its own (on SQLite a
+    read transaction that writes after another process did is refused). Eager mode: nothing."""
+    if _committing.get():
+        db.session.rollback()
+
+
+def _begin_write() -> None:
+    """If the task left no transaction open (`end_reads`), the next one starts as a writer."""
+    if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _reason(error: Exception, job_id: int, name: str) -> str:
+    """Why a job failed, for its user: a DomainError's message in Chinese, else a generic sentence
+    (the details go to the log)."""
+    if isinstance(error, DomainError):
+        with force_locale("zh"):
+            return str(error)
+    log.exception("job %s (%s) failed", job_id, name)
+    return INTERNAL_ERROR
+
+
+# -- fan-out: a job in parts ------------------------------------------------------------------------
+
+_jobs = Job.__table__
+
+
+def _expire_jobs() -> None:
+    """After an UPDATE past the ORM: the Job objects the session holds read their rows again."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Job):
+            db.session.expire(obj)
+
+
+def _whole_running(whole_id: int) -> bool:
+    return db.session.scalar(select(Job.state).where(Job.id == whole_id)) == JobState.RUNNING
+
+
+def _fan_out(whole_id: int, fan: FanOut) -> list[int]:
+    """Record the parts as queued jobs of the whole (in its transaction); return their ids in order."""
+    whole = db.session.get(Job, whole_id)
+    if whole.parent_id is not None:
+        raise TypeError(f"job {whole_id}: a part cannot fan out again")
+    if unknown := [p.kind for p in fan.parts if p.kind not in TASKS]:
+        raise TypeError(f"job {whole_id}: parts of unregistered kinds {unknown}")
+    parts = [
+        Job(
+            kind=p.kind,
+            title=p.title[:300],
+            params=p.params,
+            state=JobState.QUEUED,
+            parent_id=whole_id,
+            jurisdiction_id=whole.jurisdiction_id,
+            started_by_id=whole.started_by_id,
+        )
+        for p in fan.parts
+    ]
+    db.session.add_all(parts)
+    whole.progress, whole.total = 0, len(parts)
+    whole.message = (fan.message or f"共 {len(parts)} 个部分")[:300]
+    db.session.flush()
+    return [p.id for p in parts]
+
+
+def _run_parts(whole_id: int, part_ids: list[int], commit: bool) -> None:
+    """Eager (tests): each part at once, in order, inside the caller's transaction. With Celery
+    (REDIS_URL): each part to the queue through `dispatch`, so that the workers share them. In the
+    thread of an app process (no Redis): one after the other in this thread (threads of one
+    process render no faster side by side, and each would hold a PDF's memory at once)."""
+    if not part_ids:
+        _finish_whole(whole_id, commit)
+    elif not commit:
+        for part_id in part_ids:
+            execute(part_id, commit=False)
+    elif current_app.config.get("REDIS_URL"):
+        app = current_app._get_current_object()
+        for part_id in part_ids:
+            dispatch(app, part_id)
+    else:
+        for part_id in part_ids:
+            execute(part_id, commit=True)
+
+
+def _part_done(part_id: int, whole_id: int, title: str) -> bool:
+    """Count a finished part on its whole (one UPDATE: parts finishing at once on several workers
+    each add one; PostgreSQL's row lock and SQLite's single writer order them); True for the last.
+    If the whole failed meanwhile, this part's result is dropped."""
+    db.session.flush()
+    row = db.session.execute(
+        update(_jobs)
+        .where(_jobs.c.id == whole_id, _jobs.c.state == JobState.RUNNING)
+        .values(progress=_jobs.c.progress + 1, message=f"已完成：{title}"[:300])
+        .returning(_jobs.c.progress, _jobs.c.total)
+    ).first()
+    if row is None:
+        db.session.execute(
+            update(_jobs).where(_jobs.c.id == part_id).values(result_data=None, result_name=None, result_type=None)
+        )
+    _expire_jobs()
+    return row is not None and row.progress >= row.total
+
+
+def _drop_part_results(whole_id: int) -> None:
+    db.session.execute(
+        update(_jobs).where(_jobs.c.parent_id == whole_id).values(result_data=None, result_name=None, result_type=None)
+    )
+
+
+def _fail_whole(whole_id: int, reason: str) -> None:
+    """A part failed: so does its whole (in the part's transaction), and no part's result is kept."""
+    db.session.flush()
+    db.session.execute(
+        update(_jobs)
+        .where(_jobs.c.id == whole_id, _jobs.c.state.in_((JobState.QUEUED, JobState.RUNNING)))
+        .values(state=JobState.FAILED, finished_at=utcnow(), error=reason, message="")
+    )
+    _drop_part_results(whole_id)
+    _expire_jobs()
+    live.clear(whole_id)
+
+
+def _finish_whole(whole_id: int, commit: bool) -> None:
+    """After the last part: the kind's `finish(whole, parts)`; its rows, the whole's success and
+    the parts' results dropped are one transaction. If it fails, the whole fails and nothing stays."""
+
+    def save() -> None:
+        db.session.commit() if commit else db.session.flush()
+
+    if commit:
+        _begin_write()
+    whole = db.session.get(Job, whole_id)
+    if whole is None:
+        return
+    lock_row(db.session, whole)  # against anything else ending it meanwhile (fail_abandoned)
+    if whole.state != JobState.RUNNING:
+        if commit:
+            db.session.rollback()
+        return
+    entry = TASKS.get(whole.kind)
+    parts = list(db.session.scalars(select(Job).where(Job.parent_id == whole_id).order_by(Job.id)))
+    savepoint = None if commit else db.session.begin_nested()
+    try:
+        result = entry.finish(whole, parts) if entry is not None and entry.finish is not None else None
+        whole = db.session.get(Job, whole_id)
+        whole.state, whole.finished_at = JobState.DONE, utcnow()
+        whole.progress, whole.message = max(whole.progress, whole.total), ""
+        if result is not None:
+            whole.result_name, whole.result_type = result.name[:255], result.content_type
+            whole.result_data = result.data
+        _drop_part_results(whole_id)
+        if savepoint is not None:
+            savepoint.commit()
         else:
-            log.exception("job %s (%s) failed", job_id, entry.run.__name__)
-            reason = INTERNAL_ERROR
-        _fail(job_id, reason, save)
+            db.session.commit()
+        live.clear(whole_id)
+    except Exception as error:
+        if savepoint is None:
+            db.session.rollback()
+        else:
+            savepoint.rollback()
+        reason = _reason(error, whole_id, getattr(entry.finish, "__name__", "finish"))
+        if commit:
+            _begin_write()
+        _drop_part_results(whole_id)
+        _fail(whole_id, reason, save)
 
 
-# A job runs in a thread of the process that started it: if that process ends (a restart, a crash)
-# the job never finishes. Past this age a queued or running job is taken for abandoned.
+# A running job whose process ends (a restart, a crash, a worker killed) never finishes, and leaves
+# nothing (its writes are one transaction). Past this time with no sign of life (its start, or its
+# last progress in the live store) it is taken for abandoned. A queued job is not: it waits for the
+# executor (Redis away, workers busy), and the requeue sweep sends it again.
 ABANDONED_AFTER = timedelta(minutes=30)
-ABANDONED = "任务超过 30 分钟没有完成，可能因服务重启而中断，未生成任何结果。请重新开始。"
+ABANDONED = "任务超过 30 分钟没有进展，执行它的进程可能已中断（例如服务重启），未生成任何结果。请重新开始。"
 
 
 def is_abandoned(job: Job, now: datetime | None = None) -> bool:
-    if job.state not in (JobState.QUEUED, JobState.RUNNING):
+    if job.state != JobState.RUNNING:
         return False
-    return (now or utcnow()) - (job.started_at or job.created_at) > ABANDONED_AFTER
+    last = job.started_at or job.created_at
+    if (seen := live.last_seen(job.id)) is not None:
+        last = max(last, seen)
+    return (now or utcnow()) - last > ABANDONED_AFTER
 
 
 def fail_abandoned(jobs: Iterable[Job]) -> None:
@@ -217,10 +465,44 @@ def fail_abandoned(jobs: Iterable[Job]) -> None:
             job.state, job.finished_at, job.error, job.message = JobState.FAILED, now, ABANDONED, ""
 
 
+# -- the requeue sweep ------------------------------------------------------------------------------
+
+REQUEUE = "jobs.requeue"
+REQUEUE_AFTER = timedelta(seconds=30)  # a job queued this long and not taken was not delivered
+
+
+@periodic(REQUEUE, every=timedelta(minutes=1))
+def requeue_waiting() -> None:
+    """Hand again to the executor the jobs that wait and were not delivered: started while Redis was
+    away, or queued in a process that ended before its thread took them. With Redis, a job put on the
+    queue lately is left there (it may wait behind others). A job sent twice still runs once (`claim`).
+    Also marks failed the running jobs that show no sign of life (`is_abandoned`)."""
+    app = current_app._get_current_object()
+    celery = bool(app.config.get("REDIS_URL")) and not app.config.get("JOBS_EAGER")
+    waiting = db.session.scalars(
+        select(Job.id)
+        .where(Job.state == JobState.QUEUED, Job.created_at < utcnow() - REQUEUE_AFTER)
+        .order_by(Job.id)
+        .limit(1000)
+    ).all()
+    if celery:
+        from registry.jobs import queue
+
+        waiting = [job_id for job_id in waiting if not queue.was_sent(job_id)]
+    else:  # in a thread, a whole runs its parts one after another itself (`_run_parts`)
+        parts = set(db.session.scalars(select(Job.id).where(Job.id.in_(waiting), Job.parent_id.is_not(None))))
+        waiting = [job_id for job_id in waiting if job_id not in parts]
+    for job_id in waiting:
+        dispatch(app, job_id)
+    fail_abandoned(db.session.scalars(select(Job).where(Job.state == JobState.RUNNING)).all())
+
+
 def _fail(job_id: int, reason: str, save: Callable[[], None]) -> None:
     job = db.session.get(Job, job_id)
     job.state, job.finished_at = JobState.FAILED, utcnow()
     job.error, job.message = reason, ""
+    if job.parent_id is not None:
+        _fail_whole(job.parent_id, PART_FAILED.format(part=job.title, reason=reason))
     save()
     live.clear(job_id)
 
@@ -250,4 +532,8 @@ def result_link(job: Job) -> tuple[str, str] | None:
 
 def jobs_of(user: Any):
     """A user's own jobs, newest first (a select, for pagination)."""
-    return select(Job).where(Job.started_by_id == user.id).order_by(Job.created_at.desc(), Job.id.desc())
+    return (
+        select(Job)
+        .where(Job.started_by_id == user.id, Job.parent_id.is_(None))  # a fanned-out job's parts are on its page
+        .order_by(Job.created_at.desc(), Job.id.desc())
+    )

@@ -30,6 +30,15 @@ def _visible_job(job_id: int) -> Job:
     return job
 
 
+def queue_unreachable() -> bool:
+    """Jobs go through Redis (REDIS_URL) and it does not answer: queued jobs wait until it is back."""
+    if not current_app.config.get("REDIS_URL") or current_app.config.get("JOBS_EAGER"):
+        return False
+    from registry.jobs import queue
+
+    return not queue.reachable()
+
+
 def _status(job: Job) -> dict:
     link = runner.result_link(job)
     if job.state == JobState.RUNNING and (now := live.get(job.id)):  # how far it is, before it commits
@@ -44,6 +53,7 @@ def _status(job: Job) -> dict:
         "message": job.message,
         "error": job.error,
         "finished": job.state in (JobState.DONE, JobState.FAILED),
+        "queue_unreachable": job.state == JobState.QUEUED and queue_unreachable(),
         "result_url": url_for("jobs.result", job_id=job.id) if job.state == JobState.DONE and job.result_name else None,
         "link": {"label": link[0], "url": link[1]} if link else None,
     }
@@ -53,7 +63,8 @@ def _status(job: Job) -> dict:
 @requires(Permission.ACCOUNT)  # each user sees the jobs they started
 def index():
     page = paginate(runner.jobs_of(current_user), per_page=current_app.config.get("PER_PAGE", 50))
-    return render_template("jobs/index.html", page=page, state_labels=STATE_LABELS)
+    waiting = any(job.state == JobState.QUEUED for job in page.items) and queue_unreachable()
+    return render_template("jobs/index.html", page=page, state_labels=STATE_LABELS, queue_unreachable=waiting)
 
 
 @bp.route("/<int:job_id>")

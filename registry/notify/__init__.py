@@ -1,17 +1,19 @@
 """Notices to users (消息): kinds, recipients, and `notify()`, which domains call (through a signal
-receiver) in the transaction of the change that caused them. The inbox shows every notice; the e-mail
-goes out after the commit, as a job, for users who chose e-mail for that kind and have an address,
-when an SMTP server is configured (MAIL_SERVER). A failed send is retried and never undoes the change.
+receiver, registry/notify/receivers.py) in the transaction of the change that caused them. The inbox
+shows every notice; the e-mail goes out after the commit, as a job (registry/notify/mail.py), for users
+who chose e-mail for that kind and have an address, when an SMTP server is configured (MAIL_SERVER).
+A failed send is retried and never undoes the change.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.notify.models import Notification
+from registry.notify.models import EmailState, Notification, NotificationPreference
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,33 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def path_for(endpoint: str, **values) -> str:
+    """The path of a page, as notices store it: the same in a request, a job or a command (which have
+    no request to build URLs from)."""
+    return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+
+
+def mail_configured() -> bool:
+    """Whether notices may be e-mailed at all (an SMTP server is configured)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def email_choices(user_ids: Iterable[int], kind: str) -> dict[int, bool]:
+    """Whether each user wants notices of `kind` by e-mail too (their choice, else the kind's default)."""
+    ids = list(user_ids)
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.email).where(
+                NotificationPreference.user_id.in_(ids), NotificationPreference.kind == kind
+            )
+        )
+        .tuples()
+        .all()
+    )
+    default = KINDS[kind].email_default
+    return {user_id: chosen.get(user_id, default) for user_id in ids}
+
+
 def notify(
     users: Iterable,
     kind: str,
@@ -45,10 +74,11 @@ def notify(
 ) -> list[Notification]:
     """Give each of `users` (active ones, each once) a notice of `kind`, in the caller's transaction.
     With `dedupe_key`, a user who already has a notice with that key gets none (reminders that run
-    twice tell nobody twice). Returns the notices made. `url` is a path within the site."""
+    twice tell nobody twice). Returns the notices made. `url` is a path within the site. A notice
+    that is to be e-mailed is marked pending and sent by a job once the caller commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    made, seen = [], set()
+    recipients, seen = [], set()
     for user in users:
         if user is None or not user.active or user.id in seen:
             continue
@@ -57,8 +87,28 @@ def notify(
             select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
         ):
             continue
-        notice = Notification(user_id=user.id, kind=kind, title=title[:300], body=body, url=url, dedupe_key=dedupe_key)
+        recipients.append(user)
+    if not recipients:
+        return []
+    mailing = mail_configured()
+    wants = email_choices([u.id for u in recipients if u.email], kind) if mailing else {}
+    made = []
+    for user in recipients:
+        state = EmailState.PENDING if mailing and user.email and wants.get(user.id) else EmailState.NONE
+        notice = Notification(
+            user_id=user.id,
+            kind=kind,
+            title=title[:300],
+            body=body,
+            url=url[:500],
+            dedupe_key=dedupe_key,
+            email_state=state,
+        )
         db.session.add(notice)
         made.append(notice)
     db.session.flush()
+    if pending := [n.id for n in made if n.email_state == EmailState.PENDING]:
+        from registry.notify.mail import queue_mail
+
+        queue_mail(pending)
     return made

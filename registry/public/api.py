@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
 from registry.core.http import MAX_DB_INT, whole_number
+from registry.core.limits import api_limit
 from registry.core.permissions import public
 from registry.extensions import csrf, db
 from registry.jurisdictions.models import Jurisdiction
@@ -19,6 +20,7 @@ from registry.public.openapi import MAX_PER_PAGE, document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+api_limit(bp)  # every endpoint, counted together per client address (stated in the OpenAPI text)
 
 DEFAULT_PER_PAGE = 50
 ROLES = ("lead", "co_lead", "cooperating")

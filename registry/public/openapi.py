@@ -41,7 +41,28 @@ _ERRORS = {
     "304": {"description": "未修改（If-None-Match 与 ETag 相符）"},
     "400": {"description": "参数有误", "content": {"application/json": {"schema": _ref("Error")}}},
     "404": {"description": "不存在", "content": {"application/json": {"schema": _ref("Error")}}},
+    "429": {
+        "description": "请求过于频繁：超过了访问频率限制（见接口说明），等待 Retry-After 秒后再试",
+        "headers": {
+            "Retry-After": {
+                "description": "需要等待的秒数，之后才能再次请求",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        },
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
 }
+
+
+def _rate_limit() -> str:
+    """The API's limit as configured (config API_RATE_LIMIT), in words."""
+    from flask import current_app, has_app_context
+
+    from config import Config
+    from registry.core.limits import describe
+
+    setting = current_app.config["API_RATE_LIMIT"] if has_app_context() else Config.API_RATE_LIMIT
+    return describe(setting, chinese=True)
 
 
 def _param(name: str, where: str, schema: dict[str, Any], description: str, required: bool = False) -> dict:
@@ -401,6 +422,11 @@ def document() -> dict[str, Any]:
                 "只读；只提供已发布的清单版本。已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
                 f"限制：page 为 1 至 {MAX_DB_INT}，per_page 为 1 至 {MAX_PER_PAGE}；"
                 f"部门和事项编号为 1 至 {MAX_DB_INT}，超出范围的编号不存在（404），格式不对的参数为 400。"
+                "\n\n"
+                f"访问频率限制：每个客户端地址对本接口全部端点的请求合计不超过{_rate_limit()}。"
+                "超过时返回 429（错误信息为 JSON），响应头 Retry-After 给出需要等待的秒数；"
+                "每个响应还带 X-RateLimit-Limit、X-RateLimit-Remaining、X-RateLimit-Reset 头。"
+                "批量获取请用 per_page=200 翻页，并按 ETag 重新验证，不必重复下载未变的数据。"
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -480,15 +480,19 @@ def reindex_due(conn=None) -> list[int]:
     return due
 
 
-def rebuild_index(conn=None) -> int:
-    """Rebuild the whole index; return the number of entries."""
+def rebuild_index(conn=None, progress=None) -> int:
+    """Rebuild the whole index; return the number of entries. `progress(done, count)` is told after
+    each jurisdiction (a job's progress bar)."""
     ex = _executor(conn)
     if _dialect(ex) == "sqlite":
         ex.execute(text(f"DELETE FROM {FTS_TABLE}"))
     ex.execute(delete(SearchEntry))
     total = 0
-    for jurisdiction_id in ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all():
+    jurisdiction_ids = ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all()
+    for done, jurisdiction_id in enumerate(jurisdiction_ids, start=1):
         total += reindex_jurisdiction(jurisdiction_id, ex)
+        if progress is not None:
+            progress(done, len(jurisdiction_ids))
     return total
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from registry.core.http import content_disposition, page_arg, whole_number
+from registry.core.limits import search_limit
 from registry.core.permissions import public
 from registry.public import queries, search
 from registry.public.cache import cached, fragment
@@ -285,6 +286,7 @@ def matter_report(matter_id: int, year: int):
 
 @bp.route("/search", endpoint="search")
 @public
+@search_limit  # per client address: people search a few times a minute, scrapers many times a second
 def search_page():
     q = request.args.get("q", "").strip()
     code = request.args.get("jurisdiction", "").strip()

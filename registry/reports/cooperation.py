@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.audit import Actor
 from registry.core.db import lock_row
 from registry.core.errors import DomainError
@@ -265,6 +265,41 @@ def reminders_to_department(department_id: int) -> list[PendingReminder]:
     return result
 
 
+def answer_place(reminder: CooperationReminder) -> tuple[AnnualReport, ReportSection, bool] | None:
+    """Where the reminded department answers: its report in the reminder's cycle, its coop section on
+    the matter, and whether that report can be edited now. None when it has no such section."""
+    row = db.session.execute(
+        select(AnnualReport, ReportSection)
+        .join(ReportSection, ReportSection.report_id == AnnualReport.id)
+        .where(
+            AnnualReport.cycle_id == reminder.cycle_id,
+            AnnualReport.department_id == reminder.to_department_id,
+            ReportSection.kind == SectionKind.COOPERATING_MATTER,
+            ReportSection.version_matter_id == reminder.version_matter_id,
+        )
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row[0], row[1], row[0].state in EDITABLE_STATES
+
+
+def lead_report_for(section: ReportSection) -> AnnualReport | None:
+    """The report, in the same cycle, of the department that leads a coop section's matter."""
+    if section.kind != SectionKind.COOPERATING_MATTER or not section.version_matter_id:
+        return None
+    lead_id = db.session.scalar(
+        select(VersionMatter.lead_department_id).where(VersionMatter.id == section.version_matter_id)
+    )
+    if lead_id is None or lead_id == section.report.department_id:
+        return None
+    return db.session.scalar(
+        select(AnnualReport).where(
+            AnnualReport.cycle_id == section.report.cycle_id, AnnualReport.department_id == lead_id
+        )
+    )
+
+
 def _naive(value: datetime) -> datetime:
     """Stored times are UTC; SQLite gives them back naive, PostgreSQL may not."""
     return value.replace(tzinfo=None) if value.tzinfo else value
@@ -339,6 +374,7 @@ def send_reminder(
         after={"title": section.title, "to_department": entry.department_name, "note": note},
         summary=f"{report.department.name}提醒{entry.department_name}填写「{section.title}」的配合情况",
     )
+    signals.cooperation_requested.send(reminder, actor=actor)
     return reminder
 
 

@@ -29,6 +29,8 @@ MET_CHOICES = [SelectChoice("", _l("未评价")), SelectChoice("yes", _l("达标
 class CycleForm(FlaskForm):
     year = IntegerField(_l("报告年度"), validators=[InputRequired(_l("请填写报告年度。")), NumberRange(2000, 2100)])
     deadline = DateField(_l("报送截止日期"), validators=[InputRequired(_l("请填写截止日期。"))])
+    # "N 个工作日后": reports.deadline_views.compute_deadline fills the date from it (nothing is saved).
+    workdays = IntegerField(_l("或：自今天起第几个工作日"), validators=[Optional()])
     with_cover = BooleanField(_l("报告 PDF 加封面、目录和书签"), default=False)
 
 

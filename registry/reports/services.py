@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.audit import Actor
 from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError, refuse
@@ -219,6 +219,13 @@ def _require_editable(report: AnnualReport, actor: Actor) -> None:
         raise DomainError(_l("报告当前状态为「%(state)s」，不能修改。", state=_state_label(report)))
 
 
+def _answered(section: ReportSection) -> bool:
+    """Whether a cooperating department's section holds its input (配合落实情况) on the matter."""
+    from registry.reports.cooperation import answer_paragraphs
+
+    return section.kind == SectionKind.COOPERATING_MATTER and bool(answer_paragraphs(section.cooperation))
+
+
 def save_section(
     section: ReportSection,
     *,
@@ -233,6 +240,7 @@ def save_section(
     if expected_version is not None and section.lock_version != expected_version:
         raise StaleSection(STALE_MESSAGE)
     before = section.audit_data()
+    answered_before = _answered(section)
     plain = PLAIN_FIELDS.get(section.kind)
     for name, value in fields.items():
         if plain is not None and name in plain:
@@ -272,6 +280,12 @@ def save_section(
         after=section.audit_data(),
         summary=f"修改报告「{report.title}」的「{section.title}」",
     )
+    if not answered_before and _answered(section):
+        # §7: a cooperating department's input on a matter, where there was none: the lead is told.
+        from registry.reports.cooperation import lead_report_for
+
+        if (lead := lead_report_for(section)) is not None:
+            signals.cooperation_answered.send(section, report=lead, actor=actor)
     return section
 
 
@@ -443,6 +457,7 @@ def submit_report(report: AnnualReport, *, actor: Actor, doc_number: str | None 
                 ReportRecipient(recipient_role=role, jurisdiction=jurisdiction, department=department)
             )
     _transition(report, actor, "submit", ReportState.SUBMITTED, extra=extra)
+    signals.report_handed_over.send(report, action="submit", actor=actor, note="")
 
 
 def return_report(
@@ -465,6 +480,7 @@ def return_report(
     event = _transition(report, actor, "return", ReportState.RETURNED, comment, extra=extra)
     if pairs:
         add_section_comments(report, event, actor, pairs)
+    signals.report_handed_over.send(report, action="return", actor=actor, note=comment)
 
 
 def accept_report(report: AnnualReport, *, actor: Actor, comment: str = "") -> None:
@@ -475,6 +491,7 @@ def accept_report(report: AnnualReport, *, actor: Actor, comment: str = "") -> N
         raise DomainError(_l("报告当前状态为「%(state)s」，不能审核通过。", state=_state_label(report)))
     report.accepted_at = utcnow()
     _transition(report, actor, "accept", ReportState.ACCEPTED, (comment or "").strip())
+    signals.report_handed_over.send(report, action="accept", actor=actor, note=(comment or "").strip())
 
 
 def publish_report(report: AnnualReport, *, actor: Actor) -> None:
@@ -494,3 +511,4 @@ def publish_report(report: AnnualReport, *, actor: Actor) -> None:
     report.pdf_size = len(pdf)
     report.published_at = utcnow()
     _transition(report, actor, "publish", ReportState.PUBLISHED)
+    signals.report_handed_over.send(report, action="publish", actor=actor, note="")

@@ -120,7 +120,11 @@ def new_cycle():
     if request.method == "GET":
         form.year.data = local_today().year - 1
         form.deadline.data = date(local_today().year, 3, 31)
-    if form.validate_on_submit():
+    from registry.reports.deadline_views import compute_deadline  # "N 个工作日后" (working days)
+
+    if compute_deadline(form, jurisdiction):
+        pass  # the date is filled in (or the error shown): the office confirms before opening
+    elif form.validate_on_submit():
         try:
             cycle = services.open_cycle(
                 jurisdiction,

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.db import utcnow
@@ -15,7 +15,17 @@ class WorkdayException(db.Model):
     otherwise for that jurisdiction and the ones below it."""
 
     __tablename__ = "workday_exceptions"
-    __table_args__ = (UniqueConstraint("jurisdiction_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "day"),
+        # NULLs are distinct to a unique constraint: one installation-wide exception per day needs its own.
+        Index(
+            "uq_workday_exceptions_installation_day",
+            "day",
+            unique=True,
+            sqlite_where=text("jurisdiction_id IS NULL"),
+            postgresql_where=text("jurisdiction_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

@@ -30,6 +30,8 @@
     var error = field("error");
     error.textContent = s.error || "";
     error.hidden = !s.error;
+    var waiting = field("queue_unreachable");
+    if (waiting) { waiting.hidden = !s.queue_unreachable; }
     if (s.finished) {
       var result = field("result");
       result.textContent = "";

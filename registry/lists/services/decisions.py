@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.audit import Actor
 from registry.core.errors import DomainError, refuse
 from registry.extensions import db
@@ -179,6 +179,7 @@ def delegate_matter(
             after=lower.audit_data(),
             summary=f"{matter.jurisdiction.name}交由本级研究明确牵头部门",
         )
+    signals.matter_delegated.send(matter, copies=copies, actor=actor)
     return copies
 
 

@@ -1,0 +1,182 @@
+"""Large imports as background jobs (registry/jobs/runner.py): past IMPORT_JOB_THRESHOLD rows the
+confirmation starts a job instead of importing inside the request, and the office watches its progress
+on the 任务 page, which links to the import's result page once it is done.
+
+The job plans again from the stored file and mapping (the list may have changed since the preview)
+and writes everything in one transaction: a failure leaves no row, and the job says why in Chinese.
+"""
+
+import io
+import zipfile
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from registry.auth.models import User
+from registry.core.errors import DomainError
+from registry.core.permissions import Permission, can
+from registry.extensions import db
+from registry.imports import uploads
+from registry.imports.layout import Mapping
+from registry.imports.models import PendingImport
+from registry.imports.planning import ImportPlan, apply_import, plan_import
+from registry.imports.reading import MAX_UNPACKED_BYTES
+from registry.jobs import runner
+from registry.jobs.models import Job, JobState
+from registry.jurisdictions.models import Jurisdiction
+
+IMPORT_KIND = "import_list"
+# The job's bar counts the file's rows, and each phase has its share of it: reading the file (which
+# tells no progress of its own), checking each row, writing them.
+READ_SHARE, PLAN_SHARE = 0.05, 0.45
+SHOWN_ERRORS = 3  # rows named in the message of a job whose file no longer imports
+
+
+def estimated_rows(data: bytes) -> int:
+    """About how many rows a list file holds, without reading it (which is the slow part of a big
+    import): lines of a text file, rows of a workbook's sheets, paragraphs and table rows of a Word
+    document, pages of a PDF at a few dozen items each. Only decides whether the import runs as a job."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                count = read = 0
+                for member in archive.infolist():
+                    if member.filename.startswith("xl/worksheets/") or member.filename == "word/document.xml":
+                        with archive.open(member) as stream:
+                            # A tag cut in two by a chunk's end is missed: this is an estimate.
+                            while (chunk := stream.read(1024 * 1024)) and read < MAX_UNPACKED_BYTES:
+                                read += len(chunk)  # a bomb is refused by planning: never inflated whole here
+                                count += sum(chunk.count(tag) for tag in (b"<row", b"<w:tr", b"<w:p>", b"<w:p "))
+                return count
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, RuntimeError):
+            return 0  # not a readable archive: planning says so, in the request
+    if data[:5] == b"%PDF-":
+        return data.count(b"/Type /Page") * 40 + data.count(b"/Type/Page") * 40
+    return data.count(b"\n")
+
+
+def runs_as_job(pending: PendingImport) -> bool:
+    return estimated_rows(pending.data) > current_app.config["IMPORT_JOB_THRESHOLD"]
+
+
+def plan_upload(j: Jurisdiction, pending: PendingImport, progress=None) -> ImportPlan:
+    """The upload planned with the mapping the office applied on the preview (else the proposal)."""
+    try:
+        mapping = Mapping.from_dict(pending.mapping) if pending.mapping else None
+    except (TypeError, ValueError):
+        mapping = None
+    return plan_import(
+        j,
+        pending.data,
+        pending.filename,
+        create_departments=pending.create_departments,
+        mapping=mapping,
+        progress=progress,
+    )
+
+
+def unfinished_job(pending: PendingImport) -> Job | None:
+    """The import job of this upload still queued or running, if any (a second click finds it)."""
+    jobs = db.session.scalars(
+        select(Job).where(
+            Job.kind == IMPORT_KIND,
+            Job.started_by_id == pending.user_id,
+            Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
+        )
+    )
+    return next(
+        (job for job in jobs if (job.params or {}).get("token") == pending.token and not runner.is_abandoned(job)),
+        None,
+    )
+
+
+def start_import(j: Jurisdiction, pending: PendingImport, actor) -> Job:
+    """The job that imports `pending` into `j` (the caller has checked LIST_EDIT and commits)."""
+    title = f"导入清单：{j.name}「{pending.filename}」" if pending.filename else f"导入清单：{j.name}"
+    params = {"pending_id": pending.id, "token": pending.token, "code": j.code, "file": pending.filename}
+    return runner.start(IMPORT_KIND, title, params, actor, jurisdiction_id=j.id)
+
+
+def _result_link(job: Job) -> tuple[str, str] | None:
+    params = job.params or {}
+    if not params.get("audit_id") or not params.get("code"):
+        return None
+    return str(_l("查看导入结果")), url_for("imports.result", code=params["code"], entry_id=params["audit_id"])
+
+
+def _stale(plan: ImportPlan) -> DomainError:
+    rows = "；".join(
+        (f"第 {e.row} 行：{e.reason}" if e.row else e.reason).rstrip("。") for e in plan.errors[:SHOWN_ERRORS]
+    )
+    more = "等" if len(plan.errors) > SHOWN_ERRORS else ""
+    return DomainError(
+        _l(
+            "文件有 %(count)s 处错误（%(rows)s%(more)s），未导入任何内容。"
+            "清单或部门可能在预览之后已有变化，请重新上传预览。",
+            count=len(plan.errors),
+            rows=rows,
+            more=more,
+        )
+    )
+
+
+def _write_from_the_start() -> None:
+    """On SQLite, a worker's transaction that reads (the plan) and then writes fails at once if another
+    process wrote in between (WAL's snapshot rule): this one takes the write lock at BEGIN instead
+    (registry/core/db.py), so the plan and the rows it writes see one state of the list. Other
+    writers wait meanwhile (busy_timeout). PostgreSQL, or a transaction already open (eager): nothing."""
+    if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+@runner.task(IMPORT_KIND, link=_result_link)
+def import_list(job_id: int, progress: runner.Progress) -> None:
+    """Plan the stored upload again and write it, all or nothing, as the user who confirmed it."""
+    _write_from_the_start()
+    job = db.session.get(Job, job_id)
+    params = dict(job.params or {})
+    pending = db.session.get(PendingImport, params.get("pending_id"))
+    if pending is None or pending.token != params.get("token"):
+        raise DomainError(
+            _l("上传的文件已不在服务器上（已导入、已过期或已被新的上传替换），未导入任何内容。请重新上传。")
+        )
+    j = db.session.get(Jurisdiction, pending.jurisdiction_id)
+    user = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    if user is None or not user.active or not can(user, Permission.LIST_EDIT, j):
+        raise DomainError(_l("您已无权修改%(name)s的工作清单，未导入任何内容。", name=j.name))
+
+    total = max(estimated_rows(pending.data), 1)  # until planning knows the rows
+    progress(0, total, f"正在读取文件「{pending.filename}」")
+
+    def planning(done: int, rows: int) -> None:
+        nonlocal total
+        total = max(rows, 1)
+        share = READ_SHARE + PLAN_SHARE * done / total
+        progress(int(total * share), total, f"正在检查：{done} / {rows} 行")
+
+    plan = plan_upload(j, pending, progress=planning)
+    if not plan.ok:
+        raise _stale(plan)
+    matters, written = max(len(plan.matters), 1), 0
+    writing_from = READ_SHARE + PLAN_SHARE
+
+    def writing(n: int) -> None:
+        nonlocal written
+        written = min(matters, written + n)
+        share = writing_from + (1 - writing_from) * written / matters
+        progress(min(int(total * share), total - 1), total, f"正在写入：{written} / {matters} 项")
+
+    progress(int(total * writing_from), total, "正在写入")
+    try:
+        result = apply_import(plan, user, progress=writing)
+    except IntegrityError as error:  # the net under apply_import's own check: a row that appeared meanwhile
+        raise DomainError(_l("清单在预览之后已被修改，未导入任何内容。请重新上传预览。")) from error
+    uploads.discard_upload(pending)
+    job = db.session.get(Job, job_id)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        summary = str(result.summary())
+    job.params = {**params, "audit_id": result.audit_id, "summary": summary}
+    progress(total - 1, total, "正在保存")
