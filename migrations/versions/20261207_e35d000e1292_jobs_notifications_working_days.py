@@ -44,9 +44,10 @@ def upgrade():
         sa.Column("email_state", sa.String(length=16), server_default="none", nullable=False),
         sa.Column("email_attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("email_sent_at", registry.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("email_claimed_at", registry.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_error", sa.String(length=500), server_default="", nullable=False),
         sa.CheckConstraint(
-            "email_state IN ('none', 'pending', 'sent', 'failed')", name=op.f("ck_notifications_email_state_known")
+            "email_state IN ('none', 'pending', 'sending', 'sent', 'failed')", name=op.f("ck_notifications_email_state_known")
         ),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
@@ -54,7 +55,13 @@ def upgrade():
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_email_to_send",
+            ["created_at"],
+            unique=False,
+            sqlite_where=sa.text("email_state IN ('pending', 'sending')"),
+            postgresql_where=sa.text("email_state IN ('pending', 'sending')"),
+        )
         batch_op.create_index(batch_op.f("ix_notifications_user_id_read_at"), ["user_id", "read_at"], unique=False)
 
     op.create_table(
@@ -117,7 +124,7 @@ def downgrade():
     op.drop_table("workday_exceptions")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id_read_at"))
-        batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
+        batch_op.drop_index("ix_notifications_email_to_send")
         batch_op.drop_index(batch_op.f("ix_notifications_created_at"))
 
     op.drop_table("notifications")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.core.db import one_of, utcnow
@@ -13,6 +13,7 @@ from registry.extensions import db
 class EmailState(StrEnum):
     NONE = "none"  # not to be e-mailed (no address, the user did not choose it, or no SMTP server)
     PENDING = "pending"  # queued; retried until sent or given up
+    SENDING = "sending"  # claimed by a sender (email_claimed_at); taken back by the sweep if it never records
     SENT = "sent"
     FAILED = "failed"  # given up after the last retry; the notice stays in the inbox
 
@@ -24,10 +25,17 @@ class Notification(db.Model):
         # One notice per user and event: a reminder job that runs twice tells nobody twice.
         UniqueConstraint("user_id", "dedupe_key"),
         Index(None, "user_id", "read_at"),
+        # The e-mail sweep reads only the few notices still to send, never the whole table.
+        Index(
+            "ix_notifications_email_to_send",
+            "created_at",
+            sqlite_where=text("email_state IN ('pending', 'sending')"),
+            postgresql_where=text("email_state IN ('pending', 'sending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # indexed with read_at
     kind: Mapped[str] = mapped_column(String(40))  # a key of registry.notify.KINDS
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")  # plain text, several paragraphs
@@ -38,6 +46,7 @@ class Notification(db.Model):
     email_state: Mapped[str] = mapped_column(String(16), default=EmailState.NONE, server_default="none")
     email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     email_sent_at: Mapped[datetime | None]
+    email_claimed_at: Mapped[datetime | None]  # when a sender took it (state sending)
     email_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     user = relationship("User")
