@@ -1,8 +1,9 @@
 """Rate limits of what anyone may call without signing in (Flask-Limiter, registry.extensions.limiter),
-per client address, each configurable (config.py: SEARCH_RATE_LIMIT, API_RATE_LIMIT,
-PUBLIC_FORM_RATE_LIMIT; login has LOGIN_RATE_LIMIT in registry/auth/views.py):
+per client address (an IPv6 client by its /64 network: registry.extensions.client_key), each
+configurable (config.py: SEARCH_RATE_LIMIT, API_RATE_LIMIT, PUBLIC_FORM_RATE_LIMIT; login has
+LOGIN_RATE_LIMIT in registry/auth/views.py):
 
-- `search_limit` on the public search page;
+- `search_limit` on the public search page (signed-in users are not counted);
 - `api_limit` on the open-data API (the whole blueprint: its endpoints count together);
 - `public_form_limit` on every public form's POST (complaints, #17), all such forms together.
 
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
+from flask_login import current_user
 from limits import parse_many
 
 from registry.core.timezone import format_local
@@ -27,7 +29,12 @@ def _configured(name: str):
     return lambda: current_app.config[name]
 
 
-search_limit = limiter.limit(_configured("SEARCH_RATE_LIMIT"))
+def _signed_in() -> bool:
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
+# Signed-in staff are not counted: they search at work, many behind one office address.
+search_limit = limiter.limit(_configured("SEARCH_RATE_LIMIT"), exempt_when=_signed_in)
 api_limit = limiter.shared_limit(_configured("API_RATE_LIMIT"), scope="api")
 public_form_limit = limiter.shared_limit(_configured("PUBLIC_FORM_RATE_LIMIT"), scope="public-form", methods=["POST"])
 

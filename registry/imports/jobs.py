@@ -12,10 +12,13 @@ import zipfile
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.auth.models import User
+from registry.core.audit import AuditEntry
+from registry.core.db import lock_row
 from registry.core.errors import DomainError
 from registry.core.permissions import Permission, can
 from registry.extensions import db
@@ -24,11 +27,12 @@ from registry.imports.layout import Mapping
 from registry.imports.models import PendingImport
 from registry.imports.planning import ImportPlan, apply_import, plan_import
 from registry.imports.reading import MAX_UNPACKED_BYTES
-from registry.jobs import runner
+from registry.jobs import live, runner
 from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
+from registry.lists.models import Matter
 
-IMPORT_KIND = "import_list"
+IMPORT_KIND = uploads.IMPORT_KIND
 # The job's bar counts the file's rows, and each phase has its share of it: reading the file (which
 # tells no progress of its own), checking each row, writing them.
 READ_SHARE, PLAN_SHARE = 0.05, 0.45
@@ -95,7 +99,10 @@ def unfinished_job(pending: PendingImport) -> Job | None:
 
 def start_import(j: Jurisdiction, pending: PendingImport, actor) -> Job:
     """The job that imports `pending` into `j` (the caller has checked LIST_EDIT and commits)."""
-    title = f"导入清单：{j.name}「{pending.filename}」" if pending.filename else f"导入清单：{j.name}"
+    if pending.filename:
+        title = _text(_l("导入清单：%(name)s「%(file)s」", name=j.name, file=pending.filename))
+    else:
+        title = _text(_l("导入清单：%(name)s", name=j.name))
     params = {"pending_id": pending.id, "token": pending.token, "code": j.code, "file": pending.filename}
     return runner.start(IMPORT_KIND, title, params, actor, jurisdiction_id=j.id)
 
@@ -123,43 +130,99 @@ def _stale(plan: ImportPlan) -> DomainError:
     )
 
 
-def _write_from_the_start() -> None:
-    """On SQLite, a worker's transaction that reads (the plan) and then writes fails at once if another
-    process wrote in between (WAL's snapshot rule): this one takes the write lock at BEGIN instead
-    (registry/core/db.py), so the plan and the rows it writes see one state of the list. Other
-    writers wait meanwhile (busy_timeout). PostgreSQL, or a transaction already open (eager): nothing."""
+def list_stamp(jurisdiction_id: int) -> tuple:
+    """A cheap stamp of the state an import is planned against: it changes on every edit of the
+    jurisdiction's list and departments. Every such edit is audited with the jurisdiction
+    (registry/core/audit.py): the count of its entries and the latest one (the count as well,
+    because on PostgreSQL an entry with a lower id may commit after a higher one); and, as a net,
+    the matters' count and the sum of their lock_version (every edit of a matter bumps it)."""
+    audit = db.session.execute(
+        select(func.count(AuditEntry.id), func.max(AuditEntry.id)).where(AuditEntry.jurisdiction_id == jurisdiction_id)
+    ).one()
+    matters = db.session.execute(
+        select(func.count(Matter.id), func.coalesce(func.sum(Matter.lock_version), 0)).where(
+            Matter.jurisdiction_id == jurisdiction_id
+        )
+    ).one()
+    return (*audit, *matters)
+
+
+def _begin_write() -> None:
+    """On SQLite, the write transaction takes the write lock at BEGIN (registry/core/db.py), waiting
+    for it (busy_timeout) instead of failing if another process wrote since this one's reads.
+    PostgreSQL, or a transaction still open (eager mode): nothing."""
     if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
         db.session.connection(execution_options={"sqlite_immediate": True})
 
 
+def _gone() -> DomainError:
+    return DomainError(_l("上传的文件已不在服务器上（已导入、已过期或已被新的上传替换），未导入任何内容。请重新上传。"))
+
+
+def _text(message) -> str:
+    """A job's title or progress message (a lazy string), stored in the installation's language: the
+    job's row and the live store keep text, and a worker has no request, hence no user's language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)
+
+
 @runner.task(IMPORT_KIND, link=_result_link)
 def import_list(job_id: int, progress: runner.Progress) -> None:
-    """Plan the stored upload again and write it, all or nothing, as the user who confirmed it."""
-    _write_from_the_start()
+    """Plan the stored upload again and write it, all or nothing, as the user who confirmed it.
+
+    The file is read and checked in a read transaction, which holds no lock: the rest of the
+    application goes on writing meanwhile (on SQLite a writer takes the whole database), and the
+    progress goes only to the live store (registry/jobs/live.py), so nothing is written yet. Then
+    the write transaction (SQLite: the write lock; PostgreSQL: the jurisdiction's and the upload's
+    row locks) looks at the list's stamp again: if the list or its departments changed since the
+    check began, the file is checked again before anything is written."""
     job = db.session.get(Job, job_id)
     params = dict(job.params or {})
+    started_by_id = job.started_by_id
     pending = db.session.get(PendingImport, params.get("pending_id"))
     if pending is None or pending.token != params.get("token"):
-        raise DomainError(
-            _l("上传的文件已不在服务器上（已导入、已过期或已被新的上传替换），未导入任何内容。请重新上传。")
-        )
-    j = db.session.get(Jurisdiction, pending.jurisdiction_id)
-    user = db.session.get(User, job.started_by_id) if job.started_by_id else None
+        raise _gone()
+    pending_id, jurisdiction_id, filename = pending.id, pending.jurisdiction_id, pending.filename
+    j = db.session.get(Jurisdiction, jurisdiction_id)
+    user = db.session.get(User, started_by_id) if started_by_id else None
     if user is None or not user.active or not can(user, Permission.LIST_EDIT, j):
         raise DomainError(_l("您已无权修改%(name)s的工作清单，未导入任何内容。", name=j.name))
 
     total = max(estimated_rows(pending.data), 1)  # until planning knows the rows
-    progress(0, total, f"正在读取文件「{pending.filename}」")
+    tell = _live(job_id)  # the read phase: the live store only (the job's row would be a write)
+    tell(0, total, _text(_l("正在读取文件「%(file)s」", file=filename)))
 
-    def planning(done: int, rows: int) -> None:
-        nonlocal total
-        total = max(rows, 1)
-        share = READ_SHARE + PLAN_SHARE * done / total
-        progress(int(total * share), total, f"正在检查：{done} / {rows} 行")
+    def checking(report):
+        def planning(done: int, rows: int) -> None:
+            nonlocal total
+            total = max(rows, 1)
+            share = READ_SHARE + PLAN_SHARE * done / total
+            report(int(total * share), total, _text(_l("正在检查：%(done)s / %(rows)s 行", done=done, rows=rows)))
 
-    plan = plan_upload(j, pending, progress=planning)
+        return planning
+
+    stamp = list_stamp(jurisdiction_id)  # before the check: on PostgreSQL each read sees the latest commit
+    plan = plan_upload(j, pending, progress=checking(tell))
     if not plan.ok:
         raise _stale(plan)
+
+    runner.end_reads()  # a worker ends its read transaction here (eager mode: one transaction)
+    _begin_write()
+    j = db.session.get(Jurisdiction, jurisdiction_id)
+    lock_row(db.session, j)  # PostgreSQL: one import or publication of the jurisdiction at a time
+    pending = db.session.get(PendingImport, pending_id)
+    if pending is None:
+        raise _gone()
+    try:
+        lock_row(db.session, pending)  # PostgreSQL: not deleted under this job while it writes
+    except StaleDataError as error:
+        raise _gone() from error
+    if list_stamp(jurisdiction_id) != stamp:  # edited during the check: check again, now under the lock
+        progress(int(total * READ_SHARE), total, _text(_l("清单在检查期间有修改，正在重新检查")))
+        plan = plan_upload(j, pending, progress=checking(progress))
+        if not plan.ok:
+            raise _stale(plan)
+    user = db.session.get(User, started_by_id)
     matters, written = max(len(plan.matters), 1), 0
     writing_from = READ_SHARE + PLAN_SHARE
 
@@ -167,9 +230,10 @@ def import_list(job_id: int, progress: runner.Progress) -> None:
         nonlocal written
         written = min(matters, written + n)
         share = writing_from + (1 - writing_from) * written / matters
-        progress(min(int(total * share), total - 1), total, f"正在写入：{written} / {matters} 项")
+        message = _text(_l("正在写入：%(done)s / %(matters)s 项", done=written, matters=matters))
+        progress(min(int(total * share), total - 1), total, message)
 
-    progress(int(total * writing_from), total, "正在写入")
+    progress(int(total * writing_from), total, _text(_l("正在写入")))
     try:
         result = apply_import(plan, user, progress=writing)
     except IntegrityError as error:  # the net under apply_import's own check: a row that appeared meanwhile
@@ -179,4 +243,13 @@ def import_list(job_id: int, progress: runner.Progress) -> None:
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         summary = str(result.summary())
     job.params = {**params, "audit_id": result.audit_id, "summary": summary}
-    progress(total - 1, total, "正在保存")
+    progress(total - 1, total, _text(_l("正在保存")))
+
+
+def _live(job_id: int) -> runner.Progress:
+    """Progress told to the live store alone (the 任务 page reads it), keeping the job's row as it is."""
+
+    def tell(done: int, total: int, message: str = "") -> None:
+        live.put(job_id, max(0, int(done)), max(0, int(total)), message)
+
+    return tell

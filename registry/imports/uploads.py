@@ -12,20 +12,36 @@ from sqlalchemy import delete, or_, select
 from registry.core.db import utcnow
 from registry.extensions import db
 from registry.imports.models import PendingImport
+from registry.jobs import runner
+from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 
 KEEP_FOR = timedelta(days=1)
+IMPORT_KIND = "import_list"  # the job kind of a large import (registry/imports/jobs.py)
+
+
+def held_uploads() -> set[int]:
+    """The uploads an import job still queued or running will read: kept until it ends (a job that
+    shows no sign of life for long, `runner.is_abandoned`, holds nothing)."""
+    jobs = db.session.scalars(
+        select(Job).where(Job.kind == IMPORT_KIND, Job.state.in_((JobState.QUEUED, JobState.RUNNING)))
+    )
+    return {
+        int(pending_id)
+        for job in jobs
+        if isinstance(pending_id := (job.params or {}).get("pending_id"), int) and not runner.is_abandoned(job)
+    }
 
 
 def keep_upload(
     user, jurisdiction: Jurisdiction, filename: str, data: bytes, *, create_departments: bool
 ) -> PendingImport:
-    """Store an upload for its confirmation; the user's earlier uploads and stale ones are dropped."""
-    db.session.execute(
-        delete(PendingImport).where(
-            or_(PendingImport.user_id == user.id, PendingImport.created_at < utcnow() - KEEP_FOR)
-        )
-    )
+    """Store an upload for its confirmation; the user's earlier uploads and stale ones are dropped,
+    except those an unfinished import job holds (a new upload never pulls the file from under it)."""
+    dropped = or_(PendingImport.user_id == user.id, PendingImport.created_at < utcnow() - KEEP_FOR)
+    if held := held_uploads():
+        dropped = dropped & PendingImport.id.not_in(held)
+    db.session.execute(delete(PendingImport).where(dropped))
     pending = PendingImport(
         token=secrets.token_urlsafe(32),
         user_id=user.id,

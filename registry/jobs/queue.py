@@ -175,10 +175,8 @@ def on_worker_lost(sender=None, task_id=None, exception=None, args=None, **_):
                 db.session.commit()
                 log.warning("job %s: its worker process died; queued again", job_id)
                 send(app, job_id)
-            else:
-                job.state, job.finished_at = JobState.FAILED, runner.utcnow()
-                job.error, job.message = WORKER_LOST, ""
-                db.session.commit()
+            else:  # through the runner's failure path: a part fails its whole at once, saying why
+                runner.fail(job_id, WORKER_LOST, db.session.commit)
         except Exception:
             log.exception("job %s: could not be put back after its worker died", job_id)
         finally:

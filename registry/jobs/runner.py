@@ -27,6 +27,7 @@ What a task may rely on:
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from registry.core.audit import Actor
-from registry.core.db import lock_row, utcnow
+from registry.core.db import is_write_conflict, lock_row, utcnow
 from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jobs import live
@@ -202,9 +203,10 @@ def execute(job_id: int, *, commit: bool) -> None:
     if not claim(job_id):
         return  # gone, or already taken: a task sent twice runs once
     job = db.session.get(Job, job_id)
+    attempt = job.attempts  # this run's: if the job is ended (or run again) meanwhile, it is no longer ours
     entry = TASKS.get(job.kind)
     if entry is None:
-        _fail(job_id, UNKNOWN_KIND.format(kind=job.kind), save)
+        fail(job_id, UNKNOWN_KIND.format(kind=job.kind), save)
         return
     save()
     parent_id, title = job.parent_id, job.title
@@ -212,7 +214,7 @@ def execute(job_id: int, *, commit: bool) -> None:
         if commit:  # a short write of its own (the look at the whole was a read)
             db.session.rollback()
             _begin_write()
-        _fail(job_id, PART_SKIPPED, save)  # its whole failed meanwhile: nothing to run it for
+        fail(job_id, PART_SKIPPED, save)  # its whole failed meanwhile: nothing to run it for
         return
 
     def progress(done: int, total: int | None = None, message: str = "") -> None:
@@ -228,43 +230,82 @@ def execute(job_id: int, *, commit: bool) -> None:
 
     savepoint = None if commit else db.session.begin_nested()
     parts, last_part = None, False
-    try:
-        committing = _committing.set(commit)
+    rounds = 0
+    while True:
+        rounds += 1
         try:
-            result = entry.run(job_id, progress)
-        finally:
-            _committing.reset(committing)
-        if commit:
-            _begin_write()
-        if isinstance(result, FanOut):  # the whole goes on running: its parts are now jobs to run
-            parts = _fan_out(job_id, result)
-        else:
-            job = db.session.get(Job, job_id)
-            job.state, job.finished_at = JobState.DONE, utcnow()
-            job.progress = max(job.progress, job.total)
-            job.message = ""
-            if result is not None:
-                job.result_name, job.result_type, job.result_data = result.name[:255], result.content_type, result.data
-            if parent_id is not None:
-                last_part = _part_done(job_id, parent_id, title)
-        if savepoint is not None:
-            savepoint.commit()  # the task's rows and the job's success: one transaction
-        else:
-            db.session.commit()
-        live.clear(job_id)
-    except Exception as error:
-        if savepoint is None:
-            db.session.rollback()
-        else:  # the savepoint's commit is the try's last step: it is still open (even when inactive)
-            savepoint.rollback()
-        if commit:
-            _begin_write()
-        _fail(job_id, _reason(error, job_id, entry.run.__name__), save)  # a part's whole fails with it
-        return
+            committing = _committing.set(commit)
+            try:
+                result = entry.run(job_id, progress)
+            finally:
+                _committing.reset(committing)
+            if commit:
+                _begin_write()
+            if not _still_ours(job_id, attempt):
+                raise _Disowned
+            if isinstance(result, FanOut):  # the whole goes on running: its parts are now jobs to run
+                parts = _fan_out(job_id, result)
+            else:
+                job = db.session.get(Job, job_id)
+                job.state, job.finished_at = JobState.DONE, utcnow()
+                job.progress = max(job.progress, job.total)
+                job.message = ""
+                if result is not None:
+                    job.result_name, job.result_type, job.result_data = (
+                        result.name[:255],
+                        result.content_type,
+                        result.data,
+                    )
+                if parent_id is not None:
+                    last_part = _part_done(job_id, parent_id, title)
+            if savepoint is not None:
+                savepoint.commit()  # the task's rows and the job's success: one transaction
+            else:
+                db.session.commit()
+            live.clear(job_id)
+        except Exception as error:
+            if savepoint is None:
+                db.session.rollback()
+            else:  # the savepoint's commit is the try's last step: it is still open (even when inactive)
+                savepoint.rollback()
+            if commit and rounds < CONFLICT_ROUNDS and is_write_conflict(error):
+                # Another writer got in between the task's reads and its write (SQLite refuses such a
+                # transaction; PostgreSQL may too): all of it was rolled back, so run it again.
+                log.info("job %s: write conflict, running it again (round %s)", job_id, rounds + 1)
+                time.sleep(0.2 * rounds)
+                parts, last_part = None, False
+                continue
+            if isinstance(error, _Disowned):  # failed meanwhile (abandoned): that stands, its result goes
+                log.warning(
+                    "job %s: ended elsewhere while it ran (attempt %s); its result is discarded", job_id, attempt
+                )
+                live.clear(job_id)
+                return
+            if commit:
+                _begin_write()
+            fail(job_id, _reason(error, job_id, entry.run.__name__), save)  # a part's whole fails with it
+            return
+        break
     if parts is not None:
         _run_parts(job_id, parts, commit)
     elif last_part:
         _finish_whole(parent_id, commit)
+
+
+CONFLICT_ROUNDS = 3  # a task whose transaction met a concurrent writer is run again, this many times in all
+
+
+class _Disowned(Exception):
+    """The job this run claimed was ended (or claimed again) by someone else meanwhile."""
+
+
+def _still_ours(job_id: int, attempt: int) -> bool:
+    """Whether this run still owns the job: it is still running, on the attempt this run claimed.
+    Read under the row's lock (PostgreSQL: FOR UPDATE; SQLite: the one writer), so that the job
+    cannot be marked failed (`fail_abandoned`, a lost worker) between this look and the commit."""
+    db.session.flush()
+    row = db.session.execute(select(Job.state, Job.attempts).where(Job.id == job_id).with_for_update()).first()
+    return row is not None and row.state == JobState.RUNNING and row.attempts == attempt
 
 
 _committing = contextvars.ContextVar("job_committing", default=False)
@@ -437,7 +478,7 @@ def _finish_whole(whole_id: int, commit: bool) -> None:
         if commit:
             _begin_write()
         _drop_part_results(whole_id)
-        _fail(whole_id, reason, save)
+        fail(whole_id, reason, save)
 
 
 # A running job whose process ends (a restart, a crash, a worker killed) never finishes, and leaves
@@ -454,15 +495,25 @@ def is_abandoned(job: Job, now: datetime | None = None) -> bool:
     last = job.started_at or job.created_at
     if (seen := live.last_seen(job.id)) is not None:
         last = max(last, seen)
-    return (now or utcnow()) - last > ABANDONED_AFTER
+    now = now or utcnow()
+    if now - last <= ABANDONED_AFTER:
+        return False
+    if job.parent_id is None:  # a whole lives while its parts do: their starts, ends and progress count
+        for part_id, started, finished in db.session.execute(
+            select(Job.id, Job.started_at, Job.finished_at).where(Job.parent_id == job.id)
+        ):
+            seen = live.last_seen(part_id) if started is not None and finished is None else None
+            last = max([last, *(t for t in (started, finished, seen) if t is not None)])
+    return now - last > ABANDONED_AFTER
 
 
 def fail_abandoned(jobs: Iterable[Job]) -> None:
-    """Mark the abandoned ones among `jobs` failed (in the caller's transaction)."""
+    """Mark the abandoned ones among `jobs` failed (in the caller's transaction), through `fail`:
+    an abandoned part fails its whole at once."""
     now = utcnow()
-    for job in jobs:
+    for job in list(jobs):
         if is_abandoned(job, now):
-            job.state, job.finished_at, job.error, job.message = JobState.FAILED, now, ABANDONED, ""
+            fail(job.id, ABANDONED, db.session.flush)
 
 
 # -- the requeue sweep ------------------------------------------------------------------------------
@@ -497,8 +548,14 @@ def requeue_waiting() -> None:
     fail_abandoned(db.session.scalars(select(Job).where(Job.state == JobState.RUNNING)).all())
 
 
-def _fail(job_id: int, reason: str, save: Callable[[], None]) -> None:
+def fail(job_id: int, reason: str, save: Callable[[], None]) -> None:
+    """Fail the job saying why, and its whole with it if it is a part (every failure goes here).
+    A job already ended meanwhile (marked abandoned) keeps its state and reason."""
     job = db.session.get(Job, job_id)
+    if job.state not in (JobState.QUEUED, JobState.RUNNING):
+        save()
+        live.clear(job_id)
+        return
     job.state, job.finished_at = JobState.FAILED, utcnow()
     job.error, job.message = reason, ""
     if job.parent_id is not None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from registry.core.http import content_disposition, paginate
 from registry.core.permissions import Permission, requires
+from registry.core.timezone import format_local
 from registry.extensions import db
 from registry.jobs import live, runner
 from registry.jobs.models import Job, JobState
@@ -56,6 +57,9 @@ def _status(job: Job) -> dict:
         "queue_unreachable": job.state == JobState.QUEUED and queue_unreachable(),
         "result_url": url_for("jobs.result", job_id=job.id) if job.state == JobState.DONE and job.result_name else None,
         "link": {"label": link[0], "url": link[1]} if link else None,
+        # as the page shows them (Beijing time), for the script to fill in when the job starts and ends
+        "started_at": format_local(job.started_at),
+        "finished_at": format_local(job.finished_at),
     }
 
 

@@ -42,6 +42,11 @@ def path_for(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
 
 
+def one_line(text: str) -> str:
+    """A title as notices keep it: one line (an e-mail's subject cannot carry a line break)."""
+    return " ".join((text or "").split())
+
+
 def mail_configured() -> bool:
     """Whether notices may be e-mailed at all (an SMTP server is configured)."""
     return bool(current_app.config.get("MAIL_SERVER"))
@@ -74,7 +79,8 @@ def notify(
 ) -> list[Notification]:
     """Give each of `users` (active ones, each once) a notice of `kind`, in the caller's transaction.
     With `dedupe_key`, a user who already has a notice with that key gets none (reminders that run
-    twice tell nobody twice). Returns the notices made. `url` is a path within the site. A notice
+    twice tell nobody twice). Returns the notices made. The title is made one line (it is an e-mail's
+    subject too); `url` is a path within the site. A notice
     that is to be e-mailed is marked pending and sent by a job once the caller commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
@@ -83,13 +89,19 @@ def notify(
         if user is None or not user.active or user.id in seen:
             continue
         seen.add(user.id)
-        if dedupe_key is not None and db.session.scalar(
-            select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
-        ):
-            continue
         recipients.append(user)
+    if dedupe_key is not None and recipients:  # one query for all of them
+        told = set(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.user_id.in_([u.id for u in recipients]), Notification.dedupe_key == dedupe_key
+                )
+            )
+        )
+        recipients = [u for u in recipients if u.id not in told]
     if not recipients:
         return []
+    title = one_line(title)
     mailing = mail_configured()
     wants = email_choices([u.id for u in recipients if u.email], kind) if mailing else {}
     made = []

@@ -1,5 +1,5 @@
-"""The 消息 pages: a user's inbox (only their own notices), opening one (marks it read and goes to its
-page), marking all read, and their notice settings (/account/notifications). Also the header's
+"""The 消息 pages: a user's inbox (only their own notices), opening one (the inbox's form marks it read
+and goes to its page), marking all read, and their notice settings (/account/notifications). Also the header's
 unread count, for signed-in users only."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -51,19 +51,24 @@ def inbox():
         kinds=KINDS,
         form=ConfirmForm(),
         unread=_unread_notices(),
+        many=queries.UNREAD_SHOWN,
     )
 
 
-@bp.route("/messages/<int:notice_id>")
+@bp.route("/messages/<int:notice_id>", methods=["GET", "POST"])
 @requires(Permission.ACCOUNT)  # scope: the user's own notice; anybody else's is a 404
 def open_notice(notice_id: int):
+    """Go to the notice's page. Marked read only by the inbox's form (a POST with its CSRF token): a
+    link or an image on another site, which can only GET, changes nothing."""
     notice = queries.own_notice(current_user, notice_id)
     if notice is None:
         abort(404)
-    services.mark_read(notice)
     target = _safe_target(notice.url)
-    db.session.commit()
-    return redirect(target or url_for("notify.inbox"))
+    if request.method == "POST" and ConfirmForm().validate_on_submit():
+        services.mark_read(notice)
+        db.session.commit()
+    # notices keep paths within the site (notify.path_for): under a prefix (SCRIPT_NAME), add it
+    return redirect(request.script_root + target if target else url_for("notify.inbox"))
 
 
 @bp.route("/messages/read-all", methods=["POST"])

@@ -15,11 +15,13 @@ from wtforms.validators import Optional
 
 from registry.core.errors import DomainError
 from registry.core.forms import show_error
+from registry.core.http import whole_number
 from registry.core.permissions import Permission, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.reports import deadlines
 from registry.reports.views import bp, load_cycle
+from registry.workdays import MAX_WORKING_DAYS
 from registry.workdays import deadline as working_deadline_of
 
 WEEKDAYS = (_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日"))
@@ -51,7 +53,8 @@ def compute_deadline(form, jurisdiction: Any) -> bool:
     form.workdays.errors = []
     raw = form.workdays.raw_data[0] if form.workdays.raw_data else ""
     try:
-        number = int(raw.strip()) if raw.strip().isdigit() and len(raw.strip()) < 6 else None
+        # ASCII digits only ("²" or "５" is no number here), within the calendar's guard
+        number = whole_number(raw, low=0, high=MAX_WORKING_DAYS + 1)
         form.deadline.data = deadlines.deadline_after(jurisdiction, number, local_today())
         form.deadline.raw_data = [form.deadline.data.isoformat()]
         form.deadline.errors = []

@@ -9,7 +9,6 @@ report, so the cycle's deadline and these reminders cover it.
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,10 +17,10 @@ from registry.core import audit
 from registry.core.audit import Actor
 from registry.core.errors import DomainError
 from registry.core.permissions import Permission, Role, can
-from registry.core.timezone import local_today
+from registry.core.timezone import local_now, local_today
 from registry.extensions import db
 from registry.jobs import runner
-from registry.notify import notify
+from registry.notify import notify, path_for
 from registry.reports.models import AnnualReport, ReportingCycle, ReportState
 from registry.reports.services import NotAllowed
 from registry.workdays import MAX_WORKING_DAYS, WorkCalendar, calendar_note
@@ -47,8 +46,10 @@ def change_deadline(cycle: ReportingCycle, deadline: date | None, *, actor: Acto
         raise NotAllowed(_l("只有本级办公室可以修改本级报告周期的截止日期。"))
     if deadline is None:
         raise DomainError(_l("请填写截止日期。"), "deadline")
-    if deadline < date(cycle.year, 1, 1) or deadline.year > 2100:
+    if deadline < date(cycle.year, 1, 1):
         raise DomainError(_l("截止日期应在报告年度开始之后。"), "deadline")
+    if deadline.year > 2100:
+        raise DomainError(_l("截止日期不能晚于 2100 年，请核对年份。"), "deadline")
     if deadline == cycle.deadline:
         return
     before = cycle.deadline
@@ -66,13 +67,6 @@ def change_deadline(cycle: ReportingCycle, deadline: date | None, *, actor: Acto
 
 
 # -- reminders -----------------------------------------------------------------------------------
-
-
-def _path(endpoint: str, **values: Any) -> str:
-    """A path within the site, also outside a request (the scheduler runs without one)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _users_of_departments(department_ids: set[int]) -> dict[int, list]:
@@ -169,7 +163,7 @@ def _remind_cycle(cycle, reports, left: int, today: date, staff, offices) -> int
                     "deadline_soon",
                     title,
                     body=f"{body}{note}",
-                    url=_path("reports.report", report_id=report.id),
+                    url=path_for("reports.report", report_id=report.id),
                     dedupe_key=f"deadline:cycle:{cycle.id}:{due}:report:{report.id}:soon{step}",
                 )
             )
@@ -186,7 +180,7 @@ def _remind_cycle(cycle, reports, left: int, today: date, staff, offices) -> int
                     title=report.title,
                     date=due,
                 ),
-                url=_path("reports.report", report_id=report.id),
+                url=path_for("reports.report", report_id=report.id),
                 dedupe_key=f"deadline:cycle:{cycle.id}:{due}:report:{report.id}:overdue",
             )
         )
@@ -197,13 +191,18 @@ def _remind_cycle(cycle, reports, left: int, today: date, staff, offices) -> int
             "deadline_overdue",
             gettext("%(year)s年度报告：%(n)s 个部门逾期未报送", year=cycle.year, n=len(reports)),
             body=gettext("截止日期 %(date)s 已过，以下部门尚未报送：%(names)s。", date=due, names=names),
-            url=_path("reports.cycle", cycle_id=cycle.id),
+            url=path_for("reports.cycle", cycle_id=cycle.id),
             dedupe_key=f"deadline:cycle:{cycle.id}:{due}:office:overdue",
         )
     )
     return made
 
 
+# Reminders go out in office hours only (Beijing time): the hourly run just after midnight waits.
+REMIND_HOURS = range(8, 20)
+
+
 @runner.periodic("deadline_reminders", every=timedelta(hours=1))
 def deadline_reminders() -> None:
-    send_deadline_reminders()
+    if local_now().hour in REMIND_HOURS:
+        send_deadline_reminders()

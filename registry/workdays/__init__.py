@@ -59,8 +59,11 @@ def national_calendar_covers(year: int) -> bool:
 
 def calendar_note(*days: date | None) -> str:
     """The sentence a page shows next to a deadline computed for a year the national schedule does not
-    cover yet; "" when every day given is covered."""
-    missing = sorted({d.year for d in days if d is not None and not national_calendar_covers(d.year)})
+    cover yet; "" when every day given is covered. The days given are the ends of a span (today and a
+    deadline): every year from the first to the last is counted through, so each uncovered one is named."""
+    years = [d.year for d in days if d is not None]
+    span = range(min(years), max(years) + 1) if years else range(0)
+    missing = [year for year in span if not national_calendar_covers(year)]
     if not missing:
         return ""
     from flask_babel import gettext as _

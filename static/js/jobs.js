@@ -11,6 +11,15 @@
 
   function field(name) { return card.querySelector('[data-job-field="' + name + '"]'); }
 
+  // 开始时间 and 结束时间 (outside the card), already in Beijing time as the page shows them.
+  function time(name, value) {
+    var dd = document.querySelector('dd[data-job-field="' + name + '"]');
+    var dt = document.querySelector('dt[data-job-time="' + name + '"]');
+    if (!dd || !dt) { return; }
+    dd.textContent = value || "";
+    dd.hidden = dt.hidden = !value;
+  }
+
   function link(href, text) {
     var a = document.createElement("a");
     a.className = "button primary";
@@ -32,6 +41,8 @@
     error.hidden = !s.error;
     var waiting = field("queue_unreachable");
     if (waiting) { waiting.hidden = !s.queue_unreachable; }
+    time("started_at", s.started_at);
+    time("finished_at", s.finished_at);
     if (s.finished) {
       var result = field("result");
       result.textContent = "";

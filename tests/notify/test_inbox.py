@@ -56,7 +56,7 @@ def test_opening_a_notice_marks_it_read_and_goes_to_its_page_and_the_header_coun
     auth.login("province_office")
     home = client.get("/manage/").get_data(as_text=True)
     assert f'{BADGE} aria-hidden="true">2</span>' in home and "（2 条未读）" in home
-    response = client.get(f"/messages/{first.id}")
+    response = post(client, f"/messages/{first.id}")  # the inbox's form (with its CSRF token)
     assert response.status_code == 302 and response.headers["Location"] == "/reports/inbox"
     db.session.refresh(first)
     assert first.read_at is not None
@@ -82,6 +82,7 @@ def test_nobody_sees_or_opens_another_users_notice(app, client, auth, demo):
     auth.login("sthj_head")
     assert "办公室的消息" not in client.get("/messages").get_data(as_text=True)
     assert client.get(f"/messages/{notice.id}").status_code == 404
+    assert post(client, f"/messages/{notice.id}").status_code == 404
     assert client.get("/messages/99999999").status_code == 404
     db.session.refresh(notice)
     assert notice.read_at is None
@@ -104,6 +105,7 @@ def test_a_notice_that_names_no_page_opens_the_inbox(app, client, auth, demo):
     [notice] = _give("province_office", url="//evil.example/")
     auth.login("province_office")
     assert client.get(f"/messages/{notice.id}").headers["Location"] == "/messages"
+    assert post(client, f"/messages/{notice.id}").headers["Location"] == "/messages"
 
 
 def test_the_count_never_reaches_a_page_someone_else_sees(app, client, demo):
@@ -200,3 +202,38 @@ def test_the_administrator_sets_a_users_address(app, client, auth, demo):
     other = another_client(app)
     Auth(other).login("province_office")
     assert other.get(path).status_code == 403
+
+
+# -- opening needs the inbox's form; the count is bounded ---------------------------------------------
+
+
+def test_another_site_cannot_mark_a_notice_read_with_a_link_or_an_image(app, client, auth, demo):
+    """<img src="…/messages/1"> or a link on another site can only GET (no CSRF token): it takes the
+    user to the page, and the notice stays unread."""
+    _clear("province_office")
+    [notice] = _give("province_office", url="/reports/inbox")
+    auth.login("province_office")
+    response = client.get(f"/messages/{notice.id}")
+    assert response.status_code == 302 and response.headers["Location"] == "/reports/inbox"
+    client.post(f"/messages/{notice.id}", data={})  # a forged POST: no token
+    db.session.refresh(notice)
+    assert notice.read_at is None
+    page = client.get("/messages").get_data(as_text=True)
+    assert f'action="/messages/{notice.id}"' in page and 'method="post"' in page and ">未读<" in page
+    post(client, f"/messages/{notice.id}")
+    db.session.refresh(notice)
+    assert notice.read_at is not None
+
+
+def test_with_a_hundred_unread_or_more_the_header_says_99_plus(app, client, auth, demo):
+    from registry.notify import queries
+
+    _clear("province_office")
+    _give("province_office", 99)
+    auth.login("province_office")
+    page = client.get("/messages").get_data(as_text=True)
+    assert f'{BADGE} aria-hidden="true">99</span>' in page and "（99 条未读）" in page and "未读 99 条" in page
+    _give("province_office", 30)
+    assert queries.unread_count(user("province_office").id) == queries.UNREAD_SHOWN  # counted up to 100 only
+    page = client.get("/messages").get_data(as_text=True)
+    assert f'{BADGE} aria-hidden="true">99+</span>' in page and "（99+ 条未读）" in page and "未读 99+ 条" in page
