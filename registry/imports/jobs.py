@@ -166,7 +166,7 @@ def _text(message) -> str:
         return str(message)
 
 
-@runner.task(IMPORT_KIND, link=_result_link)
+@runner.task(IMPORT_KIND, link=_result_link, counts=False)  # phases weighed; the message gives the rows
 def import_list(job_id: int, progress: runner.Progress) -> None:
     """Plan the stored upload again and write it, all or nothing, as the user who confirmed it.
 

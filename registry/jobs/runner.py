@@ -88,17 +88,26 @@ class Task:
     run: Callable[[int, Progress], JobResult | FanOut | None]
     link: Callable[[Job], tuple[str, str] | None] | None = None  # (label, url) of what it made
     finish: Finish | None = None  # a fanned-out job's last step, after its last part
+    # Whether `progress(done, total)` counts things a user would recognise (reports, rows); False: the
+    # numbers only weigh phases against each other, so the 任务 page shows the percentage alone.
+    counts: bool = True
 
 
 TASKS: dict[str, Task] = {}
 
 
-def task(kind: str, *, link: Callable[[Job], tuple[str, str] | None] | None = None, finish: Finish | None = None):
+def task(
+    kind: str,
+    *,
+    link: Callable[[Job], tuple[str, str] | None] | None = None,
+    finish: Finish | None = None,
+    counts: bool = True,
+):
     """Register `fn(job_id, progress)` as the task of `kind` (a Celery task's name, later); `finish`
     is the step that puts together the parts of a kind whose task returns a `FanOut`."""
 
     def decorator(fn: Callable[[int, Progress], JobResult | FanOut | None]):
-        TASKS[kind] = Task(run=fn, link=link, finish=finish)
+        TASKS[kind] = Task(run=fn, link=link, finish=finish, counts=counts)
         return fn
 
     return decorator
@@ -577,6 +586,12 @@ def may_see(user: Any, job: Job) -> bool:
     return (
         user.role == "office_admin" and job.jurisdiction_id is not None and job.jurisdiction_id == user.jurisdiction_id
     )
+
+
+def shows_counts(job: Job) -> bool:
+    """Whether the job's progress numbers mean something to its user (Task.counts)."""
+    entry = TASKS.get(job.kind)
+    return entry is None or entry.counts
 
 
 def result_link(job: Job) -> tuple[str, str] | None:

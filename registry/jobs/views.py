@@ -51,6 +51,7 @@ def _status(job: Job) -> dict:
         "progress": job.progress,
         "total": job.total,
         "percent": job.percent,
+        "counts": runner.shows_counts(job),
         "message": job.message,
         "error": job.error,
         "finished": job.state in (JobState.DONE, JobState.FAILED),

@@ -35,7 +35,7 @@
     bar.max = s.total || 1;
     bar.value = s.total ? s.progress : (s.finished ? 1 : 0);
     bar.textContent = s.percent + "%";
-    field("counts").textContent = s.total ? s.progress + " / " + s.total + "（" + s.percent + "%）" : "";
+    field("counts").textContent = !s.total ? "" : (s.counts ? s.progress + " / " + s.total + "（" + s.percent + "%）" : s.percent + "%");
     var error = field("error");
     error.textContent = s.error || "";
     error.hidden = !s.error;
