@@ -42,8 +42,14 @@ def queue_unreachable() -> bool:
 
 def _status(job: Job) -> dict:
     link = runner.result_link(job)
-    if job.state == JobState.RUNNING and (now := live.get(job.id)):  # how far it is, before it commits
-        job.progress, job.total, job.message = now["progress"], now["total"], now["message"] or job.message
+    if job.state == JobState.RUNNING:
+        if now := live.get(job.id):  # how far it is, before it commits
+            job.progress, job.total, job.message = now["progress"], now["total"], now["message"] or job.message
+        else:
+            # Nothing live: not started counting, or it has just ended (the live progress is cleared
+            # after the commit) while this request still reads the row as it was. End this request's
+            # read (nothing is pending: a GET) so that the row is read again as it is now.
+            db.session.commit()
     return {
         "id": job.id,
         "state": job.state,
