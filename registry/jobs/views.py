@@ -63,6 +63,7 @@ def _status(job: Job) -> dict:
         "finished": job.state in (JobState.DONE, JobState.FAILED),
         "queue_unreachable": job.state == JobState.QUEUED and queue_unreachable(),
         "result_url": url_for("jobs.result", job_id=job.id) if job.state == JobState.DONE and job.result_name else None,
+        "result_name": job.result_name if job.state == JobState.DONE else None,  # what the download is
         "link": {"label": link[0], "url": link[1]} if link else None,
         # as the page shows them (Beijing time), for the script to fill in when the job starts and ends
         "started_at": format_local(job.started_at),

@@ -47,7 +47,13 @@
       var result = field("result");
       result.textContent = "";
       if (s.link) { result.appendChild(link(s.link.url, s.link.label)); }
-      if (s.result_url) { result.appendChild(link(s.result_url, card.getAttribute("data-result-label") || "↓")); }
+      if (s.result_url) {
+        result.appendChild(link(s.result_url, card.getAttribute("data-result-label") || "↓"));
+        var name = document.createElement("span");
+        name.className = "muted";
+        name.textContent = " " + (s.result_name || "");
+        result.appendChild(name);
+      }
       result.hidden = !(s.link || s.result_url);
     }
   }

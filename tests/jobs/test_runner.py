@@ -1,5 +1,6 @@
 """The job runner (registry/jobs/runner.py) and the 任务 pages: eager in tests, a thread on the server."""
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def test_eager_job_runs_to_the_end_and_its_result_downloads(client, auth, demo):
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "已完成" in page and "<progress" in page and 'value="3"' in page
     assert 'http-equiv="refresh"' not in page  # finished: nothing to wait for
+    assert re.search(r"下载结果</a>\s*<span[^>]*>结果\.txt</span>", page)  # the button says what it downloads
+    assert client.get(f"/jobs/{job.id}/status.json").get_json()["result_name"] == "结果.txt"
     download = client.get(f"/jobs/{job.id}/result")
     assert download.data == "数到三".encode() and "attachment" in download.headers["Content-Disposition"]
     listing = client.get("/jobs/").get_data(as_text=True)
