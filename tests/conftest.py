@@ -5,6 +5,8 @@ PostgreSQL; the default is a throw-away SQLite file."""
 import os
 import re
 import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,11 +31,12 @@ if not os.environ.get("REGISTRY_INSTANCE") or "instance" in _chosen:
 os.environ["REGISTRY_TEST_CHOSEN"] = ",".join(sorted(_chosen))
 
 
-def _worker_database(url: str, worker: str) -> str:
-    """With pytest-xdist (`make test` runs a worker per core) each worker gets a PostgreSQL database of
-    its own, named after the given one (test → test_gw0), created on first use."""
+def database_beside(url: str, suffix: str) -> str:
+    """The PostgreSQL database named after `url`'s with `_suffix` (test → test_gw0), created on first
+    use. With pytest-xdist (`make test` runs a worker per core) each worker gets one of its own this way,
+    and so do the committing tests that need a database beside the suite's (test_gw0 → test_gw0_jobs)."""
     base, name = url.rsplit("/", 1)
-    own = f"{name}_{worker}"
+    own = f"{name}_{suffix}"
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
@@ -43,17 +46,42 @@ def _worker_database(url: str, worker: str) -> str:
 
 
 if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["TEST_DATABASE_URL"].startswith("postgresql"):
-    os.environ["TEST_DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"], _worker)
+    os.environ["TEST_DATABASE_URL"] = database_beside(os.environ["TEST_DATABASE_URL"], _worker)
 
 import config  # noqa: E402  (reads the environment set above)
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """An empty public schema in the PostgreSQL database at `url` (for the migrations to build)."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def committing_database(label: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty database for one committing test (the suite's transactions roll back, a job's
+    thread or worker commits for real): a SQLite file in a new folder, or a new PostgreSQL database
+    next to TEST_DATABASE_URL's. Returns its SQLAlchemy URL and a function that drops it."""
+    url = os.environ["TEST_DATABASE_URL"]
+    if url.startswith("postgresql"):
+        base = url.rsplit("/", 1)[0]
+        name = f"{label}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(
+            f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/postgres", isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), drop
+    directory = Path(tempfile.mkdtemp(prefix=f"registry-{label}-"))
+    return f"sqlite:///{directory / f'{label}.db'}", lambda: None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,7 +98,7 @@ def _compiled_translations():
 def app():
     url = os.environ["TEST_DATABASE_URL"]
     if url.startswith("postgresql"):
-        _reset_postgres(url)
+        reset_postgres(url)
     app = create_app(config.TestConfig)
     with app.app_context():
         upgrade()

@@ -2,7 +2,7 @@
 
 A day is a working day when China's official schedule says so — weekdays, minus the statutory
 holidays, plus the 调休 make-up days (周末调休上班) — as the `chinesecalendar` package records it (the
-State Council's 国务院办公厅关于XXXX年部分节假日安排的通知, updated yearly) — unless a local exception
+State Council's yearly 国务院办公厅关于部分节假日安排的通知, which the package follows) — unless a local exception
 says otherwise. Exceptions (`WorkdayException`) are installation-wide (jurisdiction None) or set by an
 office for its jurisdiction and the ones below it; for one day the nearest wins: the jurisdiction's
 own, then its parent's …, then the installation-wide one.

@@ -33,13 +33,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 import config
 from registry import create_app
 from registry.extensions import db
 from registry.jobs.models import Job, JobState
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, database_beside
 
 REDIS_HOST = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379")  # without a database number
 _prepared: dict[str, bool] = {}
@@ -71,16 +71,7 @@ def _own_database_url() -> str:
     """A database for committing tests, beside the suite's (whose transactions roll back)."""
     url = os.environ["TEST_DATABASE_URL"]
     if url.startswith("postgresql"):
-        base, name = url.rsplit("/", 1)
-        own = f"{name}_jobs"
-        engine = create_engine(
-            base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with engine.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
-                conn.execute(text(f'CREATE DATABASE "{own}"'))
-        engine.dispose()
-        return f"{base}/{own}".replace("postgresql://", "postgresql+psycopg://", 1)
+        return database_beside(url, "jobs").replace("postgresql://", "postgresql+psycopg://", 1)
     directory = Path(tempfile.gettempdir()) / f"registry-jobs-{os.getpid()}"
     directory.mkdir(exist_ok=True)
     return f"sqlite:///{directory / 'jobs.db'}"

@@ -1,15 +1,11 @@
 """A job fanned out into parts (runner.FanOut): all or nothing, progress counting parts, the whole's
 `finish` after the last part, a failing part failing the whole in Chinese."""
 
-import os
-import tempfile
 import threading
-import uuid
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 import config
 from registry import create_app
@@ -18,6 +14,7 @@ from registry.core.errors import DomainError
 from registry.extensions import db
 from registry.jobs import runner
 from registry.jobs.models import Job, JobState
+from tests.conftest import committing_database
 from tests.reports.conftest import user
 
 
@@ -129,32 +126,9 @@ def test_no_parts_finishes_at_once(demo):
 # -- parts finishing at once on several executors --------------------------------------------------
 
 
-def _own_database() -> tuple[str, callable]:
-    """A database of this test's own, written for real: SQLite in a temporary folder, or a new
-    PostgreSQL database next to the test one (TEST_DATABASE_URL)."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        base, _, _name = url.rpartition("/")
-        name = f"fanout_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            f"{base.replace('postgresql://', 'postgresql+psycopg://')}/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://"), drop
-    directory = Path(tempfile.mkdtemp(prefix="registry-fanout-"))
-    return f"sqlite:///{directory / 'fanout.db'}", lambda: None
-
-
 @pytest.mark.committing
 def test_parts_finishing_at_once_are_each_counted_and_finish_runs_once():
-    url, drop = _own_database()
+    url, drop = committing_database("fanout")
 
     class Committing(config.TestConfig):
         SQLALCHEMY_DATABASE_URI = url

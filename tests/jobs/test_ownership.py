@@ -3,17 +3,14 @@ part lost with its worker or abandoned fails its whole at once; a run whose job 
 (marked abandoned) keeps nothing and the failure stands; a whole lives while its parts do; the 任务
 page gets the job's start and end times (Beijing time) from status.json."""
 
-import os
 import tempfile
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
 from celery.exceptions import WorkerLostError
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 import config
 from registry import create_app
@@ -23,6 +20,7 @@ from registry.core.timezone import format_local
 from registry.extensions import db
 from registry.jobs import live, queue, runner
 from registry.jobs.models import Job, JobState
+from tests.conftest import committing_database
 from tests.reports.conftest import user
 
 LATE_APP = {}  # the application of the committing test, for the task that ends its own job from outside
@@ -161,30 +159,9 @@ def test_a_part_abandoned_alone_fails_its_whole_saying_which(app):
 # -- 2. a run whose job was marked failed meanwhile keeps nothing ------------------------------------
 
 
-def _own_database() -> tuple[str, callable]:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        base, _, _name = url.rpartition("/")
-        name = f"ownership_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            f"{base.replace('postgresql://', 'postgresql+psycopg://')}/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://"), drop
-    directory = Path(tempfile.mkdtemp(prefix="registry-ownership-"))
-    return f"sqlite:///{directory / 'jobs.db'}", lambda: None
-
-
 @pytest.mark.committing
 def test_a_job_marked_abandoned_that_then_finishes_stays_failed_and_keeps_nothing():
-    url, drop = _own_database()
+    url, drop = committing_database("ownership")
 
     class Committing(config.TestConfig):
         SQLALCHEMY_DATABASE_URI = url

@@ -22,29 +22,18 @@ from registry.jobs.models import Job, JobState
 from registry.notify import mail as notify_mail
 from registry.notify import notify
 from registry.notify.models import EmailState, Notification
+from tests.conftest import database_beside, reset_postgres
 
 ADDRESSES = {"province_office": "office@example.gov.cn", "sthj_head": "sthj@example.gov.cn"}
 
 
 def _own_database_url() -> str:
-    """A database for this test only (the suite's rolls back; tests/jobs' has its own)."""
+    """A database for this test only, emptied (the suite's rolls back; tests/jobs' has its own)."""
     url = os.environ["TEST_DATABASE_URL"]
     if url.startswith("postgresql"):
-        base, name = url.rsplit("/", 1)
-        own = f"{name}_notify"
-        admin = base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres"
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
-                conn.execute(text(f'CREATE DATABASE "{own}"'))
-        engine.dispose()
-        own_url = f"{base}/{own}".replace("postgresql://", "postgresql+psycopg://", 1)
-        engine = create_engine(own_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return own_url
+        own = database_beside(url, "notify")
+        reset_postgres(own)
+        return own.replace("postgresql://", "postgresql+psycopg://", 1)
     directory = Path(tempfile.mkdtemp(prefix="registry-notify-"))
     return f"sqlite:///{directory / 'notify.db'}"
 
