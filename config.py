@@ -107,6 +107,13 @@ class Config:
     # Without REDIS_URL: the periodic tasks run in a thread of the app process (registry/jobs/scheduler.py);
     # 0 when cron runs `flask registry jobs tick` instead.
     JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "1") == "1"
+    # Public complaints (registry/complaints): the person's contact details are erased this many days
+    # after the complaint is closed (the complaint itself is kept); photos (at most 3) up to this size
+    # each; a CAPTCHA is valid this long.
+    COMPLAINT_CONTACT_RETENTION_DAYS = int(os.environ.get("COMPLAINT_CONTACT_RETENTION_DAYS", 730))
+    COMPLAINT_PHOTO_MAX_BYTES = int(os.environ.get("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    COMPLAINT_ATTACHMENT_MAX_BYTES = int(os.environ.get("COMPLAINT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    CAPTCHA_MAX_AGE_SECONDS = int(os.environ.get("CAPTCHA_MAX_AGE_SECONDS", 1800))
 
 
 class TestConfig(Config):

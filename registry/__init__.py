@@ -115,6 +115,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
 def _import_models() -> None:
     # Every model module, so that metadata (and Alembic) sees the whole schema.
     import registry.auth.models  # noqa: F401
+    import registry.complaints.models  # noqa: F401
     import registry.core.audit  # noqa: F401
     import registry.imports.models  # noqa: F401
     import registry.jobs.models  # noqa: F401
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     import registry.reports.volume_views  # noqa: F401  (汇编 and public attachment routes, same)
     from registry.admin.views import bp as admin_bp
     from registry.auth.views import bp as auth_bp
+    from registry.complaints.views import bp as complaints_bp
     from registry.imports.views import bp as imports_bp
     from registry.jobs.views import bp as jobs_bp
     from registry.jurisdictions.views import bp as jurisdictions_bp
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.workdays.views import bp as workdays_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(complaints_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(jurisdictions_bp)
     app.register_blueprint(public_bp)

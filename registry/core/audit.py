@@ -25,6 +25,23 @@ ACTION_LABELS = {
     "rename": "更名",
     "merge": "合并",
     "split": "拆分",
+    # 公众举报 (registry/complaints: the kinds of ComplaintEvent, and who looked at contact details)
+    "submitted": "提交举报",
+    "accepted": "受理",
+    "transferred": "转办",
+    "answered": "办结回复",
+    "rejected": "不予受理",
+    "extension_requested": "申请延期",
+    "extension_granted": "同意延期",
+    "extension_refused": "不同意延期",
+    "note": "备注",
+    "rated": "评价",
+    "reopened": "不满意，提请复核",
+    "redo": "要求重新办理",
+    "upheld": "维持办结",
+    "photo_published": "照片设为公开",
+    "contact_erased": "删除联系方式",
+    "view_contact": "查看举报人联系方式",
 }
 
 # What the log names each kind of record and each recorded field (Chinese msgids, translated where
@@ -48,6 +65,9 @@ ENTITY_LABELS = {
     "upper_follows": "跟随的上级清单",
     "list_defaults": "全清单适用的规定",
     "workday_exceptions": "工作日例外",
+    "complaints": "公众举报",
+    "complaint_settings": "举报办理期限",
+    "complaint_files": "举报照片/附件",
     "none": "其他",
 }
 
@@ -138,6 +158,16 @@ FIELD_LABELS = {
     "is_workday": "是否上班",
     # departments' other names (机构改革, names as files write them)
     "aliases": "其他名称",
+    # public complaints (Complaint.audit_data, ComplaintSettings.audit_data)
+    "department_id": "承办部门",
+    "matter_title": "所属事项",
+    "accept_due": "受理期限",
+    "reply_due": "答复期限",
+    "extension_state": "延期",
+    "rating": "评价",
+    "accept_days": "受理期限（工作日）",
+    "reply_days": "答复期限（工作日）",
+    "extension_days": "延期天数（工作日）",
 }
 
 

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     REPORT_PUBLISH = "report:publish"
     ACCOUNT = "account:self"
     WORKDAYS_MANAGE = "workdays:manage"  # local working-day exceptions (registry/workdays)
+    COMPLAINT_READ = "complaint:read"  # public complaints (registry/complaints; scope rules there)
+    COMPLAINT_HANDLE = "complaint:handle"  # accept, transfer, answer, refuse (the handling department)
+    COMPLAINT_OVERSEE = "complaint:oversee"  # extensions, reopened complaints, deadlines (the office)
 
 
 P = Permission
@@ -72,16 +75,29 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.REPORT_REVIEW,
             P.ACCOUNT,
             P.WORKDAYS_MANAGE,
+            P.COMPLAINT_READ,
+            P.COMPLAINT_OVERSEE,
         }
     ),
     Role.DEPT_HEAD: frozenset(
-        {P.DEPARTMENT_READ, P.REPORT_READ, P.REPORT_EDIT, P.REPORT_SUBMIT, P.REPORT_PUBLISH, P.ACCOUNT}
+        {
+            P.DEPARTMENT_READ,
+            P.REPORT_READ,
+            P.REPORT_EDIT,
+            P.REPORT_SUBMIT,
+            P.REPORT_PUBLISH,
+            P.ACCOUNT,
+            P.COMPLAINT_READ,
+            P.COMPLAINT_HANDLE,
+        }
     ),
-    Role.DEPT_EDITOR: frozenset({P.DEPARTMENT_READ, P.REPORT_READ, P.REPORT_EDIT, P.ACCOUNT}),
+    Role.DEPT_EDITOR: frozenset(
+        {P.DEPARTMENT_READ, P.REPORT_READ, P.REPORT_EDIT, P.ACCOUNT, P.COMPLAINT_READ, P.COMPLAINT_HANDLE}
+    ),
 }
 
 # Permissions an office holds over the jurisdictions below its own, too (§5: read, never edit).
-READ_DOWNWARD = frozenset({P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ})
+READ_DOWNWARD = frozenset({P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ, P.COMPLAINT_READ})
 
 
 def can(user: Any, permission: Permission, target: Any = None) -> bool:
@@ -97,7 +113,7 @@ def can(user: Any, permission: Permission, target: Any = None) -> bool:
         return False
     if target is None:
         return True
-    if permission == Permission.REPORT_READ and _is_recipient(user, target):
+    if permission in (Permission.REPORT_READ, Permission.COMPLAINT_READ) and _is_recipient(user, target):
         return True
     jurisdiction = getattr(target, "scope_jurisdiction", None)
     department = getattr(target, "scope_department", None)

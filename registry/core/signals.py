@@ -26,3 +26,7 @@ cooperation_requested = _signals.signal("cooperation-requested")
 # A cooperating department gave its input on a matter led by another. sender: what was saved (the
 # cooperating department's section or answer); kwargs: report (the lead's report), actor.
 cooperation_answered = _signals.signal("cooperation-answered")
+# A step on a public complaint (§4): submitted, accepted, transferred, answered, refused, extension asked
+# or decided, a note, rated, reopened … sender: the Complaint; kwargs: event (the ComplaintEvent, whose
+# kind says which), actor (the user, or None for the public and scheduled jobs).
+complaint_changed = _signals.signal("complaint-changed")

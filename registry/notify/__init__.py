@@ -33,6 +33,13 @@ KINDS: dict[str, Kind] = {
     "cooperation_answered": Kind(_l("配合部门提供了落实情况")),
     "deadline_soon": Kind(_l("期限临近（5 个和 1 个工作日前）")),
     "deadline_overdue": Kind(_l("已逾期")),
+    # Public complaints (registry/complaints, §4)
+    "complaint_received": Kind(_l("收到公众举报（新举报或转办来的举报）")),
+    "complaint_note": Kind(_l("举报有新的备注（配合部门、办公室）"), email_default=False),
+    "complaint_extension": Kind(_l("举报延期申请及办公室的决定")),
+    "complaint_reopened": Kind(_l("举报人不满意，待办公室复核")),
+    "complaint_rated": Kind(_l("举报人评价了答复"), email_default=False),
+    "complaint_due": Kind(_l("举报受理或答复期限临近、已逾期")),
 }
 
 

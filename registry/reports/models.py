@@ -21,6 +21,9 @@ class SectionKind(StrEnum):
     COOPERATING = "cooperating"  # before 2026-12: one table of every cooperating matter (older reports)
     DUTIES = "duties"
     FREE = "free"
+    # 公众举报办理情况: figures generated from the complaints about the matters the department leads
+    # (registry/complaints/stats.py), with the department's commentary in body.
+    COMPLAINTS = "complaints"
 
 
 class RecipientRole(StrEnum):
