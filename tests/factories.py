@@ -69,3 +69,44 @@ def second_city_version(city, also_cooperating=()):
         actor="测试",
     )
     return matter, old_lead, ecology, version
+
+
+def complaint(
+    department,
+    *,
+    jurisdiction=None,
+    description="村口有人露天焚烧秸秆，浓烟很大。",
+    place="村口晒场",
+    version_matter=None,
+    contact=None,
+    received=None,
+):
+    """A complaint as the public form leaves it (state new, 受理 due in working days), handled by
+    `department`, about `version_matter` (a VersionMatter, or None: routed to the desk), in
+    `jurisdiction` (default: the department's). contact: dict(name=, phone=, email=) or None."""
+    from registry.complaints import rules
+    from registry.complaints.models import Complaint, ComplaintContact, EventKind, RoutedBy
+    from registry.complaints.services import add_event, new_code
+    from registry.core.timezone import local_today
+
+    place_jurisdiction = jurisdiction or department.jurisdiction
+    made = Complaint(
+        code=new_code(),
+        jurisdiction_id=place_jurisdiction.id,
+        jurisdiction=place_jurisdiction,
+        place=place,
+        description=description,
+        version_matter_id=version_matter.id if version_matter else None,
+        matter_id=version_matter.matter_id if version_matter else None,
+        matter_title=version_matter.title if version_matter else "",
+        routed_by=RoutedBy.MATTER if version_matter else RoutedBy.DESK,
+        department=department,
+        accept_due=rules.accept_due(received or local_today(), department.jurisdiction),
+    )
+    db.session.add(made)
+    if contact:
+        made.contact = ComplaintContact(**contact)
+    db.session.flush()
+    add_event(made, EventKind.SUBMITTED, None, public_actor=True, department_id=department.id)
+    db.session.flush()
+    return made
