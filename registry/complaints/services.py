@@ -9,6 +9,7 @@ from typing import Any
 from registry.complaints.models import Complaint, ComplaintEvent
 from registry.core import signals
 from registry.core.audit import Actor, actor_name, record
+from registry.extensions import db
 
 # 查询码: ten characters without look-alikes (no 0/O, 1/I/L), shown as XXXXX-XXXXX; about 2^49 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,7 +50,7 @@ def add_event(
         actor_name=name,
         **fields,
     )
-    complaint.events.append(event)
+    db.session.add(event)
     record(
         name if public_actor else actor,
         kind,
