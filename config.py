@@ -114,6 +114,11 @@ class Config:
     COMPLAINT_PHOTO_MAX_BYTES = int(os.environ.get("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
     COMPLAINT_ATTACHMENT_MAX_BYTES = int(os.environ.get("COMPLAINT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
     CAPTCHA_MAX_AGE_SECONDS = int(os.environ.get("CAPTCHA_MAX_AGE_SECONDS", 1800))
+    # FOR END-TO-END TESTS ONLY, NEVER IN PRODUCTION: every CAPTCHA's answer is this value (empty: random
+    # answers). The app logs a warning at start-up while it is set.
+    CAPTCHA_FIXED_ANSWER = os.environ.get("CAPTCHA_FIXED_ANSWER", "")
+    # Looking a complaint up by its 查询码, per client address: codes cannot be tried by the thousand.
+    COMPLAINT_TRACK_RATE_LIMIT = os.environ.get("COMPLAINT_TRACK_RATE_LIMIT", "30 per minute;300 per hour")
 
 
 class TestConfig(Config):
@@ -133,4 +138,4 @@ class TestConfig(Config):
     # None: Flask-Limiter's one limiter keeps the first prefix it is given, so a test app made later
     # (tests/test_auth.py, with Redis) can still give its own.
     RATELIMIT_KEY_PREFIX = ""
-    SEARCH_RATE_LIMIT = API_RATE_LIMIT = PUBLIC_FORM_RATE_LIMIT = "100000 per minute"
+    SEARCH_RATE_LIMIT = API_RATE_LIMIT = PUBLIC_FORM_RATE_LIMIT = COMPLAINT_TRACK_RATE_LIMIT = "100000 per minute"

@@ -29,9 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAV_ENTRIES = [
     ("public.jurisdictions", "责任清单", ()),
     ("public.search", "谁负责？", ()),
+    ("complaints.new", "我要举报", ()),
     ("lists.workbench", "工作台", ("list:read", "department:read")),
     ("reports.home", "年度报告", ("report:read",)),
     ("reports.inbox", "收件箱", ("report:read",)),
+    ("complaints.inbox", "举报", ("complaint:read",)),
     ("admin.users", "用户管理", ("admin:users",)),
 ]
 

@@ -246,7 +246,12 @@ def demo(app):
     if _demo_rows is None:
         savepoint = db.session.begin_nested()
         _load_demo()
-        _demo_rows = {t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in _demo_tables()}
+        # By primary key: a row referring to another of its table (a repeat complaint to the first) comes
+        # after it, whatever order PostgreSQL keeps updated rows in.
+        _demo_rows = {
+            t.name: [dict(r._mapping) for r in db.session.execute(t.select().order_by(*t.primary_key.columns))]
+            for t in _demo_tables()
+        }
         savepoint.rollback()
         db.session.expire_all()
     for table in _demo_tables():

@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.auth.models import User
+from registry.complaints import captcha
+from registry.complaints.models import ComplaintFile
 from registry.extensions import db
 from registry.imports import uploads
 from registry.imports.planning import apply_import, plan_import
@@ -103,6 +105,35 @@ TABLE: dict[str, str | dict[str, str]] = {
     "reports.published_pdf": "A A A A A A A A A A",
     "reports.published_volume": "A A A A A A A A A A",
     "reports.published_attachment": "A A A A A A A A A A",
+    # public complaints (#17): report, track, rate; publishable photos; the CAPTCHA image
+    "complaints.new": "A A A A A A A A A A",
+    "complaints.check": "A A A A A A A A A A",
+    "complaints.submitted": "A A A A A A A A A A",
+    "complaints.captcha_image": "A A A A A A A A A A",
+    "complaints.photo": "A A A A A A A A A A",
+    "complaints.track": "A A A A A A A A A A",
+    "complaints.rate": "A A A A A A A A A A",
+    # complaint statistics (aggregates only) and their charts; the same figures in the open-data API
+    "complaints.stats_index": "A A A A A A A A A A",
+    "complaints.stats_jurisdiction": "A A A A A A A A A A",
+    "complaints.stats_chart": "A A A A A A A A A A",
+    "api.complaint_stats": "A A A A A A A A A A",
+    # complaints handled by the column's department (registry/complaints/views.py): complaint:read for the
+    # handling department, its office and the offices above; steps for the department; decisions for its office
+    "complaints.inbox": "L D A A A A A A A A",
+    "complaints.show": "L D A A D D A A D D",
+    "complaints.file": "L D A A D D A A D D",
+    "complaints.contact": "L D A D D D A A D D",  # the handling department and its office only
+    "complaints.add_note": "L D A D D D A A D D",
+    "complaints.accept": "L D D D D D A A D D",
+    "complaints.transfer": "L D D D D D A A D D",
+    "complaints.answer": "L D D D D D A A D D",
+    "complaints.reject": "L D D D D D A A D D",
+    "complaints.request_extension": "L D D D D D A A D D",
+    "complaints.publish_photo": "L D D D D D A A D D",
+    "complaints.decide_extension": "L D A D D D D D D D",
+    "complaints.review": "L D A D D D D D D D",
+    "complaints.settings": "L D A D D D D D D D",
     # list:read / audit:read: the office and the offices above it, and the sysadmin
     "lists.jurisdiction": "L A A A D D D D D D",
     "lists.health": "L A A A D D D D D D",
@@ -240,6 +271,13 @@ ARG_OVERRIDES = {
     "reports.published_volume": {"volume_id": "published_volume_id"},
     "reports.published_attachment": {"report_id": "published_report_id", "attachment_id": "published_attachment_id"},
     "public.matter_report": {"matter_id": "reported_matter_id"},  # a matter of the published report
+    "complaints.captcha_image": {"token": "captcha_token"},  # an open CAPTCHA challenge
+}
+
+
+# A query string an endpoint needs to answer at all (the values of _url_values fill it).
+QUERIES = {
+    "api.complaint_stats": "jurisdiction={code}",  # without it: 400, a refusal of the request, not of the role
 }
 
 
@@ -365,6 +403,36 @@ def _jobs_and_volumes(cycle: ReportingCycle, office: User, published: AnnualRepo
     return job, volume, published_volume, attachment
 
 
+def _public_photo(department: Department) -> ComplaintFile:
+    """A photo of a complaint to `department` that the department marked publishable."""
+    made = factories.complaint(department)
+    photo = ComplaintFile(
+        complaint=made,
+        kind="photo",
+        filename="photo-1.png",
+        content_type="image/png",
+        size=4,
+        sha256="0" * 64,
+        data=b"\x89PNG",
+        publishable=True,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def _handled_complaint(department: Department) -> tuple:
+    """A new complaint handled by `department`, with a photo not yet publishable."""
+    made = factories.complaint(department, contact={"name": "权限表", "phone": "13800000000"})
+    photo = ComplaintFile(
+        complaint=made, kind="photo", filename="photo-2.png", content_type="image/png", size=4, sha256="1" * 64,
+        data=b"\x89PNG",
+    )
+    db.session.add(photo)
+    db.session.flush()
+    return made, photo
+
+
 def _url_values(place: str) -> dict[str, object]:
     """A real object of `place` for every URL argument name, created where the demo has none."""
     province = _jurisdiction("990000")
@@ -409,6 +477,9 @@ def _url_values(place: str) -> dict[str, object]:
         workday_services.add_exception(where, day=date(2026, 10, 9), is_workday=False, note="权限表测试", actor="测试")
         for where in (j, None)
     )
+    public_photo = _public_photo(department)
+    handled, handled_photo = _handled_complaint(department)
+    challenge = captcha.issue()
     db.session.commit()  # releases the test's savepoint only: a view's rollback must not undo this
     return {
         "code": j.code,
@@ -440,6 +511,10 @@ def _url_values(place: str) -> dict[str, object]:
         "reported_matter_id": _reported_matter_id(published),
         "year": published.cycle.year,
         "language": "zh",
+        "photo_id": public_photo.id,
+        "complaint_id": handled.id,
+        "file_id": handled_photo.id,
+        "captcha_token": challenge.token,
     }
 
 
@@ -470,7 +545,8 @@ class Walk:
         values = {**self.values, **{arg: self.values[name] for arg, name in overrides.items()}}
         missing = rule.arguments - values.keys()
         assert not missing, f"{rule.endpoint}: no value for {sorted(missing)}"
-        return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+        path = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+        return path + (f"?{QUERIES[rule.endpoint].format(**values)}" if rule.endpoint in QUERIES else "")
 
     def outcome(self, rule, method: str) -> tuple[str, int]:
         data = {"csrf_token": self.token} if method == "POST" else None

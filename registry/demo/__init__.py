@@ -232,12 +232,19 @@ def load_demo() -> list[tuple[str, str, str]]:
         ("jtt_head", "dept_head", province, "省交通运输厅", "省交通运输厅 负责人"),
         # §7: cooperates on more of 省生态环境厅's led matters than any other department.
         ("zrzyt_editor", "dept_editor", province, "省自然资源厅", "省自然资源厅 填报人"),
+        # 江川市's departments, for the demo's complaints (registry/demo/complaints).
+        ("jcnyj_head", "dept_head", city, "江川市农业农村局", "江川市农业农村局 负责人"),
+        ("jcsthjj_head", "dept_head", city, "江川市生态环境局", "江川市生态环境局 负责人"),
+        ("jczjj_head", "dept_head", city, "江川市住房和城乡建设局", "江川市住房和城乡建设局 负责人"),
     ]
     for username, role, jurisdiction, department, display in logins:
         _user(username, role, jurisdiction, department, display)
     db.session.flush()
+    from registry.demo.complaints import load_complaints_demo  # public complaints in every state (#17)
     from registry.demo.reports import load_reports_demo  # the 2025 reporting cycle
 
+    # The complaints first: the 2025 reports show their figures, and the one published keeps them.
+    load_complaints_demo()
     load_reports_demo()
     load_last_year_demo()  # the 2024 reporting cycle
     return [

@@ -220,6 +220,17 @@ def on_cooperation_answered(section, *, report, actor, **_kwargs) -> None:
         )
 
 
+# -- §4 public complaints ----------------------------------------------------------------------------
+
+
+def on_complaint_changed(complaint, *, event, actor, **_kwargs) -> None:
+    """A step on a complaint: who acts next is told, with a link to the complaint's page (never the
+    person's contact details)."""
+    from registry.complaints import notices
+
+    notices.tell(complaint, event, actor)
+
+
 def connect() -> None:
     """Connect the receivers (create_app) and register the e-mail job and sweep."""
     from registry.notify import mail
@@ -228,4 +239,5 @@ def connect() -> None:
     signals.report_handed_over.connect(on_report_handed_over)
     signals.cooperation_requested.connect(on_cooperation_requested)
     signals.cooperation_answered.connect(on_cooperation_answered)
+    signals.complaint_changed.connect(on_complaint_changed)
     mail.install_session_hooks()

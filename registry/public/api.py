@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
+from registry.complaints import stats
 from registry.core.http import MAX_DB_INT, whole_number
 from registry.core.limits import api_limit
 from registry.core.permissions import public
@@ -16,7 +17,7 @@ from registry.extensions import csrf, db
 from registry.jurisdictions.models import Jurisdiction
 from registry.public import queries, search
 from registry.public.cache import cached
-from registry.public.openapi import MAX_PER_PAGE, document
+from registry.public.openapi import COMPLAINT_STATS_MAX_AGE, MAX_PER_PAGE, document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -261,3 +262,38 @@ def matter(matter_id: str):
     if shown is None:  # published this instant, not yet among this worker's versions
         raise _not_found(_("没有编号为 %(id)s 的已发布事项。", id=mid))
     return json_response(queries.api_matter(shown))
+
+
+# -- complaints: aggregates only (registry/complaints/stats.py) -----------------------------------
+
+
+@bp.route("/complaints/stats")
+@public
+@cached(stats.page_state, max_age=COMPLAINT_STATS_MAX_AGE)
+def complaint_stats():
+    code = request.args.get("jurisdiction", "").strip()
+    if not code:
+        raise _bad(_("参数 jurisdiction 是必填的（6 位行政区划代码）。"))
+    raw_year = request.args.get("year", "").strip()
+    year = None
+    if raw_year:
+        year = whole_number(raw_year, low=stats.FIRST_YEAR, high=stats.LAST_YEAR)
+        if year is None:
+            raise _bad(
+                _("参数 year 必须是 %(low)d 至 %(high)d 之间的年份。", low=stats.FIRST_YEAR, high=stats.LAST_YEAR)
+            )
+    j = _jurisdiction(code)
+    result = stats.figures(jurisdiction_ids=[j.id], year=year)
+    return json_response(
+        {
+            "jurisdiction": {"code": j.code, "name": j.name},
+            "year": year,
+            "as_of": result.as_of.isoformat(),
+            "totals": result.totals.plain(),
+            "departments": [{"id": g.key, "name": g.name, **g.counts.plain()} for g in result.by_department],
+            "matters": [{"id": g.key, "title": g.name, **g.counts.plain()} for g in result.by_matter],
+            "received_by_period": [
+                {"period": f"{year}-{p:02d}" if year else str(p), "received": n} for p, n in result.by_period
+            ],
+        }
+    )

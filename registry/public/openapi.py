@@ -2,10 +2,27 @@
 
 from typing import Any
 
+from registry.complaints.stats import FIRST_YEAR, LAST_YEAR
 from registry.core.http import MAX_DB_INT
 from registry.public.queries import API_MATTER_KEYS
 
 MAX_PER_PAGE = 200
+# The counts of registry/complaints/stats.py Counts.plain(), as the API states them.
+COMPLAINT_COUNTS = {
+    "received": "收到",
+    "accepted": "曾经受理",
+    "transferred": "曾经转办",
+    "answered": "已办结（答复）",
+    "rejected": "不予受理",
+    "on_time": "按期办结（在受理期限内不予受理，或在答复期限内办结，含同意的延期）",
+    "overdue": "超期：overdue_open + closed_late",
+    "overdue_open": "已过期限仍未办结",
+    "closed_late": "超过期限才办结",
+    "repeat": "重复举报（与此前关于同一事项、同一地点的举报相关联）",
+    "rated": "举报人作出评价的",
+    "satisfied": "评价为满意的",
+}
+COMPLAINT_STATS_MAX_AGE = 60  # seconds: its figures move as complaints are handled
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -399,6 +416,77 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "ComplaintCounts": {
+        "type": "object",
+        "description": "一组公众举报的汇总数字（只有数字，不含举报内容、地点和举报人信息）",
+        "required": [*COMPLAINT_COUNTS],
+        "properties": {
+            **{name: {"type": "integer", "minimum": 0, "description": text} for name, text in COMPLAINT_COUNTS.items()},
+            "on_time_rate": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "按期办结率 = on_time ÷ (on_time + closed_late)；尚无办结时为 null",
+            },
+            "satisfaction_rate": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "满意率 = satisfied ÷ rated；尚无评价时为 null",
+            },
+        },
+    },
+    "ComplaintStats": {
+        "type": "object",
+        "required": ["jurisdiction", "year", "as_of", "totals", "departments", "matters", "received_by_period"],
+        "additionalProperties": False,
+        "properties": {
+            "jurisdiction": _ref("JurisdictionRef"),
+            "year": {"type": ["integer", "null"], "description": "收到举报的年份（北京时间）；null 表示历年合计"},
+            "as_of": {"type": "string", "format": "date", "description": "统计日期（超期按此日判断）"},
+            "totals": _ref("ComplaintCounts"),
+            "departments": {
+                "type": "array",
+                "description": "按现办理部门（转办后计入接收部门），只列收到过举报的部门",
+                "items": {
+                    "allOf": [
+                        _ref("ComplaintCounts"),
+                        {
+                            "type": "object",
+                            "required": ["id", "name"],
+                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                        },
+                    ]
+                },
+            },
+            "matters": {
+                "type": "array",
+                "description": "按具体事项；id 为 null 的一行是未选定事项、由12369受理窗口分办的举报",
+                "items": {
+                    "allOf": [
+                        _ref("ComplaintCounts"),
+                        {
+                            "type": "object",
+                            "required": ["id", "title"],
+                            "properties": {"id": {"type": ["integer", "null"]}, "title": {"type": "string"}},
+                        },
+                    ]
+                },
+            },
+            "received_by_period": {
+                "type": "array",
+                "description": "给出 year 时为该年每月（YYYY-MM）收到的件数，否则为每年（YYYY）",
+                "items": {
+                    "type": "object",
+                    "required": ["period", "received"],
+                    "properties": {
+                        "period": {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},
+                        "received": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
     "JurisdictionList": _listing("JurisdictionSummary"),
     "VersionList": _listing("Version"),
     "MatterList": _listing("Matter"),
@@ -411,6 +499,33 @@ def _get(summary: str, schema: str, parameters: list[dict] | None = None) -> dic
     }
 
 
+def _complaint_stats_path() -> dict[str, Any]:
+    path = _get(
+        "公众举报办理情况（汇总数字）",
+        "ComplaintStats",
+        [
+            _param("jurisdiction", "query", {"type": "string", "pattern": "^[0-9]{6}$"}, "行政区划代码", required=True),
+            _param(
+                "year",
+                "query",
+                {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+                "收到举报的年份（北京时间）；不给出时为历年合计",
+            ),
+        ],
+    )
+    operation = path["get"]
+    operation["description"] = (
+        "该地区本级职能部门办理的公众举报的汇总数字：合计、按办理部门、按具体事项、按月份（或年份）。"
+        "只有数字，不含举报内容、地点和举报人信息。数字随举报办理而变化："
+        f"响应可缓存 {COMPLAINT_STATS_MAX_AGE} 秒（Cache-Control），带强 ETag，可用 If-None-Match 重新验证。"
+    )
+    operation["responses"]["200"]["headers"] = {
+        "ETag": {"description": "强校验器，随举报办理、请求参数和语言变化", "schema": {"type": "string"}},
+        "Cache-Control": {"description": f"public, max-age={COMPLAINT_STATS_MAX_AGE}", "schema": {"type": "string"}},
+    }
+    return path
+
+
 def document() -> dict[str, Any]:
     id_param = {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}
     return {
@@ -419,7 +534,8 @@ def document() -> dict[str, Any]:
             "title": "生态环境保护责任清单开放数据接口",
             "version": "1.0.0",
             "description": (
-                "只读；只提供已发布的清单版本。已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
+                "只读；只提供已发布的清单版本（公众举报的汇总数字除外，见 /complaints/stats）。"
+                "已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
                 f"限制：page 为 1 至 {MAX_DB_INT}，per_page 为 1 至 {MAX_PER_PAGE}；"
                 f"部门和事项编号为 1 至 {MAX_DB_INT}，超出范围的编号不存在（404），格式不对的参数为 400。"
                 "\n\n"
@@ -466,6 +582,7 @@ def document() -> dict[str, Any]:
                 ],
             ),
             "/matters/{id}": _get("事项（按现行版本）", "Matter", [_param("id", "path", id_param, "事项编号")]),
+            "/complaints/stats": _complaint_stats_path(),
         },
         "components": {"schemas": SCHEMAS},
     }

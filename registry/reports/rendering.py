@@ -12,8 +12,9 @@ from sqlalchemy.orm import selectinload
 from registry.core.timezone import local_date, local_today
 from registry.extensions import db
 from registry.pdf import render_pdf
+from registry.reports import complaint_section
 from registry.reports.content import plain_paragraphs, safe_html
-from registry.reports.models import AnnualReport, ReportSection
+from registry.reports.models import AnnualReport, ReportSection, SectionKind
 from registry.reports.official import official_parts, pdf_attachments
 from registry.versions.models import VersionMatter
 
@@ -119,6 +120,8 @@ def report_context(report: AnnualReport, *, prefix: str = "", attachment_data: b
                 chapters.append(groups[section.kind])
             groups[section.kind]["sections"].append(entry)
         else:  # free, duties and the legacy one-table "cooperating" section: their (sanitized) body
+            if section.kind == SectionKind.COMPLAINTS:  # generated figures, then the commentary
+                entry["complaints"] = complaint_section.figures(report)
             chapters.append({**entry, "sections": []})
     for number, chapter in enumerate(chapters, start=1):
         chapter["heading"] = f"{chinese_number(number)}、{chapter['title']}"

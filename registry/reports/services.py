@@ -21,6 +21,7 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.pdf import PdfError
+from registry.reports import complaint_section
 from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, normalize_plain, sanitize_html
 from registry.reports.models import (
     STATE_LABELS,
@@ -180,7 +181,8 @@ def _draft_sections(
     led: Sequence[VersionMatter], cooperating: Sequence[VersionMatter], duties: Sequence[VersionDuty]
 ) -> list[ReportSection]:
     """Free sections, the duties, one section per led matter, one per cooperating matter (§7: each
-    gets its own 配合落实情况 and fields, which the lead department reads), then the closing free sections."""
+    gets its own 配合落实情况 and fields, which the lead department reads), the complaint figures of the
+    led matters (registry/reports/complaint_section.py), then the closing free sections."""
     sections = [ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_BEFORE]
     duty_items = "".join(f"<li>{escape(d.text)}</li>" for d in duties)
     sections.append(
@@ -194,6 +196,8 @@ def _draft_sections(
         sections.append(ReportSection(kind="led_matter", title=matter.title, version_matter_id=matter.id))
     for matter in cooperating:
         sections.append(ReportSection(kind="coop_matter", title=matter.title, version_matter_id=matter.id))
+    if led:  # 公众举报办理情况: figures on the complaints about the matters it leads, and its commentary
+        sections.append(complaint_section.new_section())
     sections.extend(ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_AFTER)
     for position, section in enumerate(sections):
         section.position = position

@@ -33,6 +33,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the project's .venv when run as `make test` does
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 PASSWORD = "demo-2025"  # the demo accounts' password (registry.demo)
+CAPTCHA_ANSWER = "H3N7W"  # every CAPTCHA's answer on the test server (CAPTCHA_FIXED_ANSWER)
 ROLES = ("admin", "province_office", "jiangchuan_office", "sthj_head", "sthj_editor", "nync_head")
 
 
@@ -137,6 +138,9 @@ def live_server():
         "REGISTRY_INSTANCE": str(tmp),
         "SECRET_KEY": "browser-tests-secret",
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        "PUBLIC_FORM_RATE_LIMIT": "10000 per minute",  # the journeys submit public forms many times
+        # The complaint form's CAPTCHA answers this (config.py: end-to-end tests only).
+        "CAPTCHA_FIXED_ANSWER": CAPTCHA_ANSWER,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)

@@ -1,0 +1,12 @@
+// 转办: choosing the department lists its matters at once (without script, the 列出该部门的事项 button does).
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("transfer-form");
+  if (!form) return;
+  var department = form.querySelector("select[name='transfer-department']");
+  var pick = form.querySelector("button[name='transfer-pick']");
+  if (!department || !pick) return;
+  pick.closest(".pick").style.display = "none";
+  department.addEventListener("change", function () {
+    if (department.value) { if (form.requestSubmit) { form.requestSubmit(pick); } else { pick.click(); } }
+  });
+});
