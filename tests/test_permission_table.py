@@ -425,7 +425,12 @@ def _handled_complaint(department: Department) -> tuple:
     """A new complaint handled by `department`, with a photo not yet publishable."""
     made = factories.complaint(department, contact={"name": "权限表", "phone": "13800000000"})
     photo = ComplaintFile(
-        complaint=made, kind="photo", filename="photo-2.png", content_type="image/png", size=4, sha256="1" * 64,
+        complaint=made,
+        kind="photo",
+        filename="photo-2.png",
+        content_type="image/png",
+        size=4,
+        sha256="1" * 64,
         data=b"\x89PNG",
     )
     db.session.add(photo)
