@@ -114,10 +114,8 @@ class Config:
     COMPLAINT_PHOTO_MAX_BYTES = int(os.environ.get("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
     COMPLAINT_ATTACHMENT_MAX_BYTES = int(os.environ.get("COMPLAINT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
     CAPTCHA_MAX_AGE_SECONDS = int(os.environ.get("CAPTCHA_MAX_AGE_SECONDS", 1800))
-    # FOR END-TO-END TESTS ONLY, NEVER IN PRODUCTION: every CAPTCHA's answer is this value (empty: random
-    # answers). The app logs a warning at start-up while it is set.
-    CAPTCHA_FIXED_ANSWER = os.environ.get("CAPTCHA_FIXED_ANSWER", "")
     # Looking a complaint up by its 查询码, per client address: codes cannot be tried by the thousand.
+    # The CAPTCHA image has the same limit, counted apart.
     COMPLAINT_TRACK_RATE_LIMIT = os.environ.get("COMPLAINT_TRACK_RATE_LIMIT", "30 per minute;300 per hour")
 
 

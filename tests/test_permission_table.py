@@ -122,7 +122,7 @@ TABLE: dict[str, str | dict[str, str]] = {
     # handling department, its office and the offices above; steps for the department; decisions for its office
     "complaints.inbox": "L D A A A A A A A A",
     "complaints.show": "L D A A D D A A D D",
-    "complaints.file": "L D A A D D A A D D",
+    "complaints.file": "L D A D D D A A D D",  # private photos, attachments: as the contact details
     "complaints.contact": "L D A D D D A A D D",  # the handling department and its office only
     "complaints.add_note": "L D A D D D A A D D",
     "complaints.accept": "L D D D D D A A D D",

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Date, Select, and_, case, func, literal, select
 
+from registry.complaints import rules
 from registry.complaints.models import Complaint, ComplaintState, ExtensionState
 from registry.core.permissions import DEPARTMENT_ROLES, Role
 from registry.extensions import db
@@ -40,17 +41,28 @@ DEPARTMENT_TABS = ("new", "accepted", "overdue", "answered", "rejected", "reopen
 OFFICE_TABS = ("all", "overdue", "new", "accepted", "extension", "reopened", "answered", "rejected")
 
 
-def due_expression():
-    """What is due next, in SQL (rules.current_due): the 受理 decision, then the reply."""
-    return case(
+def reopened_dues() -> dict[int, date]:
+    """The office's review deadline of each reopened complaint (rules.current_due; working days cannot
+    be counted in SQL, and few complaints wait for a review at a time)."""
+    reopened = db.session.scalars(select(Complaint).where(Complaint.state == ComplaintState.REOPENED))
+    return {c.id: due for c in reopened if (due := rules.current_due(c)) is not None}
+
+
+def due_expression(reopened: dict[int, date] | None = None):
+    """What is due next, in SQL (rules.current_due): the 受理 decision, the reply, the office's review."""
+    reopened = reopened_dues() if reopened is None else reopened
+    whens = [
         (Complaint.state == ComplaintState.NEW, Complaint.accept_due),
         (Complaint.state == ComplaintState.ACCEPTED, Complaint.reply_due),
-        else_=None,
-    )
+    ]
+    if reopened:
+        review = case({i: literal(due, Date) for i, due in reopened.items()}, value=Complaint.id, else_=None)
+        whens.append((Complaint.state == ComplaintState.REOPENED, review))
+    return case(*whens, else_=None)
 
 
-def overdue_condition(today: date):
-    due = due_expression()
+def overdue_condition(today: date, reopened: dict[int, date] | None = None):
+    due = due_expression(reopened)
     return and_(due.is_not(None), due < today)
 
 
@@ -115,9 +127,10 @@ def listing(scope: Scope, tab: str, today: date, *, department_id: int | None = 
     stmt = _filtered(scope.base(tab), tab, today)
     if department_id is not None and scope.is_office:
         stmt = stmt.where(Complaint.department_id == department_id)
-    due = due_expression()
+    reopened = reopened_dues()
+    due = due_expression(reopened)
     return stmt.order_by(
-        case((overdue_condition(today), 0), else_=1),
+        case((overdue_condition(today, reopened), 0), else_=1),
         case((due.is_(None), 1), else_=0),
         due,
         Complaint.id.desc(),
@@ -131,11 +144,12 @@ def counts(scope: Scope, today: date, *, department_id: int | None = None) -> di
     if department_id is not None and scope.is_office:
         base = base.where(Complaint.department_id == department_id)
     ids = base.with_only_columns(Complaint.id).subquery()
+    overdue = overdue_condition(today)
     rows = db.session.execute(
         select(
             Complaint.state,
             func.count(),
-            func.sum(case((overdue_condition(today), 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
             func.sum(
                 case(
                     (

@@ -269,11 +269,12 @@ def _unique_code() -> str:
     raise RuntimeError("no free complaint code after 10 tries")  # 2^49 codes: never in practice
 
 
-def submit(report: Report, photos: list[Photo]) -> Complaint:
+def submit(report: Report, photos: list[Photo], *, today: date | None = None) -> Complaint:
     """File a report: routed (route), due for its 受理 decision in working days, linked to an earlier
     report about the same matter and place (重复举报), with its photos and, when given, the contact
-    details kept apart; the SUBMITTED step audited and announced."""
-    today = local_today()
+    details kept apart; the SUBMITTED step audited and announced. `today`: the day it is filed on
+    (local_today; the demo files its stories on their own past days)."""
+    today = today or local_today()
     report.name, report.phone, report.email = report.name.strip(), report.phone.strip(), report.email.strip()
     refuse(problems_of(report, today))
     routing = route(report.jurisdiction, report.version_matter_id)
@@ -363,6 +364,14 @@ def earlier_report(matter_id: int, jurisdiction_id: int, place: str) -> int | No
 
 # -- the rating ----------------------------------------------------------------------------------
 
+# The RATED event's text begins with the rating's word ("不满意：还在烧。"), so every 评价 step keeps its own.
+RATING_WORDS = {Rating.SATISFIED: "满意", Rating.UNSATISFIED: "不满意"}
+
+
+def rating_of(text: str) -> str | None:
+    """The rating a RATED event's text begins with; None for a text without one."""
+    return next((r for r, word in RATING_WORDS.items() if text == word or text.startswith(word + "：")), None)
+
 
 def may_rate(complaint: Complaint) -> bool:
     """The person may rate the reply once it is answered, once per reply: again only after the
@@ -389,8 +398,9 @@ def rate(complaint: Complaint, rating: str, comment: str) -> Complaint:
     before = complaint.audit_data()
     complaint.rating, complaint.rating_comment, complaint.rated_at = rating, comment, utcnow()
     department_id = complaint.department_id
+    said = f"{RATING_WORDS[rating]}：{comment}" if comment else RATING_WORDS[rating]
     add_event(
-        complaint, EventKind.RATED, None, before=before, public_actor=True, department_id=department_id, text=comment
+        complaint, EventKind.RATED, None, before=before, public_actor=True, department_id=department_id, text=said
     )
     if rating == Rating.UNSATISFIED and complaint.reopened_count == 0:
         before = complaint.audit_data()

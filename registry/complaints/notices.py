@@ -1,7 +1,8 @@
 """Who is told of a step on a complaint (the receiver in registry/notify/receivers.py calls `tell`):
 the handling department of what reaches it (a new or transferred complaint, the office's decisions, a
-note, a rating, a redo), the office of its jurisdiction of what it must decide (an extension, a reopened
-complaint). Written in the site's default language; never the person's contact details."""
+note, a rating, a redo or an upheld reply), the office of its jurisdiction of what it must decide (an
+extension, a reopened complaint), the department a refusal names as responsible. Written in the site's
+default language; never the person's contact details."""
 
 from flask_babel import gettext as _
 
@@ -30,10 +31,10 @@ def tell(complaint: Complaint, event: ComplaintEvent, actor) -> None:
     url = path_for("complaints.show", complaint_id=complaint.id)
     department = complaint.department
     name = f"#{complaint.id}"
-    about = _("地点：%(place)s", place=complaint.place)
-    if complaint.matter_title:
-        about += "；" + _("事项：%(matter)s", matter=complaint.matter_title)
     with _default_locale():
+        about = _("地点：%(place)s", place=complaint.place)
+        if complaint.matter_title:
+            about += "；" + _("事项：%(matter)s", matter=complaint.matter_title)
         kind = event.kind
         if kind == EventKind.SUBMITTED:
             notify(
@@ -141,4 +142,37 @@ def tell(complaint: Complaint, event: ComplaintEvent, actor) -> None:
                     ]
                 ),
                 url=url,
+            )
+        elif kind == EventKind.UPHELD:
+            notify(
+                _others(department_users(complaint.department_id), actor),
+                "complaint_reopened",
+                _("办公室复核举报 %(id)s：维持办结", id=name),
+                body="\n\n".join(
+                    [
+                        _("举报人不满意，办公室复核后维持原答复，无需重新办理。"),
+                        _("复核意见：%(comment)s", comment=_excerpt(event.text)),
+                    ]
+                ),
+                url=url,
+            )
+        elif kind == EventKind.REJECTED and event.to_department_id:
+            # The department named as responsible: the person was told to turn to it. It cannot open the
+            # complaint (no link) and never sees the contact details.
+            notify(
+                department_users(event.to_department_id),
+                "complaint_received",
+                _(
+                    "%(department)s对举报 %(id)s 不予受理，并指明由你部门负责",
+                    department=_department_name(event.department_id),
+                    id=name,
+                ),
+                body="\n\n".join(
+                    [
+                        about,
+                        _excerpt(complaint.description),
+                        _("不予受理的理由：%(reason)s", reason=_excerpt(event.text)),
+                        _("举报人已被告知由你部门负责，可能会直接向你部门反映。"),
+                    ]
+                ),
             )

@@ -1,8 +1,14 @@
 """Photos sent with a complaint: at most three images, each checked by its content (never by its
-name or the type the browser claims), turned upright and re-encoded, so that nothing of the file as
-sent is kept — no EXIF (GPS position, camera, time), no comments, no hidden payload.
+name or the type the browser claims), turned upright, scaled down to MAX_SIDE and re-encoded, so
+that nothing of the file as sent is kept — no EXIF (GPS position, camera, time), no comments, no
+hidden payload.
+
+Two passes, the cheap one first: `precheck` looks at the count and the sizes only (nothing decoded),
+`clean` decodes. The form decodes only once everything else — the CAPTCHA above all — is right, so a
+flood of posts with a wrong CAPTCHA never makes the server decode an image.
 """
 
+import contextlib
 import hashlib
 import warnings
 from dataclasses import dataclass
@@ -16,8 +22,10 @@ from registry.core.errors import refuse
 
 MAX_PHOTOS = 3
 # Pixels, checked from the header before anything is decoded: a few bytes may claim a huge image
-# (a decompression bomb). A 50-megapixel phone photo still passes.
-MAX_PIXELS = 60_000_000
+# (a decompression bomb). A 20-megapixel phone photo still passes; 50-megapixel ones are refused.
+MAX_PIXELS = 20_000_000
+# Longer side of a stored photo: larger ones are scaled down (enough to see the scene, bounds storage).
+MAX_SIDE = 4000
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 FIELD = "photos"
 
@@ -37,25 +45,39 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:g}"
 
 
+def _name(name: str, number: int) -> str:
+    return (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:100] or _l("第 %(n)s 张照片", n=number)
+
+
+def _size_problems(files: list[tuple[str, bytes]]) -> list:
+    files = [(name, data) for name, data in files if name or data]
+    if len(files) > MAX_PHOTOS:
+        return [(FIELD, _l("最多上传 %(n)s 张照片，您选择了 %(m)s 张。", n=MAX_PHOTOS, m=len(files)))]
+    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    problems = []
+    for number, (name, data) in enumerate(files, start=1):
+        if len(data) > limit:
+            too_big = _l("“%(name)s”超过 %(mb)s MB，请压缩后再上传。", name=_name(name, number), mb=_megabytes(limit))
+            problems.append((FIELD, too_big))
+        elif not data:
+            problems.append((FIELD, _l("“%(name)s”是空文件。", name=_name(name, number))))
+    return problems
+
+
+def precheck(files: list[tuple[str, bytes]]) -> None:
+    """The count and the sizes, nothing decoded (DomainErrors on the field "photos")."""
+    refuse(_size_problems(files))
+
+
 def clean(files: list[tuple[str, bytes]]) -> list[Photo]:
     """The photos (name as sent, bytes) checked and re-encoded; every problem raised at once, each
     naming its file (DomainErrors on the field "photos")."""
-    files = [(name, data) for name, data in files if name or data]
-    if len(files) > MAX_PHOTOS:
-        refuse([(FIELD, _l("最多上传 %(n)s 张照片，您选择了 %(m)s 张。", n=MAX_PHOTOS, m=len(files)))])
-    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    refuse(_size_problems(files))
     problems, photos = [], []
-    for number, (name, data) in enumerate(files, start=1):
-        name = (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:100] or _l("第 %(n)s 张照片", n=number)
-        if len(data) > limit:
-            problems.append((FIELD, _l("“%(name)s”超过 %(mb)s MB，请压缩后再上传。", name=name, mb=_megabytes(limit))))
-            continue
-        if not data:
-            problems.append((FIELD, _l("“%(name)s”是空文件。", name=name)))
-            continue
+    for number, (name, data) in enumerate([(n, d) for n, d in files if n or d], start=1):
         made = _reencode(data)
         if isinstance(made, str):
-            problems.append((FIELD, PROBLEMS[made](name)))
+            problems.append((FIELD, PROBLEMS[made](_name(name, number))))
             continue
         content_type, extension, encoded = made
         photos.append(Photo(f"photo-{number}.{extension}", content_type, encoded))
@@ -71,48 +93,52 @@ PROBLEMS = {
 }
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """The image turned as its EXIF orientation says; as it is when that EXIF cannot be read."""
-    try:
-        return ImageOps.exif_transpose(image)
-    except Exception:  # malformed EXIF: Pillow raises whatever its parser meets
-        return image
+def _turn_upright(image: Image.Image) -> None:
+    """Turn the image (in place) as its EXIF orientation says; leave it when that EXIF cannot be read."""
+    with contextlib.suppress(Exception):  # malformed EXIF: Pillow raises whatever its parser meets
+        ImageOps.exif_transpose(image, in_place=True)
 
 
 def _reencode(data: bytes) -> tuple[str, str, bytes] | str:
     """(content type, extension, bytes) of the image re-encoded without metadata, or the key of what
-    is wrong with it (PROBLEMS)."""
+    is wrong with it (PROBLEMS). The size is judged from the header before any pixel is decoded;
+    a large JPEG is decoded at a reduced scale where the longer side allows (draft)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(BytesIO(data))
-            if image.format not in FORMATS:
+            image = Image.open(BytesIO(data))  # lazy: reads the header only
+            fmt = image.format
+            if fmt not in FORMATS:
                 return NOT_AN_IMAGE
             width, height = image.size
             if width * height > MAX_PIXELS:
                 return TOO_LARGE
+            if fmt == "JPEG":
+                image.draft(image.mode, (MAX_SIDE, MAX_SIDE))
             image.load()
-            upright = _upright(image)
+            _turn_upright(image)
+            if max(image.size) > MAX_SIDE:
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return TOO_LARGE
     except UnidentifiedImageError:
         return NOT_AN_IMAGE
     except (OSError, ValueError, SyntaxError, EOFError):
         return BROKEN
-    fmt = image.format
     content_type, extension = FORMATS[fmt]
-    if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
-    elif fmt == "WEBP" and upright.mode not in ("RGB", "RGBA"):
-        upright = upright.convert("RGBA" if "A" in upright.mode else "RGB")
-    elif fmt == "PNG" and upright.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
-        upright = upright.convert("RGBA")
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    elif fmt == "WEBP" and image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.mode else "RGB")
+    elif fmt == "PNG" and image.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
+        image = image.convert("RGBA")
     # A fresh image of the pixels alone: nothing of the file's info (EXIF, ICC, text chunks, XMP) is
-    # handed to the encoder.
-    bare = Image.new(upright.mode, upright.size)
-    if upright.mode == "P":
-        bare.putpalette(upright.getpalette())
-    bare.paste(upright)
+    # handed to the encoder. The one copy made here is of an image at most MAX_SIDE on its longer side.
+    bare = Image.new(image.mode, image.size)
+    if image.mode == "P":
+        bare.putpalette(image.getpalette())
+    bare.paste(image)
+    del image
     out = BytesIO()
     options = {"quality": 88} if fmt in ("JPEG", "WEBP") else {"optimize": True}
     bare.save(out, format=fmt, **options)

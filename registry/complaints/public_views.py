@@ -1,42 +1,33 @@
-"""The public side: report a problem, track it with the 查询码, rate the reply (no login).
+"""The public side: report a problem (no login). Tracking and rating: public_tracking.py, whose
+routes register on the same blueprint when this module imports it.
 
 The report takes two steps and works without JavaScript: step 1 (what, where, when) posts to
 `new`, which answers with the check page (step 2: which matter it looks like and who will receive
 it, photos, contact details, the CAPTCHA); step 2 posts to `check`, which re-searches, draws a new
 CAPTCHA, goes back to step 1 or files the report. Everything typed travels in the form, so nothing is
-lost on an error (only chosen files, which no browser lets a page choose again).
+lost on an error (only chosen files, which no browser lets a page choose again); going back to step 1
+carries the contact details along as hidden fields.
+
+提交 judges the CAPTCHA and every field first and decodes the photos only when all of that is right:
+a post with a wrong CAPTCHA costs the server no image decoding. The same report posted twice (a
+double click, a reload) files it once: the session remembers the CAPTCHA token of the report filed
+and answers its repeat with the 查询码 page. The 查询码 is shown from the session for SHOWN_MINUTES
+only, so the next person at a shared computer does not see it.
 """
 
+import time
 from datetime import date
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from registry.complaints import captcha, intake, rules
 from registry.complaints.blueprint import bp
-from registry.complaints.models import (
-    STATE_LABELS,
-    Complaint,
-    ComplaintFile,
-    ComplaintState,
-    EventKind,
-)
-from registry.complaints.photos import MAX_PHOTOS, clean
-from registry.complaints.public_forms import CheckForm, RateForm, ReportForm, TrackForm
-from registry.complaints.services import normalize_code, shown_code
+from registry.complaints.photos import MAX_PHOTOS, clean, precheck
+from registry.complaints.public_forms import CheckForm, ReportForm
+from registry.complaints.public_tracking import by_code, no_store
+from registry.complaints.services import shown_code
 from registry.core.errors import DomainError
 from registry.core.forms import choices, show_error, show_problems
 from registry.core.limits import public_form_limit
@@ -45,25 +36,18 @@ from registry.core.timezone import local_today
 from registry.extensions import db, limiter
 
 UNSURE = "none"
-SUBMITTED_KEY = "complaint_submitted"  # the new 查询码, for the page after submitting (never the URL)
+# The report just filed, for the page after submitting (never in the URL): its 查询码, the CAPTCHA token
+# it was filed with (a repeat of that post is not filed again) and when (epoch seconds).
+SUBMITTED_KEY = "complaint_submitted"
+SHOWN_MINUTES = 30
+CONTACT_FIELDS = {"name": intake.NAME_MAX, "phone": intake.PHONE_MAX, "email": intake.EMAIL_MAX}
 CAPTCHA_MESSAGES = {
     captcha.Outcome.WRONG: _l("验证码不正确，请按新的图片重新输入。"),
     captcha.Outcome.EXPIRED: _l("验证码已过期，请按新的图片重新输入。"),
 }
 
-# The tracking look-up has a limit of its own (COMPLAINT_TRACK_RATE_LIMIT), so that 查询码 cannot be
-# tried by the thousand; opening the empty form is not counted.
-track_limit = limiter.limit(
-    lambda: current_app.config["COMPLAINT_TRACK_RATE_LIMIT"],
-    scope="complaint-track",
-    exempt_when=lambda: not request.args.get("code"),
-)
-
-
-def _no_store(response) -> Response:
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# Each fetch of a CAPTCHA image costs a drawing: as limited as the tracking look-up, counted apart.
+captcha_limit = limiter.limit(lambda: current_app.config["COMPLAINT_TRACK_RATE_LIMIT"], scope="complaint-captcha")
 
 
 def _fill_places(form) -> None:
@@ -78,12 +62,28 @@ def _step1(form, status: int = 200):
     place = intake.place_by_code(form.jurisdiction.data or "")
     if ref and place is not None:
         preselected = intake.matter_in_force(ref, place)
-    return _no_store(
+    return no_store(
         (
-            render_template("complaints/public/new.html", form=form, preselected=preselected, preselected_place=place),
+            render_template(
+                "complaints/public/new.html",
+                form=form,
+                preselected=preselected,
+                preselected_place=place,
+                description_min=intake.DESCRIPTION_MIN,
+                description_max=intake.DESCRIPTION_MAX,
+                contact=_contact_typed(),
+            ),
             status,
         )
     )
+
+
+def _contact_typed() -> list[tuple[str, str]]:
+    """The contact details typed on step 2, carried through step 1 (back there to change something)."""
+    if request.method != "POST":
+        return []
+    typed = [(name, request.form.get(name, "").strip()[:most]) for name, most in CONTACT_FIELDS.items()]
+    return [(name, value) for name, value in typed if value]
 
 
 def _int(value) -> int | None:
@@ -112,7 +112,7 @@ def _step2(form, *, status: int = 200, photos_lost: bool = False):
     form.captcha.data = ""
     form.captcha.raw_data = []
     db.session.commit()
-    return _no_store(
+    return no_store(
         (
             render_template(
                 "complaints/public/check.html",
@@ -179,15 +179,16 @@ def check():
         for name in ("captcha", "phone", "email", "name", "q"):
             getattr(form, name).errors = []
         return _step2(form, photos_lost=bool(chosen_files))
-    outcome = captcha.check(form.captcha_token.data or "", form.captcha.data or "")
+    token = form.captcha_token.data or ""
+    if _filed_with(token):  # the same report posted again (a double click, a reload): filed once
+        return redirect(url_for("complaints.submitted"), 303)
+    outcome = captcha.check(token, form.captcha.data or "")
     if outcome != captcha.Outcome.RIGHT and not form.captcha.errors:
         form.captcha.errors = [*form.captcha.errors, CAPTCHA_MESSAGES[outcome]]
+    files = [(f.filename, f.read(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] + 1)) for f in chosen_files]
     try:
-        photos = clean(
-            [(f.filename, f.read(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] + 1)) for f in chosen_files]
-        )
+        precheck(files)  # count and sizes; nothing is decoded before everything else is right
     except DomainError as error:
-        photos = []
         show_error(form, error)
     report = _report(form)
     if report is not None:
@@ -196,14 +197,20 @@ def check():
         db.session.commit()  # the CAPTCHA was used up
         return _step2(form, status=400, photos_lost=bool(chosen_files))
     try:
-        complaint = intake.submit(report, photos)
+        complaint = intake.submit(report, clean(files))
     except DomainError as error:
         db.session.rollback()
+        captcha.check(token, "")  # used up all the same: the next try has a new one
         show_error(form, error)
         return _step2(form, status=400, photos_lost=bool(chosen_files))
     db.session.commit()
-    session[SUBMITTED_KEY] = complaint.code
+    session[SUBMITTED_KEY] = {"code": complaint.code, "token": token, "at": int(time.time())}
     return redirect(url_for("complaints.submitted"), 303)
+
+
+def _filed_with(token: str) -> bool:
+    kept = session.get(SUBMITTED_KEY)
+    return bool(token) and isinstance(kept, dict) and kept.get("token") == token
 
 
 def _has_errors(form) -> bool:
@@ -228,22 +235,22 @@ def _report(form) -> intake.Report | None:
     )
 
 
-def _by_code(value: str) -> Complaint | None:
-    code = normalize_code(value)
-    if len(code) != 10:
-        return None
-    return db.session.scalar(select(Complaint).where(Complaint.code == code))
-
-
 @bp.route("/complaints/submitted")
 @public
 def submitted():
-    """After submitting (Post/Redirect/Get): the 查询码, shown big, and what happens by when."""
-    complaint = _by_code(session.get(SUBMITTED_KEY, ""))
+    """After submitting (Post/Redirect/Get): the 查询码, shown big, and what happens by when — for
+    SHOWN_MINUTES; later the page only says to use the code written down."""
+    kept = session.get(SUBMITTED_KEY)
+    if not isinstance(kept, dict):
+        return redirect(url_for("complaints.track"))
+    if not 0 <= time.time() - kept.get("at", 0) <= SHOWN_MINUTES * 60:
+        session.pop(SUBMITTED_KEY, None)
+        return no_store(render_template("complaints/public/submitted.html", code=None, minutes=SHOWN_MINUTES))
+    complaint = by_code(kept.get("code", ""))
     if complaint is None:
         return redirect(url_for("complaints.track"))
     department = complaint.department
-    return _no_store(
+    return no_store(
         render_template(
             "complaints/public/submitted.html",
             code=shown_code(complaint.code),
@@ -253,150 +260,19 @@ def submitted():
             routed_by=complaint.routed_by,
             matter_title=complaint.matter_title,
             repeat=complaint.repeat_of_id is not None,
+            minutes=SHOWN_MINUTES,
         )
     )
 
 
 @bp.route("/complaints/captcha/<token>.png")
 @public
+@captcha_limit
 def captcha_image(token: str):
+    """The CAPTCHA's picture while it is open; the same picture on every fetch."""
     data = captcha.image(token)
     if data is None:
         abort(404)
-    response = make_response(data)
+    response = no_store(data)
     response.headers["Content-Type"] = "image/png"
-    response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.route("/complaints/photos/<int:photo_id>")
-@public
-def photo(photo_id: int):
-    """A photo the handling department marked publishable; 404 for any other file."""
-    found = db.session.get(ComplaintFile, photo_id)
-    if found is None or found.kind != "photo" or not found.publishable:
-        abort(404)
-    response = make_response(found.data)
-    response.headers["Content-Type"] = found.content_type
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Disposition"] = "inline"
-    return response
-
-
-# -- tracking ------------------------------------------------------------------------------------
-
-
-def tracking(complaint: Complaint) -> dict:
-    """What the public sees of a complaint: plain values only, never the contact details."""
-    events = []
-    for event in complaint.events:
-        if not event.is_public:
-            continue
-        shown = {"label": event.label, "kind": event.kind, "at": event.at, "department": None, "to": None, "matter": ""}
-        if event.department is not None:
-            shown["department"] = event.department.name
-        if event.kind == EventKind.TRANSFERRED:
-            shown["to"] = event.to_department.name if event.to_department else ""
-            shown["matter"] = event.matter_title
-        if event.kind == EventKind.RATED:
-            shown["rating"] = complaint.rating
-        events.append(shown)
-    photos = [f.id for f in complaint.files if f.kind == "photo" and f.publishable]
-    return {
-        "code": shown_code(complaint.code),
-        "state": complaint.state,
-        "state_label": STATE_LABELS[complaint.state],
-        "department": complaint.department.name,
-        "place": complaint.jurisdiction.name,
-        "matter_title": complaint.matter_title,
-        "received_at": complaint.received_at,
-        "accept_due": complaint.accept_due,
-        "accepted_at": complaint.accepted_at,
-        "reply_due": complaint.reply_due,
-        "answered_at": complaint.answered_at,
-        "reply": complaint.reply if complaint.state in (ComplaintState.ANSWERED, ComplaintState.REOPENED) else "",
-        "rejected": complaint.state == ComplaintState.REJECTED,
-        "reject_reason": complaint.reject_reason,
-        "responsible": complaint.responsible_department.name if complaint.responsible_department else "",
-        "rating": complaint.rating,
-        "rating_comment": complaint.rating_comment,
-        "events": events,
-        "photos": photos,
-        "overdue": rules.is_overdue(complaint),
-    }
-
-
-def _track_page(
-    complaint: Complaint | None, *, form=None, rate_form=None, not_found=False, status=200, error: str = ""
-):
-    form = form or TrackForm(formdata=None)
-    shown = tracking(complaint) if complaint is not None else None
-    if complaint is not None and intake.may_rate(complaint) and rate_form is None:
-        rate_form = RateForm(formdata=None, code=complaint.code)
-    if complaint is not None and not intake.may_rate(complaint):
-        rate_form = None
-    return _no_store(
-        (
-            render_template(
-                "complaints/public/track.html",
-                form=form,
-                complaint=shown,
-                rate_form=rate_form,
-                not_found=not_found,
-                error=error,
-            ),
-            status,
-        )
-    )
-
-
-@bp.route("/complaints/track")
-@public
-@track_limit
-def track():
-    """Look a complaint up by its 查询码 (spaces, dashes and case do not matter)."""
-    form = TrackForm(request.args)
-    if "code" not in request.args:
-        return _track_page(None, form=form)
-    complaint = _by_code(form.code.data or "") if form.validate() else None
-    if complaint is None:
-        return _track_page(None, form=form, not_found=bool(form.code.data), status=404 if form.code.data else 200)
-    form.code.data = shown_code(complaint.code)
-    return _track_page(complaint, form=form)
-
-
-@bp.route("/complaints/rate", methods=["POST"])
-@public
-@public_form_limit
-def rate():
-    """满意 / 不满意 (with a comment), once per reply."""
-    rate_form = RateForm()
-    complaint = _by_code(rate_form.code.data or "")
-    if complaint is None:
-        return _track_page(None, not_found=True, status=400)
-    form = TrackForm(formdata=None, code=shown_code(complaint.code))
-    if not intake.may_rate(complaint):
-        return _track_page(complaint, form=form, status=400, error=_("这件举报现在不能评价。"))
-    if not rate_form.validate():
-        return _track_page(complaint, form=form, rate_form=rate_form, status=400)
-    try:
-        intake.rate(complaint, rate_form.rating.data, rate_form.comment.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        show_error(rate_form, error)
-        return _track_page(complaint, form=form, rate_form=rate_form, status=400)
-    db.session.commit()
-    flash(
-        _("感谢您的评价。") if complaint.state != ComplaintState.REOPENED else _("已收到您的意见，将由办公室复核。"),
-        "success",
-    )
-    return redirect(url_for("complaints.track", code=shown_code(complaint.code)), 303)
-
-
-@bp.record_once
-def _warn_fixed_captcha(state) -> None:
-    if state.app.config.get("CAPTCHA_FIXED_ANSWER"):
-        state.app.logger.warning(
-            "CAPTCHA_FIXED_ANSWER is set: every CAPTCHA has the same answer. "
-            "For end-to-end tests only, never in production."
-        )

@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from registry.complaints.models import (
-    CLOSED_STATES,
     Complaint,
     ComplaintFile,
     ComplaintSettings,
     ComplaintState,
+    EventKind,
 )
 from registry.core.permissions import Permission, Role, can
 from registry.core.timezone import local_date, local_today
@@ -23,7 +23,7 @@ from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.lists.models import Role as AssignmentRole
 from registry.versions.models import VersionAssignment
-from registry.workdays import add_working_days
+from registry.workdays import add_working_days, working_days_between
 
 ECOLOGY_SECTOR = "生态环境"  # the same-level ecology-environment department runs the 12369 desk
 
@@ -85,8 +85,10 @@ def may_see_contact(user: Any, complaint: Complaint) -> bool:
 
 
 def may_see_file(user: Any, complaint: Complaint, file: ComplaintFile) -> bool:
-    """A photo marked publishable is public; anything else only for those who may read the complaint."""
-    return (file.kind == "photo" and file.publishable) or can_read(user, complaint)
+    """A photo marked publishable is public; the other photos and the reply's attachments only for the
+    handling department and its office (§6), as the contact details: never a cooperating department or
+    an office above."""
+    return (file.kind == "photo" and file.publishable) or may_see_contact(user, complaint)
 
 
 # -- deadlines in working days -----------------------------------------------------------------------
@@ -118,27 +120,68 @@ def extended_due(due: date, jurisdiction: Jurisdiction) -> date:
     return add_working_days(due, settings_for(jurisdiction)["extension_days"], jurisdiction)
 
 
-def current_due(complaint: Complaint) -> date | None:
-    """What is due next and by when: the 受理 decision, then the reply; nothing once closed (or while
-    the office reviews a reopened one)."""
+def reopened_on(complaint: Any) -> date | None:
+    """The (Beijing) day a complaint was reopened: the day the person rated the reply 不满意."""
+    if complaint.rated_at is not None:
+        return local_date(complaint.rated_at)
+    for event in reversed(getattr(complaint, "events", None) or []):  # a complaint without a rating time
+        if event.kind == EventKind.REOPENED:
+            return local_date(event.at)
+    return None
+
+
+def review_due(complaint: Any) -> date | None:
+    """The office decides on a reopened complaint within the 受理 working days of its jurisdiction, from
+    the day it was reopened."""
+    reopened = reopened_on(complaint)
+    department = getattr(complaint, "department", None)
+    if reopened is None or department is None:
+        return None
+    return accept_due(reopened, department.jurisdiction)
+
+
+def current_due(complaint: Any) -> date | None:
+    """What is due next and by when: the 受理 decision, then the reply, then (reopened) the office's
+    review; nothing once closed."""
     if complaint.state == ComplaintState.NEW:
         return complaint.accept_due
     if complaint.state == ComplaintState.ACCEPTED:
         return complaint.reply_due
+    if complaint.state == ComplaintState.REOPENED:
+        return review_due(complaint)
     return None
 
 
-def is_overdue(complaint: Complaint, today: date | None = None) -> bool:
+def is_overdue(complaint: Any, today: date | None = None) -> bool:
     due = current_due(complaint)
     return due is not None and due < (today or local_today())
 
 
-def answered_on_time(complaint: Complaint) -> bool | None:
-    """Whether a closed complaint was closed by its deadline (None while open): a reply by the reply
-    deadline, a refusal by the 受理 deadline."""
-    if complaint.state not in CLOSED_STATES or complaint.answered_at is None:
+def working_days_left(complaint: Complaint, today: date | None = None) -> int | None:
+    """Working days from today to what is due next (0 on the day itself, negative once past), in the
+    calendar of the handling department's jurisdiction; None when nothing is due."""
+    due = current_due(complaint)
+    if due is None:
         return None
-    due = complaint.reply_due if complaint.state == ComplaintState.ANSWERED else complaint.accept_due
+    return working_days_between(today or local_today(), due, complaint.department.jurisdiction)
+
+
+def was_answered(complaint: Any) -> bool:
+    """办结 with a reply: answered, or reopened after the reply (the person was 不满意; it was answered)."""
+    return complaint.answered_at is not None and complaint.state in (ComplaintState.ANSWERED, ComplaintState.REOPENED)
+
+
+def answered_on_time(complaint: Any) -> bool | None:
+    """Whether a closed complaint was closed by its deadline (None while open): a reply by the reply
+    deadline (also when reopened after it), a refusal by the 受理 deadline."""
+    if complaint.answered_at is None:
+        return None
+    if was_answered(complaint):
+        due = complaint.reply_due
+    elif complaint.state == ComplaintState.REJECTED:
+        due = complaint.accept_due
+    else:
+        return None
     return due is None or local_date(complaint.answered_at) <= due
 
 

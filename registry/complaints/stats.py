@@ -48,7 +48,7 @@ class Counts:
     received: int = 0  # 收到
     accepted: int = 0  # 受理 at least once
     transferred: int = 0  # 转办 at least once
-    answered: int = 0  # 已办结 (replied)
+    answered: int = 0  # 已办结 (replied; also when reopened after the reply: rules.was_answered)
     rejected: int = 0  # 不予受理
     on_time: int = 0  # closed (replied or refused) by its deadline: rules.answered_on_time
     closed_late: int = 0  # closed after its deadline
@@ -89,12 +89,13 @@ class Counts:
         self.received += 1
         self.accepted += bool(row.was_accepted)
         self.transferred += bool(row.was_transferred)
-        self.answered += row.state == ComplaintState.ANSWERED
+        self.answered += rules.was_answered(row)
         self.rejected += row.state == ComplaintState.REJECTED
         on_time = rules.answered_on_time(row)
         self.on_time += on_time is True
         self.closed_late += on_time is False
-        self.open_overdue += rules.is_overdue(row, today)
+        # A reopened complaint was answered (on time or late); the office's review is not the department's.
+        self.open_overdue += on_time is None and rules.is_overdue(row, today)
         self.repeat += row.repeat_of_id is not None
         self.rated += row.rating is not None
         self.satisfied += row.rating == Rating.SATISFIED
@@ -153,6 +154,7 @@ def figures(
         Complaint.accept_due,
         Complaint.reply_due,
         Complaint.answered_at,
+        Complaint.rated_at,
         Complaint.received_at,
         Complaint.rating,
         Complaint.repeat_of_id,

@@ -1,10 +1,11 @@
-"""Departments and offices: the 举报 inbox, a complaint's page with its timeline, the steps (each a
-small form on that page, 转办 on its own page), the contact details on request, the photos and
-attachments, and a jurisdiction's deadline settings."""
+"""Departments and offices: the 举报 inbox, a complaint's page with its timeline, the contact details on
+request, the photos and attachments. The steps (each a small form on that page, 转办 on its own page) are
+in action_views.py, a jurisdiction's deadline settings in settings_views.py: all on the same blueprint,
+imported at the end of this module so that registering it registers them all."""
 
 import io
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from PIL import Image, UnidentifiedImageError
@@ -20,13 +21,13 @@ from registry.complaints.models import (
     Complaint,
     ComplaintFile,
     ComplaintState,
+    EventKind,
     ExtensionState,
     RoutedBy,
 )
-from registry.core.errors import DomainError
-from registry.core.forms import choices, show_error
+from registry.core.forms import choices
 from registry.core.http import content_disposition, paginate, whole_number
-from registry.core.permissions import Permission, Role, can, requires
+from registry.core.permissions import Permission, can, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions import queries as jurisdiction_queries
@@ -116,7 +117,7 @@ def _fresh_form(form_class, complaint: Complaint):
     return form
 
 
-def _responsible_choices(complaint: Complaint):
+def responsible_choices(complaint: Complaint):
     return [("", _("请选择")), (handling.NO_DEPARTMENT, _("无其他责任部门"))] + [
         (str(d.id), _department_label(d, complaint)) for d in handling.transfer_targets(complaint)
     ]
@@ -149,10 +150,13 @@ def _page(complaint: Complaint, *, failed=None, contact=None, show_contact: bool
         ("photo", forms.PhotoForm),
     ):
         built[key] = failed if failed is not None and key == failed.PREFIX else _fresh_form(form_class, complaint)
-    built["reject"].responsible.choices = choices(_responsible_choices(complaint))
+    built["reject"].responsible.choices = choices(responsible_choices(complaint))
     matter = db.session.get(VersionMatter, complaint.version_matter_id) if complaint.version_matter_id else None
     events = complaint.events
-    files = complaint.files
+    # Only what the user may open is linked (rules.may_see_file): private photos and the reply's
+    # attachments are for the handling department and its office.
+    files = [f for f in complaint.files if rules.may_see_file(current_user, complaint, f)]
+    hidden_photos = sum(1 for f in complaint.files if f.kind == "photo") - sum(1 for f in files if f.kind == "photo")
     response = make_response(
         render_template(
             "complaints/show.html",
@@ -160,6 +164,8 @@ def _page(complaint: Complaint, *, failed=None, contact=None, show_contact: bool
             matter=matter,
             events=events,
             photos=[f for f in files if f.kind == "photo"],
+            hidden_photos=hidden_photos,
+            extension_before_transfer=_extension_before_transfer(events),
             attachments={e.id: [f for f in files if f.kind == "attachment" and f.event_id == e.id] for e in events},
             may=may,
             forms=built,
@@ -183,6 +189,20 @@ def _page(complaint: Complaint, *, failed=None, contact=None, show_contact: bool
     if show_contact:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _extension_before_transfer(events) -> bool:
+    """Whether the one extension was asked for by a department that handled the complaint before a
+    transfer (the page says why the department now handling it cannot ask again)."""
+    asked = [i for i, e in enumerate(events) if e.kind == EventKind.EXTENSION_REQUESTED]
+    moved = [i for i, e in enumerate(events) if e.kind == EventKind.TRANSFERRED]
+    return bool(asked and moved and moved[-1] > asked[-1])
+
+
+@bp.app_template_global("complaint_due")
+def complaint_due(complaint: Complaint):
+    """What is due next on a complaint and by when (rules.current_due), for the inbox's deadline column."""
+    return rules.current_due(complaint)
 
 
 @bp.route("/manage/complaints/<int:complaint_id>")
@@ -235,275 +255,6 @@ def file(complaint_id: int, file_id: int):
     return response
 
 
-# -- the steps ---------------------------------------------------------------------------------------
-
-
-def _step(form, do, done_message: str):
-    """Validate a step's form, run the service, commit and go back to the page; on a refusal, the page
-    again with the form's errors next to its fields and everything typed kept (400)."""
-    complaint = g.target
-    if form.validate():
-        try:
-            do(complaint, form)
-        except handling.NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(done_message, "success")
-            if rules.can_read(current_user, complaint):
-                return redirect(url_for("complaints.show", complaint_id=complaint.id))
-            return redirect(url_for("complaints.inbox"))
-    db.session.expire_all()
-    return _page(db.session.get(Complaint, complaint.id), failed=form, status=400)
-
-
-def _handler_only():
-    if not rules.can_handle(current_user, g.target):
-        abort(403)
-
-
-def _overseer_only():
-    if not rules.can_oversee(current_user, g.target):
-        abort(403)
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/accept", methods=["POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def accept(complaint_id: int):
-    _handler_only()
-    return _step(
-        forms.AcceptForm(),
-        lambda c, f: handling.accept(c, current_user, expected_version=f.lock_version.data),
-        _("已受理。请在答复期限内办结，并答复举报人。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/answer", methods=["POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def answer(complaint_id: int):
-    _handler_only()
-    form = forms.AnswerForm()
-    uploads = [
-        handling.Upload(f.filename or "", f.read())
-        for f in request.files.getlist(form.attachments.name)
-        if f and (f.filename or "").strip()
-    ]
-    return _step(
-        form,
-        lambda c, f: handling.answer(
-            c, current_user, reply=f.reply.data, attachments=uploads, expected_version=f.lock_version.data
-        ),
-        _("已办结。答复已在举报查询页面向举报人公开。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/reject", methods=["POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def reject(complaint_id: int):
-    _handler_only()
-    form = forms.RejectForm()
-    form.responsible.choices = choices(_responsible_choices(g.target))
-    return _step(
-        form,
-        lambda c, f: handling.reject(
-            c, current_user, reason=f.reason.data, responsible=f.responsible.data, expected_version=f.lock_version.data
-        ),
-        _("已决定不予受理，理由和负责的部门已告知举报人。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/extension", methods=["POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def request_extension(complaint_id: int):
-    _handler_only()
-    return _step(
-        forms.ExtensionForm(),
-        lambda c, f: handling.request_extension(
-            c, current_user, reason=f.reason.data, expected_version=f.lock_version.data
-        ),
-        _("延期申请已提交本级办公室。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/extension/decide", methods=["POST"])
-@requires(Permission.COMPLAINT_OVERSEE, load_complaint)
-def decide_extension(complaint_id: int):
-    _overseer_only()
-    grant = "decide-grant" in request.form
-    return _step(
-        forms.DecideExtensionForm(),
-        lambda c, f: handling.decide_extension(
-            c, current_user, grant=grant, reason=f.reason.data, expected_version=f.lock_version.data
-        ),
-        _("已同意延期，答复期限已顺延。") if grant else _("已不同意延期，承办部门会收到通知。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/note", methods=["POST"])
-@requires(Permission.COMPLAINT_READ, load_complaint)
-def add_note(complaint_id: int):
-    if not rules.can_add_note(current_user, g.target):
-        abort(403)
-    return _step(
-        forms.NoteForm(),
-        lambda c, f: handling.add_note(c, current_user, text=f.text.data),
-        _("备注已添加（仅内部可见）。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/review", methods=["POST"])
-@requires(Permission.COMPLAINT_OVERSEE, load_complaint)
-def review(complaint_id: int):
-    _overseer_only()
-    redo = "review-redo" in request.form
-    return _step(
-        forms.ReviewForm(),
-        lambda c, f: handling.review(
-            c, current_user, redo=redo, comment=f.comment.data, expected_version=f.lock_version.data
-        ),
-        _("已要求承办部门重新办理。") if redo else _("已维持办结。"),
-    )
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/files/<int:file_id>/publish", methods=["POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def publish_photo(complaint_id: int, file_id: int):
-    _handler_only()
-    photo = db.session.get(ComplaintFile, file_id)
-    if photo is None or photo.complaint_id != complaint_id:
-        abort(404)
-
-    def do(complaint, form):
-        handling._fresh(complaint, form.lock_version.data)
-        handling.publish_photo(complaint, current_user, photo)
-
-    return _step(forms.PhotoForm(), do, _("照片已设为公开，举报人可在查询页面看到。"))
-
-
-# -- 转办 (its own page: the matter depends on the department chosen) -------------------------------
-
-
-def _transfer_choices(form, complaint: Complaint) -> Department | None:
-    targets = handling.transfer_targets(complaint)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for d in targets:
-        groups.setdefault(d.jurisdiction.name, []).append((str(d.id), d.name))
-    form.department.choices = {"": [("", _("请选择部门"))], **groups}
-    chosen_id = whole_number(form.department.data or request.args.get("department") or "")
-    chosen = next((d for d in targets if d.id == chosen_id), None)
-    if chosen is None:
-        form.matter.choices = [("", _("请先选择部门"))]
-        return None
-    form.department.data = str(chosen.id)
-    matters = handling.matters_of(chosen)
-    led = [(str(m.id), m.title) for m in matters if m.lead_department_id == chosen.id]
-    other = [(str(m.id), m.title) for m in matters if m.lead_department_id != chosen.id]
-    grouped = {"": [("", _("请选择事项") if matters else _("该部门所在地尚无现行清单"))]}
-    if led:
-        grouped[_("%(department)s牵头的事项", department=chosen.name)] = led
-    if other:
-        grouped[_("%(place)s的其他事项", place=chosen.jurisdiction.name)] = other
-    form.matter.choices = grouped
-    return chosen
-
-
-@bp.route("/manage/complaints/<int:complaint_id>/transfer", methods=["GET", "POST"])
-@requires(Permission.COMPLAINT_HANDLE, load_complaint)
-def transfer(complaint_id: int):
-    """转办: to a named department, with the matter it belongs to and a reason, after a confirmation."""
-    complaint = g.target
-    _handler_only()
-    if complaint.state not in (ComplaintState.NEW, ComplaintState.ACCEPTED):
-        flash(_("这件举报已办结或不予受理，不能再转办。"), "error")
-        return redirect(url_for("complaints.show", complaint_id=complaint.id))
-    form = forms.TransferForm() if request.method == "POST" else forms.TransferForm(formdata=None)
-    if request.method == "GET":
-        form.lock_version.data = complaint.lock_version
-    chosen = _transfer_choices(form, complaint)
-    status = 200
-    if request.method == "POST" and "transfer-pick" not in request.form:
-        if form.validate() and chosen is not None:
-            try:
-                handling.transfer(
-                    complaint,
-                    current_user,
-                    to_department_id=chosen.id,
-                    version_matter_id=whole_number(form.matter.data or ""),
-                    reason=form.reason.data,
-                    expected_version=form.lock_version.data,
-                )
-            except handling.NotAllowed:
-                db.session.rollback()
-                abort(403)
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "已转办给%(department)s（事项：%(matter)s）。",
-                        department=chosen.name,
-                        matter=complaint.matter_title,
-                    ),
-                    "success",
-                )
-                if rules.can_read(current_user, complaint):
-                    return redirect(url_for("complaints.show", complaint_id=complaint.id))
-                return redirect(url_for("complaints.inbox"))
-        elif form.department.data and chosen is None:
-            form.department.errors = [_("只能转办给举报所在地或其上级的其他部门。")]
-        status = 400
-        db.session.expire_all()
-        complaint = db.session.get(Complaint, complaint_id)
-    return render_template(
-        "complaints/transfer.html", complaint=complaint, form=form, chosen=chosen, RoutedBy=RoutedBy
-    ), status
-
-
-# -- a jurisdiction's deadlines ----------------------------------------------------------------------
-
-
-@bp.route("/manage/<code>/complaints/settings", methods=["GET", "POST"])
-@requires(Permission.COMPLAINT_OVERSEE, load_jurisdiction)
-def settings(code: str):
-    """受理 / 答复 / 延期 in working days for a jurisdiction (and those below without their own)."""
-    j = g.target
-    current = handling.settings_view(j)
-    form = forms.SettingsForm()
-    status = 200
-    if request.method == "GET":
-        for name, value in current.values.items():
-            getattr(form, name).data = str(value)
-    elif form.validate():
-        values = {
-            name: whole_number(getattr(form, name).data, low=-1, high=10**6)
-            for name in ("accept_days", "reply_days", "extension_days")
-        }
-        try:
-            handling.update_settings(j, current_user, **values)
-        except handling.NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("举报办理期限已保存，自现在起收到和受理的举报按新期限计算。"), "success")
-            return redirect(url_for("complaints.settings", code=j.code))
-    else:
-        status = 400
-    return render_template(
-        "complaints/settings.html",
-        j=j,
-        form=form,
-        current=current,
-        defaults=handling.ComplaintSettings.DEFAULTS,
-        is_office=current_user.role == Role.OFFICE_ADMIN,
-    ), status
+# The other routes of the department side, on the same blueprint (they use _page and the loaders above).
+import registry.complaints.action_views  # noqa: E402,F401
+import registry.complaints.settings_views  # noqa: E402,F401

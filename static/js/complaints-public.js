@@ -1,5 +1,7 @@
 // 我要举报, step 2 (progressive enhancement; the page works without it): the line "将交由 … 办理"
-// follows the matter chosen, and Enter in the search box searches instead of submitting the report.
+// follows the matter chosen, Enter in the search box searches instead of submitting the report, and
+// a second click (a double click on 提交) sends nothing more while the first is on its way (the server
+// also files a repeated post only once).
 (function () {
   "use strict";
   function ready() {
@@ -19,6 +21,24 @@
           event.preventDefault();
           search.click();
         }
+      });
+    }
+    var form = document.querySelector('main form[action$="/complaints/check"]');
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-sent")) {
+          event.preventDefault();
+          return;
+        }
+        form.setAttribute("data-sent", "1");
+        // after this submission has taken the pressed button's value: disabled ones send none
+        window.setTimeout(function () {
+          form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+        }, 0);
+      });
+      window.addEventListener("pageshow", function () {  // back to this page from the next one
+        form.removeAttribute("data-sent");
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
       });
     }
   }

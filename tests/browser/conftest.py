@@ -33,7 +33,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the project's .venv when run as `make test` does
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 PASSWORD = "demo-2025"  # the demo accounts' password (registry.demo)
-CAPTCHA_ANSWER = "H3N7W"  # every CAPTCHA's answer on the test server (CAPTCHA_FIXED_ANSWER)
+SECRET_KEY = "browser-tests-secret"  # the test server's: it lets solve_captcha read a CAPTCHA's answer
 ROLES = ("admin", "province_office", "jiangchuan_office", "sthj_head", "sthj_editor", "nync_head")
 
 
@@ -136,11 +136,11 @@ def live_server():
         **os.environ,
         "DATABASE_URL": database.url,
         "REGISTRY_INSTANCE": str(tmp),
-        "SECRET_KEY": "browser-tests-secret",
+        "SECRET_KEY": SECRET_KEY,
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "PUBLIC_FORM_RATE_LIMIT": "10000 per minute",  # the journeys submit public forms many times
-        # The complaint form's CAPTCHA answers this (config.py: end-to-end tests only).
-        "CAPTCHA_FIXED_ANSWER": CAPTCHA_ANSWER,
+        # the tracking look-up and the CAPTCHA images: all the tests come from one address
+        "COMPLAINT_TRACK_RATE_LIMIT": "10000 per minute",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
@@ -228,3 +228,27 @@ def run_axe(page) -> list[str]:
                 f"{violation['id']} ({violation['impact']}) {target} @ {page.url} — {violation['help']}. {summary}"
             )
     return lines
+
+
+def captcha_answer(token: str) -> str:
+    """The answer of a CAPTCHA token of the test server: unmasked with its SECRET_KEY, as the server
+    itself does to draw the image (registry.complaints.captcha.answer_for_token)."""
+    from flask import Flask
+
+    from registry.complaints import captcha
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    with app.app_context():
+        answer = captcha.answer_for_token(token)
+    assert answer, f"not a CAPTCHA token: {token!r}"
+    return answer
+
+
+def solve_captcha(page) -> str:
+    """Type the answer of the CAPTCHA on the page (step 2 of 我要举报) into its field, as a person
+    reading the image would; the answer is returned."""
+    form = page.locator("main form")
+    answer = captcha_answer(form.locator("input[name=captcha_token]").input_value())
+    form.get_by_role("textbox", name="验证码").fill(answer.lower())
+    return answer

@@ -43,18 +43,39 @@ def test_the_image_is_a_png_served_no_store_while_open(client, demo):
     image = client.get(f"/complaints/captcha/{token}.png")
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.headers["Cache-Control"] == "no-store"
-    assert Image.open(BytesIO(image.data)).size == (200, 70)
+    assert Image.open(BytesIO(image.data)).size == (240, 84)
     assert client.get(f"/complaints/captcha/{token[:-1]}A.png").status_code == 404  # a forged token
     assert client.get("/complaints/captcha/nothing.png").status_code == 404
     captcha.check(token, "whatever")
     assert client.get(f"/complaints/captcha/{token}.png").status_code == 404  # used up
 
 
-def test_a_fixed_answer_for_end_to_end_tests(app, demo, monkeypatch):
-    monkeypatch.setitem(app.config, "CAPTCHA_FIXED_ANSWER", "h3n7w")
-    challenge = captcha.issue()
-    assert captcha.image(challenge.token) is not None
-    assert captcha.check(challenge.token, "H3N7W") == captcha.Outcome.RIGHT
+def test_the_token_carries_the_answer_only_for_the_server_key(app, demo, monkeypatch):
+    challenge = captcha.issue(answer="H3N7W")
+    assert captcha.answer_for_token(challenge.token) == "H3N7W"  # what the image route draws
+    assert captcha.answer_for_token("nothing") is None
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another key")
+    assert captcha.answer_for_token(challenge.token) != "H3N7W"  # the token alone tells nothing
+
+
+def test_no_setting_makes_every_answer_the_same(app, demo, monkeypatch):
+    monkeypatch.setenv("CAPTCHA_FIXED_ANSWER", "H3N7W")
+    monkeypatch.setitem(app.config, "CAPTCHA_FIXED_ANSWER", "H3N7W")  # as a forgotten setting would be
+    answers = {captcha.answer_for_token(captcha.issue().token) for _ in range(5)}
+    assert len(answers) > 1 and "H3N7W" not in answers
+
+
+def test_the_image_is_the_same_on_every_fetch_and_its_fetches_are_limited(client, demo, app, monkeypatch):
+    response, _ = step1(client)
+    token = TOKEN_RE.search(response.get_data(as_text=True)).group(1)
+    monkeypatch.setitem(app.config, "COMPLAINT_TRACK_RATE_LIMIT", "2 per minute")
+    first = client.get(f"/complaints/captcha/{token}.png")
+    assert first.status_code == 200 and client.get(f"/complaints/captcha/{token}.png").data == first.data
+    refused = client.get(f"/complaints/captcha/{token}.png")
+    assert refused.status_code == 429 and "访问过于频繁，请稍后再试。" in text(refused)
+    other = captcha.issue(answer="K7M4P").token  # another token: another picture (of its own answer)
+    monkeypatch.setitem(app.config, "COMPLAINT_TRACK_RATE_LIMIT", "100 per minute")
+    assert client.get(f"/complaints/captcha/{other}.png").data != first.data
 
 
 def test_the_form_shows_a_wrong_answer_next_to_the_field_with_a_new_image(client, demo):

@@ -2,7 +2,7 @@
 contact details only when given; nothing typed is lost on an error; repeats are linked; the form's
 submissions are rate limited."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -191,3 +191,58 @@ def test_phone_and_email_formats(app):
     assert EMAIL_RE.match("zs@example.com") and EMAIL_RE.match("a.b@mail.example.cn")
     for bad in ("zs@", "zs@example", "z s@example.com", "@example.com"):
         assert not EMAIL_RE.match(bad), bad
+
+
+def test_the_same_report_posted_twice_is_filed_once(client, demo):
+    """A double click or a reload sends the same form again: the second post answers with the 查询码
+    page of the first, no 验证码已过期 and no second complaint."""
+    from registry.complaints import captcha
+
+    _, data = step1(client)
+    before = _count()
+    token = captcha.issue(answer="K7M4P").token
+    form = {**data, "action": "submit", "matter": "none", "captcha_token": token, "captcha": "k7m4p"}
+    first = client.post("/complaints/check", data=form, content_type="multipart/form-data")
+    code = code_shown(client)
+    again = client.post("/complaints/check", data=form, content_type="multipart/form-data")
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"].endswith("/complaints/submitted")
+    assert code_shown(client) == code and _count() == before + 1
+    # a new report in the same browser is a new complaint
+    _, data = step1(client)
+    assert submit(client, data).status_code == 303 and code_shown(client) != code and _count() == before + 2
+
+
+def test_the_code_is_shown_for_half_an_hour_only(client, demo):
+    start = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        _, data = step1(client)
+        submit(client, data)
+        code = code_shown(client)
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        assert code_shown(client) == code  # a reload a while later still shows it
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        later = client.get("/complaints/submitted")
+        page = text(later)
+    assert later.status_code == 200 and code not in page and code.replace("-", "") not in page
+    assert "查询码只在提交后 30 分钟内在这里显示" in page and "/complaints/track" in page
+    assert client.get("/complaints/submitted").headers["Location"].endswith("/complaints/track")  # forgotten
+
+
+def test_going_back_to_step_one_keeps_the_contact_details(client, demo):
+    _, data = step1(client)
+    contact = {"name": "张三", "phone": "13800000000", "email": "zs@example.com"}
+    back = client.post("/complaints/new", data={**data, **contact, "back": "1", "matter": "none", "captcha": "X"})
+    page = text(back)
+    assert back.status_code == 200 and "说明情况" in page
+    for name, value in contact.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in page
+    assert data["description"] in page
+    # step 1 posted again (with what it carried): step 2 shows the contact details as typed
+    again = client.post("/complaints/new", data={**data, **contact, "description": data["description"] + "每天都有。"})
+    page = text(again)
+    assert again.status_code == 200 and "确认事项并提交" in page
+    assert 'value="张三"' in page and 'value="13800000000"' in page and 'value="zs@example.com"' in page
+    # an error on step 1 keeps carrying them
+    refused = client.post("/complaints/new", data={**data, **contact, "place": ""})
+    assert refused.status_code == 400 and '<input type="hidden" name="phone" value="13800000000">' in text(refused)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from registry.complaints import photos
+from registry.complaints import captcha, photos
 from registry.complaints.models import Complaint
 from registry.core.errors import DomainError
 from registry.extensions import db
@@ -140,3 +140,41 @@ def test_a_renamed_file_is_refused_on_the_form_naming_it(client, demo):
     _, data = step1(client)
     refused = submit(client, data, files=[(BytesIO(b"%PDF-1.4 fake"), "照片.jpg")])
     assert refused.status_code == 400 and "“照片.jpg”不是 JPEG、PNG 或 WebP 格式的图片。" in text(refused)
+
+
+def test_a_huge_image_is_refused_by_its_header_before_anything_is_decoded(app):
+    out = BytesIO()
+    Image.new("1", (7700, 7700)).save(out, format="PNG")  # 59 megapixels in a few kilobytes
+    for data in (out.getvalue(), png_claiming(7700, 7700)):  # the second could not even be decoded
+        with app.app_context(), pytest.raises(DomainError) as refused:
+            photos.clean([("大图.png", data)])
+        assert str(refused.value) == "“大图.png”的像素过多，无法处理，请缩小后再上传。"
+    assert photos.MAX_PIXELS <= 20_000_000
+
+
+def test_a_large_photo_is_stored_scaled_down_upright(app):
+    out = BytesIO()
+    Image.new("RGB", (6000, 1500), (10, 120, 10)).save(out, format="JPEG")
+    with app.app_context():
+        [stored] = photos.clean([("wide.jpg", out.getvalue())])
+    assert Image.open(BytesIO(stored.data)).size == (4000, 1000)
+    with app.app_context():
+        [turned] = photos.clean([("turned.jpg", jpeg_with_gps(orientation=6, size=(64, 32)))])
+    assert Image.open(BytesIO(turned.data)).size == (32, 64)
+
+
+def test_nothing_is_decoded_while_the_captcha_is_wrong(client, demo):
+    def broken():
+        return [(BytesIO(b"\x89PNG\r\n\x1a\n but nothing more"), "坏的.png")]
+
+    _, data = step1(client)
+    before = len(db.session.scalars(select(Complaint.id)).all())
+    for token in (captcha.issue(answer="K7M4P").token, "0" * 37):  # wrong, and unknown
+        wrong = submit(client, data, answer=None, captcha_token=token, captcha="WRONG", files=broken())
+        page = text(wrong)
+        assert wrong.status_code == 400 and 'id="captcha-error"' in page
+        assert "坏的.png" not in page  # not decoded: nothing to say about it yet
+        assert "请重新选择" in page  # the chosen files are gone: the person is told to choose again
+    right = submit(client, data, files=broken())  # everything else right: now it is decoded, and refused
+    assert right.status_code == 400 and "“坏的.png”" in text(right)
+    assert len(db.session.scalars(select(Complaint.id)).all()) == before

@@ -223,3 +223,23 @@ def test_lookups_are_rate_limited(client, reported, app, monkeypatch):
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61
     assert "访问过于频繁，请稍后再试。" in text(refused)
     assert client.get("/complaints/track").status_code == 200  # the empty form is not counted
+
+
+def _timeline_ratings(page: str) -> list[str]:
+    return re.findall(r"<strong>评价</strong>.*?<br>(满意|不满意)", page.split('id="timeline-heading"')[1], re.S)
+
+
+def test_each_rating_step_shows_its_own_rating(client, reported):
+    editor = _answered(reported)
+    assert _rate(client, reported, "unsatisfied", "第二天又在烧。").status_code == 303
+    office = db.session.scalar(select(User).where(User.username == "jiangchuan_office"))
+    handling.review(reported, office, redo=True, comment="请重新核查。", expected_version=reported.lock_version)
+    handling.answer(reported, editor, reply="已再次核查并处罚。", expected_version=reported.lock_version)
+    db.session.commit()
+    assert _rate(client, reported, "satisfied").status_code == 303
+    page = text(_track(client, reported.code))
+    assert _timeline_ratings(page) == ["不满意", "满意"]  # not the latest rating twice
+    assert "您的评价：<strong>满意" in page
+    db.session.refresh(reported)
+    rated = [e.text for e in reported.events if e.kind == EventKind.RATED]
+    assert rated == ["不满意：第二天又在烧。", "满意"]  # the department's timeline reads the rating too
