@@ -6,7 +6,11 @@ document.addEventListener("DOMContentLoaded", function () {
   var pick = form.querySelector("button[name='transfer-pick']");
   if (!department || !pick) return;
   pick.closest(".pick").style.display = "none";
-  department.addEventListener("change", function () {
+  function listMatters() {
     if (department.value) { if (form.requestSubmit) { form.requestSubmit(pick); } else { pick.click(); } }
-  });
+  }
+  department.addEventListener("change", listMatters);
+  // A department chosen before this script ran (a slow connection) had no listener: list its matters now.
+  var served = department.querySelector("option[selected]");
+  if (department.value !== (served ? served.value : "")) listMatters();
 });

@@ -37,6 +37,10 @@ def run_periodic(app: Flask, name: str) -> None:
         return
     with app.app_context():
         try:
+            # On SQLite a task that reads and then writes (reminders) would fail at once if a job in
+            # another process wrote meanwhile (WAL's snapshot rule): take the write lock at BEGIN,
+            # waiting for it as busy_timeout allows. PostgreSQL ignores the option.
+            db.session.connection(execution_options={"sqlite_immediate": True})
             entry.run()
             db.session.commit()
         except Exception:
