@@ -41,16 +41,19 @@ DEPARTMENT_TABS = ("new", "accepted", "overdue", "answered", "rejected", "reopen
 OFFICE_TABS = ("all", "overdue", "new", "accepted", "extension", "reopened", "answered", "rejected")
 
 
-def reopened_dues() -> dict[int, date]:
-    """The office's review deadline of each reopened complaint (rules.current_due; working days cannot
-    be counted in SQL, and few complaints wait for a review at a time)."""
-    reopened = db.session.scalars(select(Complaint).where(Complaint.state == ComplaintState.REOPENED))
+def reopened_dues(within: Select | None = None) -> dict[int, date]:
+    """The office's review deadline of each reopened complaint among `within` (a select of complaint ids:
+    the inbox's scope; None: all), by rules.current_due: working days cannot be counted in SQL, and few
+    complaints of one inbox wait for a review at a time."""
+    stmt = select(Complaint).where(Complaint.state == ComplaintState.REOPENED)
+    if within is not None:
+        stmt = stmt.where(Complaint.id.in_(within))
+    reopened = db.session.scalars(stmt)
     return {c.id: due for c in reopened if (due := rules.current_due(c)) is not None}
 
 
-def due_expression(reopened: dict[int, date] | None = None):
+def due_expression(reopened: dict[int, date]):
     """What is due next, in SQL (rules.current_due): the 受理 decision, the reply, the office's review."""
-    reopened = reopened_dues() if reopened is None else reopened
     whens = [
         (Complaint.state == ComplaintState.NEW, Complaint.accept_due),
         (Complaint.state == ComplaintState.ACCEPTED, Complaint.reply_due),
@@ -61,7 +64,7 @@ def due_expression(reopened: dict[int, date] | None = None):
     return case(*whens, else_=None)
 
 
-def overdue_condition(today: date, reopened: dict[int, date] | None = None):
+def overdue_condition(today: date, reopened: dict[int, date]):
     due = due_expression(reopened)
     return and_(due.is_not(None), due < today)
 
@@ -110,11 +113,11 @@ def scope_of(user: Any) -> Scope | None:
     return None
 
 
-def _filtered(stmt: Select, tab: str, today: date) -> Select:
+def _filtered(stmt: Select, tab: str, today: date, reopened: dict[int, date]) -> Select:
     if tab in ("new", "accepted", "answered", "rejected", "reopened"):
         return stmt.where(Complaint.state == tab)
     if tab == "overdue":
-        return stmt.where(overdue_condition(today))
+        return stmt.where(overdue_condition(today, reopened))
     if tab == "extension":
         return stmt.where(
             Complaint.extension_state == ExtensionState.REQUESTED, Complaint.state == ComplaintState.ACCEPTED
@@ -124,10 +127,11 @@ def _filtered(stmt: Select, tab: str, today: date) -> Select:
 
 def listing(scope: Scope, tab: str, today: date, *, department_id: int | None = None) -> Select:
     """The complaints of a tab: overdue first, then by what is due soonest, then the newest."""
-    stmt = _filtered(scope.base(tab), tab, today)
+    stmt = scope.base(tab)
     if department_id is not None and scope.is_office:
         stmt = stmt.where(Complaint.department_id == department_id)
-    reopened = reopened_dues()
+    reopened = reopened_dues(stmt.with_only_columns(Complaint.id))
+    stmt = _filtered(stmt, tab, today, reopened)
     due = due_expression(reopened)
     return stmt.order_by(
         case((overdue_condition(today, reopened), 0), else_=1),
@@ -144,7 +148,7 @@ def counts(scope: Scope, today: date, *, department_id: int | None = None) -> di
     if department_id is not None and scope.is_office:
         base = base.where(Complaint.department_id == department_id)
     ids = base.with_only_columns(Complaint.id).subquery()
-    overdue = overdue_condition(today)
+    overdue = overdue_condition(today, reopened_dues(select(ids.c.id)))
     rows = db.session.execute(
         select(
             Complaint.state,
