@@ -126,6 +126,7 @@ def _import_models() -> None:
     import registry.notify.models  # noqa: F401
     import registry.public.models  # noqa: F401
     import registry.reports.models  # noqa: F401
+    import registry.targets.models  # noqa: F401
     import registry.versions.models  # noqa: F401
     import registry.workdays.models  # noqa: F401
 

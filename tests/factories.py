@@ -110,3 +110,45 @@ def complaint(
     add_event(made, EventKind.SUBMITTED, None, public_actor=True, department_id=department.id)
     db.session.flush()
     return made
+
+
+def indicator(
+    jurisdiction,
+    lead,
+    *,
+    name="细颗粒物（PM2.5）平均浓度",
+    unit="微克/立方米",
+    direction="lower",
+    binding="binding",
+    baseline=(2020, 35.0),
+    target=(2025, 28.0),
+    stretch=None,
+    values=None,
+    matters=(),
+    plan=None,
+):
+    """A target indicator of `jurisdiction` led by `lead` (a Department), defined through the service;
+    values: {year: value} recorded by the lead department (source 监测数据)."""
+    from registry.targets import services as target_services
+
+    made = target_services.create_indicator(
+        jurisdiction,
+        target_services.IndicatorData(
+            name=name,
+            unit=unit,
+            direction=direction,
+            binding=binding,
+            baseline_year=baseline[0],
+            baseline_value=baseline[1],
+            target_year=target[0],
+            target_value=target[1],
+            stretch_value=stretch,
+            lead_department=lead,
+            plan=plan,
+            matters=list(matters),
+        ),
+        actor="测试",
+    )
+    for year, value in (values or {}).items():
+        target_services.record_value(made, actor="测试", year=year, value=value, source="监测数据")
+    return made

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "photo_published": "照片设为公开",
     "contact_erased": "删除联系方式",
     "view_contact": "查看举报人联系方式",
+    "lock": "锁定",  # 目标指标: a year's values locked (registry/targets)
 }
 
 # What the log names each kind of record and each recorded field (Chinese msgids, translated where
@@ -68,6 +69,10 @@ ENTITY_LABELS = {
     "complaints": "公众举报",
     "complaint_settings": "举报办理期限",
     "complaint_files": "举报照片/附件",
+    "target_indicators": "目标指标",
+    "indicator_values": "目标指标数值",
+    "indicator_year_locks": "目标指标年度锁定",
+    "environment_reports": "年度环境状况和环境保护目标完成情况报告",
     "none": "其他",
 }
 
@@ -168,6 +173,20 @@ FIELD_LABELS = {
     "accept_days": "受理期限（工作日）",
     "reply_days": "答复期限（工作日）",
     "extension_days": "延期天数（工作日）",
+    # target indicators (registry/targets: TargetIndicator.audit_data, IndicatorValue.audit_data)
+    "unit": "单位",
+    "direction": "指标方向",
+    "binding": "指标属性",
+    "baseline_year": "基准年",
+    "baseline_value": "基准值",
+    "target_year": "目标年",
+    "target_value": "目标值",
+    "stretch_value": "力争值",
+    "caliber": "指标说明",
+    "plan": "所依据的规划",
+    "month": "月份",
+    "value": "数值",
+    "source": "数据来源",
 }
 
 

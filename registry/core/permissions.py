@@ -48,6 +48,9 @@ class Permission(StrEnum):
     COMPLAINT_READ = "complaint:read"  # public complaints (registry/complaints; scope rules there)
     COMPLAINT_HANDLE = "complaint:handle"  # accept, transfer, answer, refuse (the handling department)
     COMPLAINT_OVERSEE = "complaint:oversee"  # extensions, reopened complaints, deadlines (the office)
+    TARGET_READ = "target:read"  # indicators and their values behind the scenes (registry/targets)
+    TARGET_MANAGE = "target:manage"  # define indicators, lock a year, the government's yearly report (the office)
+    TARGET_RECORD = "target:record"  # record the values of the indicators it leads (the lead department)
 
 
 P = Permission
@@ -77,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.WORKDAYS_MANAGE,
             P.COMPLAINT_READ,
             P.COMPLAINT_OVERSEE,
+            P.TARGET_READ,
+            P.TARGET_MANAGE,
         }
     ),
     Role.DEPT_HEAD: frozenset(
@@ -89,15 +94,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.ACCOUNT,
             P.COMPLAINT_READ,
             P.COMPLAINT_HANDLE,
+            P.TARGET_READ,
+            P.TARGET_RECORD,
         }
     ),
     Role.DEPT_EDITOR: frozenset(
-        {P.DEPARTMENT_READ, P.REPORT_READ, P.REPORT_EDIT, P.ACCOUNT, P.COMPLAINT_READ, P.COMPLAINT_HANDLE}
+        {
+            P.DEPARTMENT_READ,
+            P.REPORT_READ,
+            P.REPORT_EDIT,
+            P.ACCOUNT,
+            P.COMPLAINT_READ,
+            P.COMPLAINT_HANDLE,
+            P.TARGET_READ,
+            P.TARGET_RECORD,
+        }
     ),
 }
 
 # Permissions an office holds over the jurisdictions below its own, too (§5: read, never edit).
-READ_DOWNWARD = frozenset({P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ, P.COMPLAINT_READ})
+READ_DOWNWARD = frozenset(
+    {P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ, P.COMPLAINT_READ, P.TARGET_READ}
+)
 
 
 def can(user: Any, permission: Permission, target: Any = None) -> bool:

@@ -24,6 +24,9 @@ class SectionKind(StrEnum):
     # 公众举报办理情况: figures generated from the complaints about the matters the department leads
     # (registry/complaints/stats.py), with the department's commentary in body.
     COMPLAINTS = "complaints"
+    # 目标指标完成情况: the table and charts of the indicators the department leads, generated from
+    # their recorded values (registry/targets), with the department's commentary in body.
+    INDICATORS = "indicators"
 
 
 class RecipientRole(StrEnum):
