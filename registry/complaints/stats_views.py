@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from registry.complaints import charts, retention, stats  # noqa: F401  (retention: its daily job registers)
 from registry.complaints.blueprint import bp
+from registry.core.charts import NARROW, WIDTH
 from registry.core.http import whole_number
 from registry.core.permissions import public
 from registry.extensions import db, talisman
@@ -142,7 +143,7 @@ def stats_chart(code: str):
     result = stats.figures(
         jurisdiction_ids=[jurisdiction.id], department_id=department.id if department else None, year=year
     )
-    width = charts.NARROW if request.args.get("size") == "narrow" else charts.WIDTH
+    width = NARROW if request.args.get("size") == "narrow" else WIDTH
     svg = charts.CHARTS[kind](result, chart_title(kind, jurisdiction, year, department), width)
     response = make_response(svg)
     response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
