@@ -132,6 +132,8 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import registry.public.indicator_api  # noqa: F401  (the indicators' open data, on the API blueprint)
+    import registry.public.indicator_views  # noqa: F401  (the public indicator pages, on the public blueprint)
     import registry.reports.cooperation_views  # noqa: F401  (§7 routes on the reports blueprint)
     import registry.reports.deadline_views  # noqa: F401  (a cycle's deadline in working days, same; reminders)
     import registry.reports.volume_views  # noqa: F401  (汇编 and public attachment routes, same)
@@ -146,6 +148,8 @@ def _register_blueprints(app: Flask) -> None:
     from registry.public.api import bp as api_bp
     from registry.public.views import bp as public_bp
     from registry.reports.views import bp as reports_bp
+    from registry.targets.environment_views import bp as environment_bp  # the government's yearly report
+    from registry.targets.views import bp as targets_bp
     from registry.versions.views import bp as versions_bp
     from registry.workdays.views import bp as workdays_bp
 
@@ -162,6 +166,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(workdays_bp)
+    app.register_blueprint(targets_bp)
+    app.register_blueprint(environment_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

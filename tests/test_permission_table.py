@@ -9,7 +9,7 @@ is whether the request gets past the permission check, not the form.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,6 +28,7 @@ from registry.lists.models import Department, Duty, ListDefault, Matter, PolicyD
 from registry.notify import notify
 from registry.reports import services as report_services
 from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportState, ReportVolume
+from registry.targets.models import EnvironmentReport, IndicatorValue, TargetIndicator
 from registry.versions.models import ListVersion, VersionMatter
 from registry.workdays import services as workday_services
 from tests import factories
@@ -118,6 +119,38 @@ TABLE: dict[str, str | dict[str, str]] = {
     "complaints.stats_jurisdiction": "A A A A A A A A A A",
     "complaints.stats_chart": "A A A A A A A A A A",
     "api.complaint_stats": "A A A A A A A A A A",
+    # target indicators on public pages and in the open data (#19)
+    "public.indicators": "A A A A A A A A A A",
+    "public.indicator": "A A A A A A A A A A",
+    "public.indicator_chart": "A A A A A A A A A A",
+    "api.indicators": "A A A A A A A A A A",
+    "api.indicator": "A A A A A A A A A A",
+    # target indicators behind the sign-in (registry/targets/views.py): target:read for the office, the
+    # offices above (reading) and the lead department (the column's); target:manage for the office of the
+    # jurisdiction; target:record for the lead department's staff
+    "targets.indicators": "L D A A D D D D D D",
+    "targets.indicator": "L D A A D D A A D D",
+    "targets.chart": "L D A A D D A A D D",
+    "targets.new": "L D A D D D D D D D",
+    "targets.edit": "L D A D D D D D D D",
+    "targets.delete": "L D A D D D D D D D",
+    "targets.import_upload": "L D A D D D D D D D",
+    "targets.import_template": "L D A D D D D D D D",
+    "targets.import_preview": "L D A D D D D D D D",
+    "targets.import_apply": "L D A D D D D D D D",
+    "targets.lock": "L D A D D D D D D D",
+    "targets.record": {"POST": "L D D D D D A A D D"},
+    "targets.delete_value": "L D D D D D A A D D",
+    # the government's yearly report (registry/targets/environment_views.py): target:read for the office
+    # and the offices above, target:manage for the office; the published PDF for everybody
+    "environment.index": "L D A A D D D D D D",
+    "environment.report": "L D A A D D D D D D",
+    "environment.preview_pdf": "L D A A D D D D D D",
+    "environment.new": "L D A D D D D D D D",
+    "environment.edit": "L D A D D D D D D D",
+    "environment.compile_pdf": {"POST": "L D A D D D D D D D"},
+    "environment.publish": "L D A D D D D D D D",
+    "environment.published_pdf": "A A A A A A A A A A",
     # complaints handled by the column's department (registry/complaints/views.py): complaint:read for the
     # handling department, its office and the offices above; steps for the department; decisions for its office
     "complaints.inbox": "L D A A A A A A A A",
@@ -272,12 +305,14 @@ ARG_OVERRIDES = {
     "reports.published_attachment": {"report_id": "published_report_id", "attachment_id": "published_attachment_id"},
     "public.matter_report": {"matter_id": "reported_matter_id"},  # a matter of the published report
     "complaints.captcha_image": {"token": "captcha_token"},  # an open CAPTCHA challenge
+    "environment.published_pdf": {"year": "environment_published_year"},  # the column's draft is not public
 }
 
 
 # A query string an endpoint needs to answer at all (the values of _url_values fill it).
 QUERIES = {
     "api.complaint_stats": "jurisdiction={code}",  # without it: 400, a refusal of the request, not of the role
+    "api.indicators": "jurisdiction={code}",  # the same
 }
 
 
@@ -403,6 +438,27 @@ def _jobs_and_volumes(cycle: ReportingCycle, office: User, published: AnnualRepo
     return job, volume, published_volume, attachment
 
 
+def _environment_reports(j: Jurisdiction, year: int) -> int:
+    """The government's yearly report of `year` (a draft with a PDF, unless the demo has one) and a
+    published one; the year of the published one."""
+    sha = hashlib.sha256(PDF).hexdigest()
+    stored = {"pdf_data": PDF, "pdf_sha256": sha, "pdf_size": len(PDF), "compiled_at": datetime(2026, 1, 1, tzinfo=UTC)}
+    if _one(EnvironmentReport, EnvironmentReport.jurisdiction_id == j.id, EnvironmentReport.year == year) is None:
+        db.session.add(EnvironmentReport(jurisdiction_id=j.id, year=year, title="权限表测试报告", **stored))
+    mine = EnvironmentReport.jurisdiction_id == j.id
+    published = _one(EnvironmentReport, mine, EnvironmentReport.state == "published")
+    if published is None:
+        at = datetime(2026, 1, 2, tzinfo=UTC)
+        published = EnvironmentReport(
+            jurisdiction_id=j.id, year=2019, title="公开报告", state="published", published_at=at
+        )
+        for name, value in stored.items():
+            setattr(published, name, value)
+        db.session.add(published)
+    db.session.flush()
+    return published.year
+
+
 def _public_photo(department: Department) -> ComplaintFile:
     """A photo of a complaint to `department` that the department marked publishable."""
     made = factories.complaint(department)
@@ -464,6 +520,14 @@ def _url_values(place: str) -> dict[str, object]:
         actor="测试",
     )
     matter = _one(Matter, Matter.jurisdiction_id == j.id)
+    # The demo's indicators (#19), led by the column's department where one is.
+    indicator = _one(
+        TargetIndicator, TargetIndicator.jurisdiction_id == j.id, TargetIndicator.lead_department_id == department.id
+    ) or factories.indicator(j, department, name="权限表测试指标")
+    value = _one(IndicatorValue, IndicatorValue.indicator_id == indicator.id) or IndicatorValue(
+        indicator_id=indicator.id, year=indicator.baseline_year, value=1.0, source="权限表测试"
+    )
+    db.session.add(value)
     version = _one(ListVersion, ListVersion.jurisdiction_id == j.id)
     default = ListDefault(jurisdiction_id=j.id, text="权限表测试规定。", territorial=[])
     db.session.add(default)
@@ -474,6 +538,7 @@ def _url_values(place: str) -> dict[str, object]:
         office, j, "b.csv", _import_csv("权限表测试待导入事项", department.name), create_departments=False
     )
     published = _one(AnnualReport, AnnualReport.state == ReportState.PUBLISHED) or _stub_published()
+    environment_published_year = _environment_reports(j, published.cycle.year)
     job, volume, published_volume, published_attachment = _jobs_and_volumes(cycle, office, published)
     [notice] = notify(
         [office], "report_submitted", "权限表测试消息", url=f"/reports/{report.id}"
@@ -490,6 +555,8 @@ def _url_values(place: str) -> dict[str, object]:
         "code": j.code,
         "department_id": department.id,
         "matter_id": matter.id,
+        "indicator_id": indicator.id,
+        "value_id": value.id,
         "duty_id": duty.id,
         "default_id": default.id,
         "unit_id": unit.id,
@@ -520,6 +587,7 @@ def _url_values(place: str) -> dict[str, object]:
         "complaint_id": handled.id,
         "file_id": handled_photo.id,
         "captcha_token": challenge.token,
+        "environment_published_year": environment_published_year,
     }
 
 

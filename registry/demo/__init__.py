@@ -242,8 +242,11 @@ def load_demo() -> list[tuple[str, str, str]]:
     db.session.flush()
     from registry.demo.complaints import load_complaints_demo  # public complaints in every state (#17)
     from registry.demo.reports import load_reports_demo  # the 2025 reporting cycle
+    from registry.demo.targets import load_targets_demo  # indicators and their values 2021–2025 (#19)
 
-    # The complaints first: the 2025 reports show their figures, and the one published keeps them.
+    # The indicators and the complaints first: the 2025 reports show their figures, and the one
+    # published keeps them.
+    load_targets_demo()
     load_complaints_demo()
     load_reports_demo()
     load_last_year_demo()  # the 2024 reporting cycle

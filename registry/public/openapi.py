@@ -5,6 +5,7 @@ from typing import Any
 from registry.complaints.stats import FIRST_YEAR, LAST_YEAR
 from registry.core.http import MAX_DB_INT
 from registry.public.queries import API_MATTER_KEYS
+from registry.public.queries.targets import API_INDICATOR_DETAIL_KEYS, API_INDICATOR_KEYS
 
 MAX_PER_PAGE = 200
 # The counts of registry/complaints/stats.py Counts.plain(), as the API states them.
@@ -99,6 +100,134 @@ PER_PAGE = _param(
 CODE = _param("code", "path", {"type": "string", "pattern": "^[0-9]{6}$"}, "6 位行政区划代码")
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+
+# Target indicators (issue #19): the working indicators and their values, public once recorded.
+STATUS = {
+    "type": "string",
+    "enum": ["met", "on_track", "behind", "not_met", "no_data"],
+    "description": "met 已达标；on_track 符合序时进度（未到目标年份，达到从基准到目标的直线进度）；"
+    "behind 进度滞后；not_met 未达标（目标年份及以后未达到目标）；no_data 无数据",
+}
+_INDICATOR_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "jurisdiction": {"$ref": "#/components/schemas/JurisdictionRef"},
+    "name": {"type": "string", "description": "指标名称"},
+    "unit": {"type": "string", "description": "单位"},
+    "direction": {"type": "string", "enum": ["lower", "higher"], "description": "lower 越低越好；higher 越高越好"},
+    "binding": {"type": "string", "enum": ["binding", "expected"], "description": "binding 约束性；expected 预期性"},
+    "description": {"type": "string", "description": "指标说明（口径）"},
+    "baseline": {
+        "type": "object",
+        "required": ["year", "value"],
+        "additionalProperties": False,
+        "properties": {"year": {"type": "integer"}, "value": {"type": "number"}},
+        "description": "基准年和基准值",
+    },
+    "target": {
+        "type": "object",
+        "required": ["year", "value", "stretch_value"],
+        "additionalProperties": False,
+        "properties": {
+            "year": {"type": "integer"},
+            "value": {"type": "number"},
+            "stretch_value": {"type": ["number", "null"], "description": "力争值"},
+        },
+        "description": "目标年和目标值",
+    },
+    "target_text": {"type": "string", "description": "目标的写法，如“≤28微克/立方米（力争25）”"},
+    "plan": {"type": "string", "description": "所依据的规划文件《…》（文号），可为空"},
+    "lead_department": {
+        "type": "object",
+        "required": ["id", "name", "published"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "published": {"type": "boolean", "description": "已发布的清单版本列有该部门（/departments/{id} 可查）"},
+        },
+        "description": "牵头部门",
+    },
+    "matters": {
+        "type": "array",
+        "description": "关联的具体事项（只列现行清单版本中的，/matters/{id} 可查）",
+        "items": {
+            "type": "object",
+            "required": ["id", "title"],
+            "additionalProperties": False,
+            "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
+        },
+    },
+    "latest": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["year", "value", "status", "stretch_met"],
+                "additionalProperties": False,
+                "properties": {
+                    "year": {"type": "integer"},
+                    "value": {"type": "number"},
+                    "status": STATUS,
+                    "stretch_met": {"type": "boolean", "description": "达到力争值"},
+                },
+            },
+            {"type": "null"},
+        ],
+        "description": "最近一个有数据的年度及其状态；尚无数据时为 null",
+    },
+}
+INDICATOR_SCHEMAS: dict[str, Any] = {
+    "Indicator": {
+        "type": "object",
+        "required": list(API_INDICATOR_KEYS),  # what indicator_plain() returns, so the two cannot drift
+        "additionalProperties": False,
+        "properties": _INDICATOR_PROPERTIES,
+    },
+    "IndicatorDetail": {
+        "type": "object",
+        "required": list(API_INDICATOR_DETAIL_KEYS),
+        "additionalProperties": False,
+        "properties": {
+            **_INDICATOR_PROPERTIES,
+            "values": {
+                "type": "array",
+                "description": "各年度的实际值（按年份）",
+                "items": {
+                    "type": "object",
+                    "required": ["year", "value", "source", "locked", "status", "stretch_met", "expected"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "year": {"type": "integer"},
+                        "value": {"type": "number"},
+                        "source": {"type": "string", "description": "数据来源，如监测数据、统计公报"},
+                        "locked": {
+                            "type": "boolean",
+                            "description": "该年度数据已锁定（已公开，不再改变）；false 为初步数据，可能更正",
+                        },
+                        "status": STATUS,
+                        "stretch_met": {"type": "boolean"},
+                        "expected": {"type": "number", "description": "该年度的序时进度值（基准到目标的直线）"},
+                    },
+                },
+            },
+            "monthly": {
+                "type": "array",
+                "description": "月度数据（如有，按年月）",
+                "items": {
+                    "type": "object",
+                    "required": ["year", "month", "value", "source"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "year": {"type": "integer"},
+                        "month": {"type": "integer", "minimum": 1, "maximum": 12},
+                        "value": {"type": "number"},
+                        "source": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "IndicatorList": _listing("Indicator"),
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -487,6 +616,7 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    **INDICATOR_SCHEMAS,
     "JurisdictionList": _listing("JurisdictionSummary"),
     "VersionList": _listing("Version"),
     "MatterList": _listing("Matter"),
@@ -526,6 +656,24 @@ def _complaint_stats_path() -> dict[str, Any]:
     return path
 
 
+def _indicators_path() -> dict[str, Any]:
+    path = _get(
+        "地区的目标指标",
+        "IndicatorList",
+        [
+            _param("jurisdiction", "query", {"type": "string", "pattern": "^[0-9]{6}$"}, "行政区划代码", required=True),
+            PAGE,
+            PER_PAGE,
+        ],
+    )
+    path["get"]["description"] = (
+        "该地区的生态环境保护目标指标：目标、基准、牵头部门和最近一年的状态。"
+        "实际值由牵头部门填报，填报后即公开；办公室锁定年度之前为初步数据（locked 为 false），可能更正。"
+        "状态按数值、基准和目标计算，不是填报的。响应带强 ETag，随数据变化，可用 If-None-Match 重新验证。"
+    )
+    return path
+
+
 def document() -> dict[str, Any]:
     id_param = {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}
     return {
@@ -534,7 +682,7 @@ def document() -> dict[str, Any]:
             "title": "生态环境保护责任清单开放数据接口",
             "version": "1.0.0",
             "description": (
-                "只读；只提供已发布的清单版本（公众举报的汇总数字除外，见 /complaints/stats）。"
+                "只读；只提供已发布的清单版本（公众举报的汇总数字和目标指标除外，见 /complaints/stats、/indicators）。"
                 "已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
                 f"限制：page 为 1 至 {MAX_DB_INT}，per_page 为 1 至 {MAX_PER_PAGE}；"
                 f"部门和事项编号为 1 至 {MAX_DB_INT}，超出范围的编号不存在（404），格式不对的参数为 400。"
@@ -582,6 +730,10 @@ def document() -> dict[str, Any]:
                 ],
             ),
             "/matters/{id}": _get("事项（按现行版本）", "Matter", [_param("id", "path", id_param, "事项编号")]),
+            "/indicators": _indicators_path(),
+            "/indicators/{id}": _get(
+                "目标指标及其历年数据", "IndicatorDetail", [_param("id", "path", id_param, "指标编号")]
+            ),
             "/complaints/stats": _complaint_stats_path(),
         },
         "components": {"schemas": SCHEMAS},

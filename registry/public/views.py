@@ -13,6 +13,7 @@ from registry.core.limits import search_limit
 from registry.core.permissions import public
 from registry.public import queries, search
 from registry.public.cache import cached, fragment
+from registry.public.queries import targets as target_queries
 
 bp = Blueprint("public", __name__)
 
@@ -86,7 +87,7 @@ def jurisdictions():
 
 @bp.route("/jurisdictions/<code>")
 @public
-@cached(queries.jurisdiction_state)
+@cached(target_queries.jurisdiction_page_state)
 def jurisdiction(code: str):
     return _version_page(code, None)
 
@@ -104,13 +105,20 @@ def _version_page(code: str, label: str | None):
     shown = queries.by_label(refs, label) if label is not None else current
     if label is not None and shown is None:
         abort(404)
+    # The jurisdiction's own page (not a past version's) shows its target indicators.
+    dashboard = target_queries.dashboard(target_queries.jurisdiction_indicators(jref.id)) if label is None else None
     category = request.args.get("category", "").strip() or None
     department_id = _int_arg("department")
     page = page_arg()
     per_page = current_app.config["PER_PAGE"]
     if shown is None:
         return render_template(
-            "public/jurisdiction.html", jurisdiction=jref.load(), refs=refs, shown=None, current=current
+            "public/jurisdiction.html",
+            jurisdiction=jref.load(),
+            refs=refs,
+            shown=None,
+            current=current,
+            dashboard=dashboard,
         )
     jurisdiction = jref.load()
     j = queries.jurisdiction_plain(jurisdiction)
@@ -132,6 +140,7 @@ def _version_page(code: str, label: str | None):
         department_id=department_id,
         page=page,
         pages=_pages(matters["total"], per_page),
+        dashboard=dashboard,
     )
 
 
@@ -212,7 +221,7 @@ def download(code: str, label: str, fmt: str):
 
 @bp.route("/departments/<int:department_id>")
 @public
-@cached(queries.department_state)
+@cached(target_queries.department_page_state)
 def department(department_id: int):
     from registry.public.queries.departments import successions as department_successions
     from registry.reports.queries import published_reports
@@ -234,6 +243,7 @@ def department(department_id: int):
         current=current,
         reports=published_reports(department_id),
         successions=department_successions(department_id),
+        indicators=target_queries.dashboard(target_queries.department_indicators(department_id)),
     )
 
 

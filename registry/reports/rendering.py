@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from registry.core.timezone import local_date, local_today
 from registry.extensions import db
 from registry.pdf import render_pdf
-from registry.reports import complaint_section
+from registry.reports import complaint_section, indicator_section
 from registry.reports.content import plain_paragraphs, safe_html
 from registry.reports.models import AnnualReport, ReportSection, SectionKind
 from registry.reports.official import official_parts, pdf_attachments
@@ -122,6 +122,8 @@ def report_context(report: AnnualReport, *, prefix: str = "", attachment_data: b
         else:  # free, duties and the legacy one-table "cooperating" section: their (sanitized) body
             if section.kind == SectionKind.COMPLAINTS:  # generated figures, then the commentary
                 entry["complaints"] = complaint_section.figures(report)
+            elif section.kind == SectionKind.INDICATORS:  # the indicators' table and charts, then the commentary
+                entry["targets"] = indicator_section.figures(report, pdf=True)
             chapters.append({**entry, "sections": []})
     for number, chapter in enumerate(chapters, start=1):
         chapter["heading"] = f"{chinese_number(number)}、{chapter['title']}"

@@ -21,7 +21,7 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.pdf import PdfError
-from registry.reports import complaint_section
+from registry.reports import complaint_section, indicator_section
 from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, normalize_plain, sanitize_html
 from registry.reports.models import (
     STATE_LABELS,
@@ -148,6 +148,7 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
         .where(Department.id.in_(department_ids), Department.active.is_(True))
         .order_by(Department.sort_order, Department.id)
     ).all()
+    leading = indicator_section.leading_departments(cycle.jurisdiction_id)
     matters = db.session.scalars(
         select(VersionMatter)
         .where(VersionMatter.version_id == version.id)
@@ -167,7 +168,9 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
             if any(a.department_id == department.id and a.role == "cooperating" for a in m.assignments)
         ]
         report = AnnualReport(cycle=cycle, department=department, title=report_title(department, cycle.year))
-        report.sections = _draft_sections(led, cooperating, duties.get(department.id, []))
+        report.sections = _draft_sections(
+            led, cooperating, duties.get(department.id, []), indicators=department.id in leading
+        )
         db.session.add(report)
         db.session.flush()
         report.events.append(
@@ -178,11 +181,16 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
 
 
 def _draft_sections(
-    led: Sequence[VersionMatter], cooperating: Sequence[VersionMatter], duties: Sequence[VersionDuty]
+    led: Sequence[VersionMatter],
+    cooperating: Sequence[VersionMatter],
+    duties: Sequence[VersionDuty],
+    *,
+    indicators: bool = False,
 ) -> list[ReportSection]:
     """Free sections, the duties, one section per led matter, one per cooperating matter (§7: each
     gets its own 配合落实情况 and fields, which the lead department reads), the complaint figures of the
-    led matters (registry/reports/complaint_section.py), then the closing free sections."""
+    led matters (registry/reports/complaint_section.py), the indicators it leads when it leads any
+    (registry/reports/indicator_section.py), then the closing free sections."""
     sections = [ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_BEFORE]
     duty_items = "".join(f"<li>{escape(d.text)}</li>" for d in duties)
     sections.append(
@@ -198,6 +206,8 @@ def _draft_sections(
         sections.append(ReportSection(kind="coop_matter", title=matter.title, version_matter_id=matter.id))
     if led:  # 公众举报办理情况: figures on the complaints about the matters it leads, and its commentary
         sections.append(complaint_section.new_section())
+    if indicators:  # 目标指标完成情况: the table and charts of the indicators it leads, and its commentary
+        sections.append(indicator_section.new_section())
     sections.extend(ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_AFTER)
     for position, section in enumerate(sections):
         section.position = position

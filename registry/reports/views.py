@@ -15,7 +15,7 @@ from registry.core.permissions import Permission, can, public, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.pdf import PdfError
-from registry.reports import complaint_section, cooperation, drafting, history, queries, services
+from registry.reports import complaint_section, cooperation, drafting, history, indicator_section, queries, services
 from registry.reports.content import plain_paragraphs, safe_html
 from registry.reports.forms import (
     AcceptForm,
@@ -168,12 +168,14 @@ def cycle(cycle_id: int):
 @requires(Permission.REPORT_READ, load_report)
 def report(report_id: int):
     report = g.target
-    if complaint_section.ensure_section(report):  # drafts of cycles opened before it existed
+    added = complaint_section.ensure_section(report)  # drafts of cycles opened before it existed
+    if indicator_section.ensure_section(report) or added:  # drafts drawn before it led an indicator
         db.session.commit()
     return render_template(
         "reports/report.html",
         report=report,
         complaint_figures=complaint_section.figures_of(report),
+        indicator_figures=indicator_section.figures_of(report),
         led_fields=LED_FIELDS,
         matter_fields=drafting.PLAIN_FIELDS,
         field_labels=drafting.FIELD_LABELS,
@@ -210,6 +212,7 @@ def edit_section(report_id: int, section_id: int):
         "field_labels": drafting.FIELD_LABELS,
         "lead_name": drafting.lead_names([section]).get(section.version_matter_id),
         "complaint_figures": complaint_section.figures_of(report) if section.kind == "complaints" else None,
+        "indicator_figures": indicator_section.figures(report) if section.kind == "indicators" else None,
     }
     status = 200
     if request.method == "GET":
@@ -396,7 +399,8 @@ def preview(report_id: int):
     report = g.target
     if report.state == ReportState.PUBLISHED:
         return redirect(url_for("reports.published_pdf", report_id=report.id))
-    if complaint_section.ensure_section(report):
+    added = complaint_section.ensure_section(report)
+    if indicator_section.ensure_section(report) or added:
         db.session.commit()
     try:
         data = render_report(report, draft=True)

@@ -51,6 +51,7 @@ def chart(row: IndicatorRow, width: int = WIDTH, *, title: str | None = None) ->
         value_formatter=number,
         show_y_guides=True,
         max_scale=6 if narrow else 10,
+        margin_right=36,  # room for the last year's value, printed to the right of its point
     )
     style = chart_.config.style
     style.value_colors = (BLUE, "transparent", "transparent", "transparent")

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from flask import has_request_context
+from flask_babel import gettext
+
 # Values are typed with a few decimals; compare them as typed, not as binary floats (91.5 is 91.5).
 _PLACES = 6
 
@@ -117,5 +120,12 @@ def target_text(goal: Goal, unit: str) -> str:
     sign = "≤" if goal.direction == "lower" else "≥"
     text = f"{sign}{number(goal.target_value)}{unit}"
     if goal.stretch_value is not None:
-        text += f"（力争{number(goal.stretch_value)}）"
+        text += _stretch(number(goal.stretch_value))
     return text
+
+
+def _stretch(value: str) -> str:
+    """（力争25）: in the page's language on a page; PDFs and jobs (no request) are in Chinese."""
+    if has_request_context():
+        return gettext("（力争%(value)s）", value=value)
+    return f"（力争{value}）"

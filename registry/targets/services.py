@@ -185,19 +185,10 @@ def is_locked(jurisdiction_id: int, year: int) -> bool:
     return year in locked_years(jurisdiction_id)
 
 
-def record_value(
-    indicator: TargetIndicator,
-    *,
-    actor,
-    year: int | None,
-    value: float | None,
-    source: str,
-    month: int = 0,
-    note: str = "",
-    expected_version: int | None = None,
-) -> IndicatorValue:
-    """Record (or correct) the year's value, or a month's (the lead department); refused for a locked
-    year, a year outside baseline..this year, and a stale copy of an existing value."""
+def value_problems(
+    indicator: TargetIndicator, *, year: int | None, value: float | None, source: str, month: int = 0, note: str = ""
+):
+    """Every (field, message) wrong with a value to record, all at once (record_value's checks)."""
     found = []
     this_year = local_today().year
     if year is None:
@@ -218,7 +209,23 @@ def record_value(
         found.append(("source", _l("数据来源不能超过100字。")))
     if len(note.strip()) > 500:
         found.append(("note", _l("说明不能超过500字。")))
-    refuse(found)
+    return found
+
+
+def record_value(
+    indicator: TargetIndicator,
+    *,
+    actor,
+    year: int | None,
+    value: float | None,
+    source: str,
+    month: int = 0,
+    note: str = "",
+    expected_version: int | None = None,
+) -> IndicatorValue:
+    """Record (or correct) the year's value, or a month's (the lead department); refused for a locked
+    year, a year outside baseline..this year, and a stale copy of an existing value."""
+    refuse(value_problems(indicator, year=year, value=value, source=source, month=month, note=note))
     row = db.session.scalar(
         select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year, IndicatorValue.month == month

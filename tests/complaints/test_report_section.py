@@ -73,7 +73,8 @@ def test_a_new_draft_gets_the_section_after_the_matters_if_it_leads_any(reports)
     assert kinds.count(SectionKind.COMPLAINTS) == 1
     at = kinds.index(SectionKind.COMPLAINTS)
     assert at > max(i for i, k in enumerate(kinds) if k in ("led_matter", "coop_matter"))
-    assert kinds[at + 1 :] == ["free", "free"]  # before 存在的主要问题 and 下一年度工作计划
+    # before 目标指标完成情况 (the demo's 省生态环境厅 leads indicators), 存在的主要问题 and 下一年度工作计划
+    assert kinds[at + 1 :] == [SectionKind.INDICATORS, "free", "free"]
     section = sthj.sections[at]
     assert section.title == "公众举报办理情况" and section.body == ""
     for report in reports.values():
@@ -97,7 +98,7 @@ def test_an_older_draft_gets_it_once_when_opened_never_a_submitted_report(client
     db.session.expire_all()
     assert _kinds(sthj).count(SectionKind.COMPLAINTS) == 1
     assert [s.position for s in sthj.sections] == list(range(len(sthj.sections)))
-    assert _kinds(sthj)[-3:] == [SectionKind.COMPLAINTS, "free", "free"]
+    assert _kinds(sthj)[-4:] == [SectionKind.COMPLAINTS, SectionKind.INDICATORS, "free", "free"]
     auth.logout()
     auth.login("province_office")
     assert client.get(f"/reports/{nync.id}").status_code == 200
