@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.core import i18n, limits, timezone
-from registry.core.db import is_write_conflict
+from registry.core.db import is_write_conflict, writes_wait_their_turn
 from registry.core.errors import CONFLICT_MESSAGE
 from registry.core.http import (
     CONTENT_SECURITY_POLICY,
@@ -68,6 +68,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)
     app.before_request(remember_language)
+    app.before_request(writes_wait_their_turn)
     app.after_request(no_store_when_signed_in)
     app.session_interface = HttpsAwareSessionInterface()
     if proxies := app.config["PROXY_FIX_X_FOR"]:
@@ -101,6 +102,9 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
     from registry.notify import receivers
 
     receivers.connect()  # notices (消息) for the events of core.signals, and their e-mail job
+    from registry.targets import receivers as target_receivers
+
+    target_receivers.connect()  # indicators follow their lead department through a reorganisation
     _register_error_handlers(app)
     _register_template_helpers(app)
 

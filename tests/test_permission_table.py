@@ -306,6 +306,8 @@ ARG_OVERRIDES = {
     "public.matter_report": {"matter_id": "reported_matter_id"},  # a matter of the published report
     "complaints.captcha_image": {"token": "captcha_token"},  # an open CAPTCHA challenge
     "environment.published_pdf": {"year": "environment_published_year"},  # the column's draft is not public
+    "targets.import_preview": {"token": "indicator_token"},  # an indicator import's upload, not a list's
+    "targets.import_apply": {"token": "indicator_token"},
 }
 
 
@@ -537,6 +539,9 @@ def _url_values(place: str) -> dict[str, object]:
     pending = uploads.keep_upload(
         office, j, "b.csv", _import_csv("权限表测试待导入事项", department.name), create_departments=False
     )
+    indicator_pending = uploads.keep_upload(
+        office, j, "c.csv", "指标名称\n权限表测试指标\n".encode(), create_departments=False, kind=uploads.INDICATORS
+    )
     published = _one(AnnualReport, AnnualReport.state == ReportState.PUBLISHED) or _stub_published()
     environment_published_year = _environment_reports(j, published.cycle.year)
     job, volume, published_volume, published_attachment = _jobs_and_volumes(cycle, office, published)
@@ -566,6 +571,7 @@ def _url_values(place: str) -> dict[str, object]:
         "other_label": version.label,  # the demo has one version per place; a diff with itself is fine
         "fmt": "csv",
         "token": pending.token,
+        "indicator_token": indicator_pending.token,
         "entry_id": imported.audit_id,
         "cycle_id": cycle.id,
         "exception_id": exception.id,

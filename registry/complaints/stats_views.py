@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from registry.complaints import charts, retention, stats  # noqa: F401  (retention: its daily job registers)
 from registry.complaints.blueprint import bp
-from registry.core.charts import NARROW, WIDTH
+from registry.core.charts import NARROW, SVG_POLICY, WIDTH
 from registry.core.http import whole_number
 from registry.core.permissions import public
 from registry.extensions import db, talisman
@@ -22,8 +22,6 @@ from registry.public.cache import PageState, cached
 
 MAX_AGE = 60  # seconds a shared cache may keep a page: the figures move as complaints are handled
 LISTED_LEVELS = ("province", "city")  # the index lists these, and any other place with complaints
-# The chart's own response: its styles are inline (<style> inside the SVG), nothing else is allowed.
-SVG_POLICY = {"default-src": "'none'", "style-src": "'unsafe-inline'"}
 
 
 def jurisdiction_state(code: str, **_kwargs) -> PageState | None:

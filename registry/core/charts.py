@@ -26,6 +26,9 @@ BLUE, GREEN, ORANGE, RED, GREY = "#1f5f9e", "#2e7d32", "#b26a00", "#b3261e", "#6
 WIDTH = 760
 NARROW = 400  # the same chart for phones (<picture>), its labels readable without zooming
 LABEL_SIZE = 13
+# A chart served as an image (image/svg+xml) carries this content security policy instead of the
+# site's: its styles are inline (<style> inside the SVG), nothing else is allowed.
+SVG_POLICY = {"default-src": "'none'", "style-src": "'unsafe-inline'"}
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)

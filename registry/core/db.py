@@ -83,6 +83,22 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def writes_wait_their_turn() -> None:
+    """Before a request that changes data (POST …) on SQLite: take the write lock at BEGIN, so that a
+    request that reads and then writes waits (busy_timeout) for another process's write instead of
+    failing at once with "database is locked" (WAL's snapshot rule), which a clerk would see as a
+    409 on an ordinary save. PostgreSQL needs nothing: its row locks and retries cover it."""
+    from flask import request
+
+    from registry.extensions import db
+
+    session = db.session()
+    if request.method in ("GET", "HEAD", "OPTIONS") or session.in_transaction():
+        return
+    if db.engine.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
+
+
 def lock_row(session, obj) -> None:
     """Take obj's row lock for the rest of the transaction and reload it.
 

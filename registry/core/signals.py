@@ -11,6 +11,16 @@ _signals = Namespace()
 # changed. sender: the jurisdiction's id.
 versions_changed = _signals.signal("versions-changed")
 
+# 机构改革 (lists.services.reorganisation): a department was merged into another or split; what other
+# domains hold of it (target indicators it leads) follows it. sender: the department that no longer
+# exists; kwargs: kind ("merge" | "split"), successors (the departments), matters (on a split: matter
+# id → the successor it went to), actor. Sent before the source is retired, in the reorganisation's transaction.
+department_reorganised = _signals.signal("department-reorganised")
+# A department is about to be retired without a successor (lists.services.retire_department). sender:
+# the department; kwargs: actor. A receiver raises DomainError to refuse while the department still
+# answers for something in its domain (a target indicator it leads).
+department_retiring = _signals.signal("department-retiring")
+
 # -- events that concern people (registry.notify tells them) -----------------------------------------
 # Each is sent by the service where it happens, after its change and audit entry, in its transaction.
 

@@ -22,6 +22,9 @@ class PendingImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     create_departments: Mapped[bool] = mapped_column(default=False)
+    # What the file is for (uploads.LIST, uploads.INDICATORS): a user's new upload replaces only their
+    # earlier one of the same kind, so an indicator import does not drop a list import's preview.
+    kind: Mapped[str] = mapped_column(String(16), default="list", server_default="list")
     # The layout mapping the office confirmed or corrected on the preview (imports.layout.Mapping
     # as a dict); None until then: the proposal is made from the file.
     mapping: Mapped[dict | None] = mapped_column(JSON)

@@ -17,6 +17,9 @@ from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 
 KEEP_FOR = timedelta(days=1)
+# Kinds of upload (PendingImport.kind): each user keeps one pending upload of each.
+LIST = "list"  # a working list's file (registry/imports)
+INDICATORS = "indicators"  # a table of target indicators (registry/targets/import_sheet.py)
 IMPORT_KIND = "import_list"  # the job kind of a large import (registry/imports/jobs.py)
 
 
@@ -34,11 +37,15 @@ def held_uploads() -> set[int]:
 
 
 def keep_upload(
-    user, jurisdiction: Jurisdiction, filename: str, data: bytes, *, create_departments: bool
+    user, jurisdiction: Jurisdiction, filename: str, data: bytes, *, create_departments: bool, kind: str = LIST
 ) -> PendingImport:
-    """Store an upload for its confirmation; the user's earlier uploads and stale ones are dropped,
-    except those an unfinished import job holds (a new upload never pulls the file from under it)."""
-    dropped = or_(PendingImport.user_id == user.id, PendingImport.created_at < utcnow() - KEEP_FOR)
+    """Store an upload for its confirmation; the user's earlier upload of the same kind and stale ones
+    are dropped, except those an unfinished import job holds (a new upload never pulls the file from
+    under it)."""
+    dropped = or_(
+        (PendingImport.user_id == user.id) & (PendingImport.kind == kind),
+        PendingImport.created_at < utcnow() - KEEP_FOR,
+    )
     if held := held_uploads():
         dropped = dropped & PendingImport.id.not_in(held)
     db.session.execute(delete(PendingImport).where(dropped))
@@ -49,17 +56,20 @@ def keep_upload(
         filename=base_name(filename),
         data=data,
         create_departments=create_departments,
+        kind=kind,
     )
     db.session.add(pending)
     db.session.flush()
     return pending
 
 
-def find_upload(user, jurisdiction: Jurisdiction, token: str) -> PendingImport | None:
-    """The upload behind a token, for the user who made it and the jurisdiction it was made for."""
+def find_upload(user, jurisdiction: Jurisdiction, token: str, *, kind: str = LIST) -> PendingImport | None:
+    """The upload behind a token, for the user who made it, the jurisdiction and the kind of import it
+    was made for."""
     return db.session.scalar(
         select(PendingImport).where(
             PendingImport.token == token,
+            PendingImport.kind == kind,
             PendingImport.user_id == user.id,
             PendingImport.jurisdiction_id == jurisdiction.id,
             PendingImport.created_at >= utcnow() - KEEP_FOR,

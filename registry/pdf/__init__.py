@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from registry.pdf import fonts
@@ -32,6 +33,13 @@ fonts.install()
 
 PDF_VARIANT = "pdf/a-3b"
 CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+
+
+def official_locale():
+    """The language every PDF is built in, whatever the interface's: the official documents are
+    Chinese. Wrap the building of a PDF's context (charts, target texts) in it, not only the render:
+    a chart drawn in the requester's language would put English into a published document."""
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 class PdfError(RuntimeError):

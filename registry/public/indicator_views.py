@@ -4,24 +4,19 @@ its chart and table of values, and the chart itself as an SVG image.
 No login. The charts are pygal SVG served as images (<picture>: a narrow one for phones), each
 rendered once per state and language (cache.fragment) and served with a strong ETag."""
 
-from dataclasses import replace
-
 from flask import abort, make_response, render_template, request
 from flask_babel import gettext as _
 
-from registry.core.charts import NARROW, WIDTH
+from registry.core.charts import NARROW, SVG_POLICY, WIDTH
 from registry.core.permissions import public
-from registry.core.timezone import local_today
 from registry.extensions import talisman
 from registry.public.cache import cached, fragment
 from registry.public.queries import jurisdiction_ref
 from registry.public.queries import targets as queries
 from registry.public.views import bp
 from registry.targets import charts
-from registry.targets.rules import STATUS_LABELS, STATUS_TAGS, number, target_text
+from registry.targets.rules import STATUS_LABELS, STATUS_TAGS, number
 
-# The chart's own response: its styles are inline (<style> inside the SVG), nothing else is allowed.
-SVG_POLICY = {"default-src": "'none'", "style-src": "'unsafe-inline'"}
 SIZES = {"": WIDTH, "narrow": NARROW, "small": charts.SMALL}
 
 
@@ -60,15 +55,6 @@ def indicator_chart_alt(row, on_card: bool = False) -> str:
 
 
 @bp.app_template_global()
-def indicator_target(row) -> str:
-    """The target as the plan states it (rules.target_text), its 力争 in the interface's language."""
-    text = target_text(replace(row, stretch_value=None), row.unit)
-    if row.stretch_value is not None:
-        text += _("（力争%(value)s）", value=number(row.stretch_value))
-    return text
-
-
-@bp.app_template_global()
 def indicator_number(value: float | None) -> str:
     """A value as people write it (rules.number): 28, 91.5; — for none."""
     return number(value)
@@ -103,12 +89,11 @@ def indicator(code: str, indicator_id: int):
     row = queries.indicator_row(indicator_id)
     if row is None or row.jurisdiction_id != jref.id:
         abort(404)
-    this_year = local_today().year
     return render_template(
         "public/indicator.html",
         jurisdiction=jref.load(),
         row=row,
-        years=_table_years(row, this_year),
+        years=_table_years(row, queries.this_year()),  # in the page's state
         matters=queries.matter_links(row),
         lead_linked=queries.department_published(row.lead_department_id),
         status=indicator_status(row),

@@ -4,7 +4,8 @@ Its figures are read-only, never retyped: the indicators of the cycle's jurisdic
 department leads, each with its baseline, target, the report year's recorded value and source, its
 status in that year (registry/targets/rules.py, through IndicatorRow.assessment) and its chart
 (registry/targets/charts.py), computed when the report is shown or rendered; the published PDF keeps
-them as they were on publication. The department writes its own commentary in the section's body,
+them as they were on publication, and a published report's page points to it instead of computing
+them anew (templates/reports/_published_figures.html). The department writes its own commentary in the section's body,
 edited like a free section.
 
 New drafts get the section when the cycle opens (services._draft_sections); drafts of cycles opened
@@ -22,6 +23,7 @@ from registry.core import audit
 from registry.core.charts import WIDTH
 from registry.core.db import lock_row
 from registry.extensions import db
+from registry.pdf import official_locale
 from registry.reports.models import AnnualReport, ReportSection, ReportState, SectionKind
 from registry.targets import charts, queries
 from registry.targets.models import TargetIndicator
@@ -167,13 +169,20 @@ def figures(report: AnnualReport, *, pdf: bool = False) -> dict[str, Any]:
     year = report.cycle.year
     rows = queries.indicators(jurisdiction_id=report.cycle.jurisdiction_id, department_id=report.department_id)
     counts = queries.summary(rows, year)
+    if pdf:
+        # In Chinese whoever renders it (a head publishing with the interface in English): the
+        # charts' legends and the targets' 力争 are gettext'ed.
+        with official_locale():
+            indicators = [indicator_figures(row, year, pdf=True) for row in rows]
+    else:
+        indicators = [indicator_facts(row, year) for row in rows]
     return {
         "year": year,
         "count": len(rows),
         "counts": counts,
         "summary": summary_text(counts),
         "by_status": [(status, label, counts[status]) for status, label in STATUS_LABELS.items()],
-        "indicators": [indicator_figures(row, year, pdf=True) if pdf else indicator_facts(row, year) for row in rows],
+        "indicators": indicators,
     }
 
 

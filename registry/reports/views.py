@@ -171,11 +171,13 @@ def report(report_id: int):
     added = complaint_section.ensure_section(report)  # drafts of cycles opened before it existed
     if indicator_section.ensure_section(report) or added:  # drafts drawn before it led an indicator
         db.session.commit()
+    published = report.state == ReportState.PUBLISHED
     return render_template(
         "reports/report.html",
         report=report,
-        complaint_figures=complaint_section.figures_of(report),
-        indicator_figures=indicator_section.figures_of(report),
+        # A published report's figures are those of its PDF: not computed anew (they may have changed).
+        complaint_figures=None if published else complaint_section.figures_of(report),
+        indicator_figures=None if published else indicator_section.figures_of(report),
         led_fields=LED_FIELDS,
         matter_fields=drafting.PLAIN_FIELDS,
         field_labels=drafting.FIELD_LABELS,

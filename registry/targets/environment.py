@@ -18,6 +18,7 @@ Services flush, never commit, and write the audit entry.
 
 import hashlib
 import json
+from datetime import date
 from typing import Any
 
 from flask import url_for
@@ -36,10 +37,10 @@ from registry.extensions import db
 from registry.jobs import live, runner
 from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction, Level
-from registry.pdf import PdfError, render_pdf
+from registry.pdf import PdfError, official_locale, render_pdf
 from registry.public.cache import remembered
 from registry.reports.content import safe_html, sanitize_html
-from registry.reports.indicator_section import indicator_facts, indicator_figures, summary_text
+from registry.reports.indicator_section import indicator_figures, summary_text
 from registry.reports.official import chinese_date
 from registry.targets import queries, services
 from registry.targets.models import EnvironmentReport, EnvironmentReportState
@@ -130,65 +131,78 @@ def suggested_year() -> int:
 # -- what the PDF shows ----------------------------------------------------------------------------------
 
 
-def _gather(report: EnvironmentReport) -> tuple[list[queries.IndicatorRow], dict[str, Any]]:
-    """The jurisdiction's indicators, and everything the PDF shows as plain values but the charts
-    (which are drawn from these same rows): the office's text, the 文号, and every indicator in the
-    report's year with its yearly series. The fingerprint of the latter says whether a compiled PDF
-    is still current."""
+def _source(report: EnvironmentReport, rows: list[queries.IndicatorRow]) -> dict[str, Any]:
+    """What the PDF is made of, as stored: the office's text and 文号, the jurisdiction, and of every
+    indicator its definition, its yearly values (the chart) and the report year's source (the table).
+    Raw values, no formatted or translated text, so that its fingerprint is the same whoever
+    computes it in whatever interface language. Not whether the year is locked: the PDF does not say
+    it (publishing locks it)."""
+    jurisdiction = report.jurisdiction
+    return {
+        "title": report.title,
+        "year": report.year,
+        "jurisdiction": [jurisdiction.id, jurisdiction.name, str(jurisdiction.level)],
+        "doc_number": report.doc_number,
+        "body": report.body,
+        "indicators": [
+            [
+                row.id,
+                row.name,
+                row.unit,
+                row.direction,
+                row.binding,
+                [row.baseline_year, row.baseline_value],
+                [row.target_year, row.target_value, row.stretch_value],
+                row.plan_label,
+                row.lead_department_name,
+                [[v.year, v.value] for v in row.yearly],
+                found.source if (found := row.value_in(report.year)) else "",
+            ]
+            for row in rows
+        ],
+    }
+
+
+def fingerprint(source: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(source, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def current_fingerprint(report: EnvironmentReport) -> str:
+    """The fingerprint of what a PDF compiled now would show."""
+    return fingerprint(_source(report, queries.indicators(jurisdiction_id=report.jurisdiction_id)))
+
+
+def pdf_context(report: EnvironmentReport, *, signed=None) -> tuple[dict[str, Any], str]:
+    """The template's plain data (the office's text, the table and charts of every indicator in the
+    report's year, and the parts of an official document: templates/pdf/_official.html's 版头, 主送,
+    落款, 版记), built in Chinese whatever the interface's language, and the fingerprint of its source."""
     jurisdiction = report.jurisdiction
     rows = queries.indicators(jurisdiction_id=jurisdiction.id)
     counts = queries.summary(rows, report.year)
-    content = {
+    central = jurisdiction.level == Level.CENTRAL
+    with official_locale():  # the charts' legends and the targets' 力争 are gettext'ed
+        indicators = [indicator_figures(row, report.year, pdf=True) for row in rows]
+    context = {
         "title": report.title,
         "year": report.year,
         "jurisdiction": jurisdiction.name,
         "issuer": issuer(jurisdiction),
-        "addressee": addressee(jurisdiction),
         "doc_number": report.doc_number,
-        "body": report.body,
         "counts": counts,
         "summary": summary_text(counts),
-        "indicators": [
-            {
-                # Not whether the year is locked: the PDF does not say it (publishing locks it).
-                **{k: v for k, v in indicator_facts(row, report.year).items() if k != "locked"},
-                "stretch_value": row.stretch_value,
-                "series": [(v.year, v.value) for v in row.yearly],
-            }
-            for row in rows
-        ],
-    }
-    return rows, content
-
-
-def facts(report: EnvironmentReport) -> dict[str, Any]:
-    """What the PDF shows but the charts (see _gather)."""
-    return _gather(report)[1]
-
-
-def fingerprint(content: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def pdf_context(report: EnvironmentReport, *, signed=None) -> tuple[dict[str, Any], str]:
-    """The template's plain data (the facts, the charts, and the parts of an official document:
-    templates/pdf/_official.html's 版头, 主送, 落款, 版记) and the fingerprint of the facts."""
-    rows, content = _gather(report)
-    central = report.jurisdiction.level == Level.CENTRAL
-    context = {
-        **content,
         "anchor": f"environment-{report.id}",
-        "body": safe_html(content["body"]),
-        "indicators": [indicator_figures(row, report.year, pdf=True) for row in rows],
-        "by_status": [(status, label, content["counts"][status]) for status, label in STATUS_LABELS.items()],
-        "addressees": content["addressee"],
+        "body": safe_html(report.body),
+        "indicators": indicators,
+        "by_status": [(status, label, counts[status]) for status, label in STATUS_LABELS.items()],
+        "addressee": addressee(jurisdiction),
+        "addressees": addressee(jurisdiction),
         "copies": [],
         "attachments": [],
         "signed_date": signed,
         "signed_date_text": chinese_date(signed),
-        "printed_by": "国务院办公厅" if central else f"{content['issuer']}办公厅",
+        "printed_by": "国务院办公厅" if central else f"{issuer(jurisdiction)}办公厅",
     }
-    return context, fingerprint(content)
+    return context, fingerprint(_source(report, rows))
 
 
 def render(context: dict[str, Any]) -> bytes:
@@ -304,8 +318,9 @@ def compile_in_progress(report: EnvironmentReport) -> Job | None:
     return next((j for j in _unfinished(report) if not runner.is_abandoned(j)), None)
 
 
-def start_compile(report: EnvironmentReport, *, actor: Actor) -> Job:
-    """Start the job that compiles the report's PDF (one at a time per report)."""
+def start_compile(report: EnvironmentReport, *, actor: Actor, signed: date | None = None) -> Job:
+    """Start the job that compiles the report's PDF (one at a time per report); `signed`, the 成文日期
+    it prints, is the day it is compiled unless given (the demo's back-dated report)."""
     _require_manage(actor, report.jurisdiction)
     lock_row(db.session, report)  # two clicks at once start one job
     _require_draft(report)
@@ -315,7 +330,7 @@ def start_compile(report: EnvironmentReport, *, actor: Actor) -> Job:
     return runner.start(
         COMPILE_KIND,
         f"生成 PDF：{report.title}",
-        {"report_id": report.id},
+        {"report_id": report.id, **({"signed": signed.isoformat()} if signed else {})},
         actor,
         jurisdiction_id=report.jurisdiction_id,
     )
@@ -352,7 +367,8 @@ def compile_report(job_id: int, progress: runner.Progress) -> None:
         raise _gone()
     report_id, starter_id = report.id, job.started_by_id
     live.put(job_id, 1, 4, "正在整理指标数据")
-    signed = local_today()  # 成文日期: the day the office compiled what it will publish
+    # 成文日期: the day the office compiled what it will publish (unless the job was given one)
+    signed = date.fromisoformat(params["signed"]) if params.get("signed") else local_today()
     context, compiled = pdf_context(report, signed=signed)
     live.put(job_id, 2, 4, f"正在排版 PDF（{len(context['indicators'])}项指标）")
     runner.end_reads()  # the render reads nothing more: no transaction stays open meanwhile
@@ -397,7 +413,7 @@ def compiled_fingerprint(report: EnvironmentReport) -> str | None:
 def is_current(report: EnvironmentReport) -> bool:
     """Whether the stored PDF still shows what the report holds now (text, 文号, every value)."""
     compiled = compiled_fingerprint(report)
-    return compiled is not None and compiled == fingerprint(facts(report))
+    return compiled is not None and compiled == current_fingerprint(report)
 
 
 # -- publishing ------------------------------------------------------------------------------------------------
@@ -409,6 +425,10 @@ def publish_report(report: EnvironmentReport, *, actor: Actor) -> None:
     report holds. Final: the report never changes afterwards."""
     jurisdiction = report.jurisdiction
     _require_manage(actor, jurisdiction)
+    # The jurisdiction's row first: recording a value and locking a year take it before they check
+    # whether the year is locked (services.record_value, lock_year), so no value can commit between
+    # the check below that the PDF shows the values as they are and the year's lock.
+    lock_row(db.session, jurisdiction)
     lock_row(db.session, report)
     _require_draft(report)
     if compile_in_progress(report) is not None:

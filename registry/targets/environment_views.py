@@ -9,6 +9,8 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core.errors import DomainError
 from registry.core.forms import show_error
@@ -94,12 +96,16 @@ def new(code: str):
             if raw and year is None:
                 raise DomainError(_("请填写四位数字的年份，例如 %(year)s。", year=environment.suggested_year()), "year")
             report = environment.create_report(j, year, actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
             status = 400
+        except IntegrityError:  # another click created the year's report after this one checked
+            db.session.rollback()
+            form.year.errors = [*form.year.errors, _("%(year)d年度的报告已经存在，请在列表中打开它。", year=year)]
+            status = 409
         else:
-            db.session.commit()
             flash(_("已新建「%(title)s」，请填写正文和文号，然后生成 PDF。", title=report.title), "success")
             return redirect(url_for("environment.edit", code=j.code, year=report.year))
     else:
@@ -214,13 +220,18 @@ def publish(code: str, year: int):
     if report.state == EnvironmentReportState.DRAFT and form.validate_on_submit():
         try:
             environment.publish_report(report, actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             report = load_report(code, year)
             show_error(form, error)
             status = 400
+        except (IntegrityError, StaleDataError):  # the year locked, or the report changed, meanwhile
+            db.session.rollback()
+            report = load_report(code, year)
+            form.form_errors.append(_("报告或该年度的指标数据刚被他人修改，报告未公开。请查看最新状态后再试。"))
+            status = 409
         else:
-            db.session.commit()
             flash(_("报告已公开，公众可在本地区页面下载；%(year)s年度目标指标数据已锁定。", year=year), "success")
             return redirect(url_for("environment.report", code=code, year=year))
     elif request.method == "POST":

@@ -42,7 +42,8 @@ def year_from(text: str | None) -> int | None:
     plain = unicodedata.normalize("NFKC", text or "").strip().removesuffix("年").strip()
     if not plain:
         return None
-    if not plain.isdigit() or len(plain) != 4:
+    # ASCII digits only: "²" and "፩" are digits to str.isdigit, not to int().
+    if not (plain.isascii() and plain.isdigit()) or len(plain) != 4:
         raise NotANumber(text)
     return int(plain)
 
@@ -85,8 +86,11 @@ class ValueForm(FlaskForm):
         _l("数据来源"), validators=[Length(max=100)], render_kw={"list": "sources", "autocomplete": "off"}
     )
     note = StringField(_l("说明（可选）"), validators=[Length(max=500)])
-    # The version of the value being corrected, when the form was opened from it (else blank).
+    # The version of the value being corrected, and the (year, month) it belongs to, when the form was
+    # opened from it (else blank): a version is compared only for the year and month it was read for.
     value_version = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
+    version_year = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
+    version_month = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -30,6 +30,8 @@ from registry.targets.models import Binding, Direction, TargetIndicator
 
 MAX_ROWS = 500
 HEADER_SEARCH_ROWS = 10
+PERCENT_UNITS = {"%", "百分比", "百分点"}
+VALUE_KEYS = ("baseline_value", "target_value", "stretch_value")
 
 # The template's header, in order (the columns a file must or may have).
 COLUMNS = (
@@ -155,6 +157,8 @@ class SheetRow:
     plan_number: str = ""
     description: str = ""
     errors: list[str | LazyString] = field(default_factory=list)
+    # What looks wrong but may be right (the preview shows it; the row is imported all the same).
+    warnings: list[str | LazyString] = field(default_factory=list)
 
     def data(self) -> services.IndicatorData:
         return services.IndicatorData(
@@ -190,6 +194,34 @@ class SheetPlan:
     @property
     def ok(self) -> bool:
         return bool(self.rows) and self.file_error is None and not self.bad_rows
+
+    @property
+    def warned_rows(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.warnings and not r.errors]
+
+
+def _percent_cells(data: bytes) -> set[tuple[int, int]]:
+    """The (row number, column index from 0) of the first sheet's cells formatted as a percentage
+    (91.5% is stored as 0.915). calamine, which reads the values, does not say how a cell is shown."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            return {
+                (cell.row, cell.column - 1)
+                for row in workbook.worksheets[0].iter_rows(max_row=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+                for cell in row
+                if isinstance(cell.value, int | float) and "%" in (getattr(cell, "number_format", None) or "")
+            }
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 — calamine read the values; without the formats they are read as typed
+        return set()
+
+
+def _is_percent(unit: str) -> bool:
+    return unicodedata.normalize("NFKC", unit).strip() in PERCENT_UNITS
 
 
 def _header(cell: str) -> str:
@@ -249,13 +281,17 @@ def plan_sheet(jurisdiction: Jurisdiction, data: bytes, filename: str = "") -> S
         return plan
     names = DepartmentNames(jurisdiction.id)
     seen: dict[str, int] = {}
+    unit_at = columns.get("unit", -1)
+    units = [cells[unit_at] for _n, cells in body if 0 <= unit_at < len(cells)]
+    percent_cells = _percent_cells(data) if source.format == "xlsx" and any(map(_is_percent, units)) else set()
     for number, cells in body:
 
         def cell(key: str, cells: list[str] = cells) -> str:
             index = columns.get(key)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        row = _read_row(jurisdiction, number, cell, names)
+        shown_as_percent = {key for key in VALUE_KEYS if (number, columns.get(key)) in percent_cells}
+        row = _read_row(jurisdiction, number, cell, names, shown_as_percent)
         if row.name:
             if row.name in seen:
                 row.errors.append(_l("与第 %(row)d 行的指标同名。", row=seen[row.name]))
@@ -265,7 +301,9 @@ def plan_sheet(jurisdiction: Jurisdiction, data: bytes, filename: str = "") -> S
     return plan
 
 
-def _read_row(jurisdiction: Jurisdiction, number: int, cell, names: DepartmentNames) -> SheetRow:
+def _read_row(
+    jurisdiction: Jurisdiction, number: int, cell, names: DepartmentNames, shown_as_percent: set[str] = frozenset()
+) -> SheetRow:
     row = SheetRow(row=number, name=cell("name"), unit=cell("unit"), description=cell("description"))
     errors = row.errors
     had_error: set[str] = set()
@@ -295,6 +333,7 @@ def _read_row(jurisdiction: Jurisdiction, number: int, cell, names: DepartmentNa
         row.target_value, signed = _target(cell("target_value"))
     except NotANumber:
         fail("target_value", _l("“%(text)s”不是数值（可写作 28、≤28 或 ≥96）。", text=cell("target_value")))
+    _percent_values(row, shown_as_percent)
     written = cell("direction")
     if written:
         row.direction = _DIRECTIONS.get(unicodedata.normalize("NFKC", written).strip().lower(), "")
@@ -351,6 +390,19 @@ def _read_row(jurisdiction: Jurisdiction, number: int, cell, names: DepartmentNa
         if column not in had_error and not (key == "direction" and had_error & {"target_value", "baseline_value"}):
             fail(column, message)
     return row
+
+
+def _percent_values(row: SheetRow, shown_as_percent: set[str]) -> None:
+    """For a unit of %: a cell shown as 91.5% holds 0.915, so it is read as 91.5; values that all look
+    like fractions (0.915 typed as a number) are pointed out on the preview."""
+    if not _is_percent(row.unit):
+        return
+    for key in shown_as_percent:
+        if getattr(row, key) is not None:
+            setattr(row, key, round(getattr(row, key) * 100, 9))
+    values = [v for v in (row.baseline_value, row.target_value, row.stretch_value) if v is not None]
+    if row.baseline_value is not None and row.target_value is not None and all(abs(v) <= 1 for v in values):
+        row.warnings.append(_l("数值似为小数形式，百分比请填写如 91.5（而不是 0.915）。"))
 
 
 def apply_sheet(jurisdiction: Jurisdiction, plan: SheetPlan, *, actor: Actor) -> list[TargetIndicator]:

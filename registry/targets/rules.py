@@ -38,7 +38,6 @@ STATUS_LABELS = {
 }
 # The CSS class of each status's tag (the label is always printed too: colour never carries it alone).
 STATUS_TAGS = {"met": "ok", "on_track": "info", "behind": "warn", "not_met": "bad", "no_data": "muted"}
-STRETCH_LABEL = "达到力争目标"
 
 
 class Goal(Protocol):

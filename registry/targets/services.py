@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core import audit
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError, refuse
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department, Matter, PolicyDocument
 from registry.targets.models import (
+    DIRECTION_LABELS,
     Binding,
     Direction,
     IndicatorValue,
@@ -24,7 +25,21 @@ from registry.targets.models import (
 from registry.targets.rules import number
 
 STALE = _l("该指标已被他人修改，请刷新后重试。")
+VALUE_STALE = _l("该数值已被他人修改，请刷新后重试。")
 EARLIEST_YEAR = 2000
+# What an indicator's status in a year is computed from (rules.assess): fixed once a year with a value
+# is locked, so that published results never change (and a later baseline year never hides them).
+ASSESSED_FIELDS = ("direction", "baseline_year", "baseline_value", "target_year", "target_value", "stretch_value")
+# Whoever records without saying which version of a value they saw (scripts, the demo, tests).
+ANY_VERSION = object()
+
+
+class ValueExists(DomainError):
+    """Recording a value where one exists that the form did not show: `row` is that value."""
+
+    def __init__(self, message, row: "IndicatorValue"):
+        super().__init__(message, "value")
+        self.row = row
 
 
 @dataclass
@@ -94,6 +109,59 @@ def problems(jurisdiction: Jurisdiction, data: IndicatorData, *, indicator: Targ
         found.append(("plan", _l("规划文件应为本地区的文件。")))
     if any(m.jurisdiction_id != jurisdiction.id for m in data.matters):
         found.append(("matters", _l("关联事项应为本地区清单中的事项。")))
+    if indicator is not None:
+        found += locked_problems(indicator, data)
+    return found
+
+
+def locked_value_years(indicator: TargetIndicator) -> list[int]:
+    """The locked years in which the indicator has a value (its published results), oldest first."""
+    if indicator.id is None:
+        return []
+    return sorted(
+        db.session.scalars(
+            select(IndicatorValue.year)
+            .distinct()
+            .join(
+                IndicatorYearLock,
+                (IndicatorYearLock.jurisdiction_id == indicator.jurisdiction_id)
+                & (IndicatorYearLock.year == IndicatorValue.year),
+            )
+            .where(IndicatorValue.indicator_id == indicator.id)
+        )
+    )
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, float) or isinstance(new, float):
+        return old is not None and new is not None and round(old, 6) == round(new, 6)
+    return old == new
+
+
+def locked_problems(indicator: TargetIndicator, data: IndicatorData):
+    """(field, message) for each of ASSESSED_FIELDS that data changes once the indicator has a value in
+    a locked year: those years' published statuses would change."""
+    changed = [f for f in ASSESSED_FIELDS if not _same(getattr(indicator, f), getattr(data, f))]
+    if not changed:
+        return []
+    years = locked_value_years(indicator)
+    if not years:
+        return []
+    found = []
+    for name in changed:
+        old = getattr(indicator, name)
+        if name == "direction":
+            shown = _l(DIRECTION_LABELS.get(old, old))
+        elif name.endswith("_year"):
+            shown = str(old)
+        else:
+            shown = number(old) if old is not None else _l("未填")
+        message = _l(
+            "该指标%(years)s年的数值已锁定公开，其完成情况按现有定义计算，此项不能再修改（现为%(old)s）。",
+            years="、".join(str(y) for y in years),
+            old=shown,
+        )
+        found.append((name, message))
     return found
 
 
@@ -212,6 +280,21 @@ def value_problems(
     return found
 
 
+def find_value(indicator: TargetIndicator, year: int | None, month: int = 0) -> IndicatorValue | None:
+    """The value recorded for (year, month) of the indicator, if any."""
+    if year is None:
+        return None
+    return db.session.scalar(
+        select(IndicatorValue).where(
+            IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year, IndicatorValue.month == month
+        )
+    )
+
+
+def when_text(year: int, month: int = 0) -> str:
+    return f"{year}年{month}月" if month else f"{year}年"
+
+
 def record_value(
     indicator: TargetIndicator,
     *,
@@ -221,19 +304,33 @@ def record_value(
     source: str,
     month: int = 0,
     note: str = "",
-    expected_version: int | None = None,
+    expected_version=ANY_VERSION,
 ) -> IndicatorValue:
     """Record (or correct) the year's value, or a month's (the lead department); refused for a locked
-    year, a year outside baseline..this year, and a stale copy of an existing value."""
+    year, a year outside baseline..this year, and a stale copy of an existing value.
+
+    expected_version: the version of the value the user corrects; None when the user saw no value for
+    (year, month) — then a value recorded there meanwhile (or not shown) is refused as ValueExists
+    rather than overwritten. Left out (ANY_VERSION): overwrite (scripts, the demo)."""
+    # The jurisdiction's row before the year's lock is checked: publishing the government's report
+    # (registry/targets/environment.py) holds it from its check of the values to the year's lock.
+    lock_row(db.session, indicator.jurisdiction)
     refuse(value_problems(indicator, year=year, value=value, source=source, month=month, note=note))
-    row = db.session.scalar(
-        select(IndicatorValue).where(
-            IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year, IndicatorValue.month == month
-        )
-    )
+    row = find_value(indicator, year, month)
     before = row.audit_data() if row else None
-    if row is not None and expected_version is not None and row.lock_version != expected_version:
-        raise DomainError(_l("该数值已被他人修改，请刷新后重试。"))
+    if row is not None and expected_version is None:
+        raise ValueExists(
+            _l(
+                "%(when)s已有数值 %(value)s%(unit)s（来源：%(source)s）。如需更正为新填的数值，请确认后再次保存。",
+                when=_l("%(year)d年%(month)d月", year=year, month=month) if month else _l("%(year)d年", year=year),
+                value=number(row.value),
+                unit=indicator.unit,
+                source=row.source,
+            ),
+            row,
+        )
+    if row is not None and isinstance(expected_version, int) and row.lock_version != expected_version:
+        raise DomainError(VALUE_STALE)
     if row is None:
         row = IndicatorValue(indicator=indicator, year=year, month=month)
         db.session.add(row)
@@ -243,7 +340,7 @@ def record_value(
     row.recorded_by_id = getattr(actor, "id", None)
     row.recorded_at = utcnow()
     _flush()
-    when = f"{year}年{month}月" if month else f"{year}年"
+    shown = f"{number(value)}{indicator.unit}"
     audit.record(
         actor,
         "update" if before else "create",
@@ -251,7 +348,7 @@ def record_value(
         jurisdiction_id=indicator.jurisdiction_id,
         before=before,
         after=row.audit_data(),
-        summary=f"填报目标指标「{indicator.name}」{when}数值{number(value)}{indicator.unit}（{row.source}）",
+        summary=f"填报目标指标「{indicator.name}」{when_text(year, month)}数值{shown}（{row.source}）",
     )
     return row
 
@@ -260,7 +357,8 @@ def delete_value(row: IndicatorValue, *, actor, expected_version: int) -> None:
     """Remove a value recorded by mistake; refused in a locked year."""
     indicator = row.indicator
     if row.lock_version != expected_version:
-        raise DomainError(_l("该数值已被他人修改，请刷新后重试。"))
+        raise DomainError(VALUE_STALE)
+    lock_row(db.session, indicator.jurisdiction)  # as record_value
     if is_locked(indicator.jurisdiction_id, row.year):
         raise DomainError(_l("%(year)d年度的数据已锁定，不能再修改。", year=row.year))
     audit.record(
@@ -275,12 +373,36 @@ def delete_value(row: IndicatorValue, *, actor, expected_version: int) -> None:
     db.session.flush()
 
 
+def lock_range(jurisdiction: Jurisdiction) -> tuple[int, int]:
+    """The years that may be locked: from the earliest baseline year of the jurisdiction's indicators
+    (EARLIEST_YEAR when it has none) to last year; the current year has not ended."""
+    first = db.session.scalar(
+        select(db.func.min(TargetIndicator.baseline_year)).where(TargetIndicator.jurisdiction_id == jurisdiction.id)
+    )
+    return max(first or EARLIEST_YEAR, EARLIEST_YEAR), local_today().year - 1
+
+
+def lockable_years(jurisdiction: Jurisdiction) -> list[int]:
+    """The years that may still be locked, newest first."""
+    low, high = lock_range(jurisdiction)
+    locked = locked_years(jurisdiction.id)
+    return [y for y in range(high, low - 1, -1) if y not in locked]
+
+
 def lock_year(jurisdiction: Jurisdiction, year: int, *, actor) -> IndicatorYearLock:
-    """Lock the year's values of every indicator of the jurisdiction (once published): final."""
+    """Lock the year's values of every indicator of the jurisdiction (once published): final. Only an
+    ended year from the earliest baseline year on."""
+    lock_row(db.session, jurisdiction)  # as record_value: one of them waits for the other
     if is_locked(jurisdiction.id, year):
         raise DomainError(_l("%(year)d年度的数据已经锁定。", year=year), "year")
-    if year > local_today().year:
-        raise DomainError(_l("不能锁定未来年度。"), "year")
+    low, high = lock_range(jurisdiction)
+    if not low <= year <= high:
+        if low > high:
+            raise DomainError(_l("还没有可锁定的年度：只能锁定已结束的、不早于基准年的年度。"), "year")
+        if year > high:
+            message = _l("%(year)d年度尚未结束，只能锁定%(high)d年及以前的年度。", year=year, high=high)
+            raise DomainError(message, "year")
+        raise DomainError(_l("只能锁定%(low)d年（最早的基准年）至%(high)d年的年度。", low=low, high=high), "year")
     lock = IndicatorYearLock(jurisdiction=jurisdiction, year=year, locked_by_id=getattr(actor, "id", None))
     db.session.add(lock)
     db.session.flush()
@@ -293,6 +415,72 @@ def lock_year(jurisdiction: Jurisdiction, year: int, *, actor) -> IndicatorYearL
         summary=f"锁定{jurisdiction.name}{year}年度目标指标数据",
     )
     return lock
+
+
+# -- 机构改革: a lead department merged, split or retired -----------------------------------------
+
+
+def indicators_led_by(department: Department) -> list[TargetIndicator]:
+    return list(
+        db.session.scalars(
+            select(TargetIndicator)
+            .where(TargetIndicator.lead_department_id == department.id)
+            .order_by(TargetIndicator.jurisdiction_id, TargetIndicator.position, TargetIndicator.id)
+        )
+    )
+
+
+def _successor_for(indicator: TargetIndicator, successors: list[Department], matters: dict[int, Department]):
+    """Of a split's successors, the one that took most of the indicator's matters (the first named when
+    none or on a tie)."""
+    votes = [matters[m.id] for m in indicator.matters if m.id in matters]
+    return max(successors, key=lambda d: (votes.count(d), -successors.index(d)))
+
+
+def hand_over_indicators(
+    source: Department,
+    successors: list[Department],
+    *,
+    matters: dict[int, Department] | None = None,
+    why: str,
+    actor,
+) -> list[TargetIndicator]:
+    """Give the indicators a merged or split department led to its successor, so that someone records
+    their values: on a split, the successor that took most of the indicator's matters (`matters`:
+    matter id → the successor it went to), else the first. Each change is audited."""
+    moved = []
+    for indicator in indicators_led_by(source):
+        target = successors[0] if len(successors) == 1 else _successor_for(indicator, successors, matters or {})
+        if target.id == source.id:
+            continue
+        before = indicator.audit_data()
+        indicator.lead_department = target
+        _flush()
+        audit.record(
+            actor,
+            "update",
+            indicator,
+            jurisdiction_id=indicator.jurisdiction_id,
+            before=before,
+            after=indicator.audit_data(),
+            summary=f"{why}，目标指标「{indicator.name}」改由{target.name}牵头",
+        )
+        moved.append(indicator)
+    return moved
+
+
+def refuse_retiring_a_lead(department: Department) -> None:
+    """A department retired without a successor must first hand its indicators to another."""
+    led = indicators_led_by(department)
+    if led:
+        raise DomainError(
+            _l(
+                "「%(department)s」仍牵头 %(count)d 项目标指标（%(names)s），不能撤销。请先修改这些指标的牵头部门。",
+                department=department.name,
+                count=len(led),
+                names="、".join(i.name for i in led[:5]) + ("等" if len(led) > 5 else ""),
+            )
+        )
 
 
 def _flush() -> None:

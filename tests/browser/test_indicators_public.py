@@ -1,7 +1,7 @@
 """A visitor reads the targets (#19) in Chromium against the real server (gunicorn): the province's page
 shows its indicators as small multiples with their status written out, one indicator's page shows
 its chart (the narrow SVG on a phone, the wide one on a desktop) and the table of its values. The
-demo's 示例省 carries the indicators (registry/demo/targets.py)."""
+demo's 示例省 carries the indicators (registry/demo/targets/)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pdfplumber
+import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
@@ -17,10 +18,19 @@ from registry.reports.models import ReportState, SectionKind
 from registry.targets import services as target_services
 from registry.targets.models import IndicatorValue, TargetIndicator
 from tests import factories
+from tests.public.conftest import switch_language
 from tests.reports.conftest import explain_empty_led_matters, post, user
 
 OZONE = "测试指标：臭氧日最大8小时平均浓度"
 FOREST = "测试指标：森林覆盖率"
+
+
+@pytest.fixture
+def in_english(client):
+    """The interface in English for the test (and Chinese again after it: the app context is shared)."""
+    switch_language(client, "en")
+    yield
+    switch_language(client, "zh")
 
 
 def _kinds(report):
@@ -199,6 +209,56 @@ def test_the_published_pdf_keeps_the_figures_as_published(client, reports):
     again = client.get(f"/reports/published/{sthj.id}.pdf").data
     assert again == published  # the stored file, not a new rendering
     assert "150.5" in _text(again) and "171.25" not in _text(again)
+
+
+def test_a_published_reports_page_shows_the_pdfs_figures_not_figures_computed_anew(client, auth, reports):
+    """After publication a value is corrected: the report's page does not show the new figure as if
+    the published report had it; it says the figures are the PDF's and links it."""
+    sthj = reports["省生态环境厅"]
+    ozone, _forest = _two_indicators(sthj)
+    indicator_section.ensure_section(sthj)
+    explain_empty_led_matters(sthj)
+    services.submit_report(sthj, actor=user("sthj_head"), doc_number="示环函〔2026〕9号")
+    services.accept_report(sthj, actor=user("province_office"))
+    services.publish_report(sthj, actor=user("sthj_head"))
+    target_services.record_value(ozone, actor="测试", year=2025, value=171.25, source="监测数据")
+    db.session.flush()
+    auth.login("sthj_editor")
+    page = client.get(f"/reports/{sthj.id}").get_data(as_text=True)
+    assert {SectionKind.INDICATORS, SectionKind.COMPLAINTS} <= {s.kind for s in sthj.sections}
+    for section in sthj.sections:
+        if section.kind not in (SectionKind.INDICATORS, SectionKind.COMPLAINTS):
+            continue
+        card = page[page.index(f'id="s{section.id}"') :]
+        card = card[: card.index("</section>")]
+        assert "以公开的 PDF 为准" in card and f'href="/reports/published/{sthj.id}.pdf"' in card, section.kind
+        assert "171.25" not in card and "150.5" not in card, section.kind
+
+
+def test_a_head_working_in_english_publishes_a_chinese_pdf(client, auth, reports, in_english):
+    """The PDF is rendered within the head's request: its charts and targets are Chinese all the same."""
+    sthj = reports["省生态环境厅"]
+    _two_indicators(sthj)
+    factories.indicator(
+        sthj.cycle.jurisdiction, sthj.department, name="测试指标：力争", unit="%", direction="higher",
+        baseline=(2020, 80.0), target=(2025, 90.0), stretch=92.0, values={2025: 93.0},
+    )  # fmt: skip
+    indicator_section.ensure_section(sthj)
+    explain_empty_led_matters(sthj)
+    services.submit_report(sthj, actor=user("sthj_head"), doc_number="示环函〔2026〕9号")
+    services.accept_report(sthj, actor=user("province_office"))
+    db.session.flush()
+    auth.login("sthj_head")
+    switch_language(client, "en")  # again: the steps above computed the shared app context's locale
+    assert "Publish" in client.get(f"/reports/{sthj.id}/publish").get_data(as_text=True)
+    response = post(client, f"/reports/{sthj.id}/publish", {"confirm": "y"}, form_page=f"/reports/{sthj.id}/publish")
+    assert response.status_code == 302
+    db.session.refresh(sthj)
+    assert sthj.state == ReportState.PUBLISHED
+    text = _text(client.get(f"/reports/published/{sthj.id}.pdf").data)
+    assert "≥90%（力争92）" in text and "实际值" in text and "力争值92" in text and "目标值160" in text
+    for english in ("Actual", "stretch", "Stretch", "Target", "Expected"):
+        assert english not in text, english
 
 
 def test_the_section_never_blocks_submission(reports):

@@ -10,7 +10,7 @@ from registry.lists.models import Department
 from registry.targets import services
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-HIDDEN_RE = re.compile(r'<input[^>]*name="(lock_version|value_version)"[^>]*value="(\d*)"')
+HIDDEN_RE = re.compile(r'<input[^>]*name="(lock_version|value_version|version_year|version_month)"[^>]*value="(\d*)"')
 
 
 class Browser:

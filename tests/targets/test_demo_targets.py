@@ -18,6 +18,16 @@ from registry.targets.rules import Status
 PLACES = {"990000": "示例省", "990100": "江川市", "990200": "云岭市"}
 
 
+def _pdf_text(pdf: bytes) -> str:
+    import io
+    import re
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in document.pages))
+
+
 def _place(code: str) -> Jurisdiction:
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
 
@@ -139,4 +149,6 @@ def test_the_province_published_its_2024_yearly_report_to_the_congress(demo):
     assert report.pdf_data.startswith(b"%PDF") and hashlib.sha256(report.pdf_data).hexdigest() == report.pdf_sha256
     assert local_date(report.published_at) == date(2025, 6, 26)
     assert environment.is_current(report)  # the published PDF shows the locked 2024 values as they stand
+    text = _pdf_text(report.pdf_data)
+    assert text.count("2025年6月20日") == 2  # 成文日期 and 印发日期: the back-dated day it was compiled
     assert db.session.scalar(select(func.count()).select_from(EnvironmentReport)) == 1

@@ -23,6 +23,7 @@ from registry.targets import services as target_services
 from registry.targets.models import EnvironmentReport, EnvironmentReportState
 from tests import factories
 from tests.conftest import csrf_token
+from tests.public.conftest import switch_language
 
 TITLE = "示例省2025年度环境状况和环境保护目标完成情况报告"
 BASE = "/manage/990000/environment-reports"
@@ -66,6 +67,14 @@ def ozone(demo):
         target=(2025, 160.0),
         values={2025: 150.5},
     )
+
+
+@pytest.fixture
+def in_english(client):
+    """The interface in English for the test (and Chinese again after it: the app context is shared)."""
+    switch_language(client, "en")
+    yield
+    switch_language(client, "zh")
 
 
 def test_create_edit_compile_preview_publish_and_download(client, auth, ozone):
@@ -204,6 +213,7 @@ def test_a_published_report_never_changes_and_its_year_stays_locked(client, auth
     auth.login("province_office")
     page = client.get(f"{BASE}/2025").get_data(as_text=True)
     assert "已公开" in page and "编辑正文和文号" not in page and "生成 PDF" not in page
+    assert "以公开的 PDF 为准" in page  # the generated part below shows where the indicators stand now
     assert client.get(f"{BASE}/2025/edit").status_code == 302  # back to the report, with the reason
     assert db.session.get(EnvironmentReport, report.id).pdf_sha256 == published
 
@@ -254,3 +264,92 @@ def test_who_may_read_and_who_may_write(client, auth, ozone):
     auth.login("jiangchuan_office")  # the office below never sees the province's
     assert client.get(f"{BASE}/2025").status_code == 403
     assert client.get(f"{city_base}/2025/edit").status_code == 200
+
+
+def test_the_pdf_and_its_fingerprint_are_chinese_whatever_the_interface_language(client, auth, ozone, in_english):
+    """An office working in English compiles and publishes: the official document is still Chinese
+    (no English legend or 力争), and the compiled PDF counts as current for everybody, in any language,
+    and for the job that compiles without a request."""
+    province = _province()
+    sthj = db.session.scalar(
+        select(Department).where(Department.jurisdiction_id == province.id, Department.name == "省生态环境厅")
+    )
+    factories.indicator(
+        province, sthj, name="测试指标：力争", unit="%", direction="higher", baseline=(2020, 80.0),
+        target=(2025, 90.0), stretch=92.0, values={2025: 93.0},
+    )  # fmt: skip
+    auth.login("province_office")
+    assert _post(client, f"{BASE}/new", {"year": "2025"}).status_code == 302
+    report = environment.report_for(province.id, 2025)
+    environment.start_compile(report, actor=_user("province_office"))  # the job: no request, Chinese
+    db.session.flush()
+    assert environment.is_current(report)
+    page = client.get(f"{BASE}/2025").get_data(as_text=True)
+    assert "Up to date" in page and "Out of date" not in page
+
+    # Compiled within the English request (the tests run jobs at once): the same, in Chinese.
+    assert _post(client, f"{BASE}/2025/compile", form_page=f"{BASE}/2025").status_code == 303
+    db.session.refresh(report)
+    assert environment.is_current(report)
+    response = _post(client, f"{BASE}/2025/publish", {"confirm": "y"}, form_page=f"{BASE}/2025/publish")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.refresh(report)
+    assert report.state == EnvironmentReportState.PUBLISHED
+    text = _text(client.get("/jurisdictions/990000/environment-reports/2025.pdf").data)
+    assert "≥90%（力争92）" in text and "实际值" in text and "力争值92" in text and "序时进度" in text
+    for english in ("Actual", "stretch", "Stretch", "Target", "Expected"):
+        assert english not in text, english
+
+
+def test_a_report_created_or_a_year_locked_meanwhile_is_told_on_the_form(client, auth, ozone, monkeypatch):
+    """Two offices' clicks at once: the second finds the row the first inserted only in the database's
+    constraint (its check ran before the first committed). It is told why on the form, nothing kept."""
+    auth.login("province_office")
+    assert _post(client, f"{BASE}/new", {"year": "2025"}).status_code == 302
+    monkeypatch.setattr(environment, "year_problems", lambda *_args: [])  # the check saw no report yet
+    page = _post(client, f"{BASE}/new", {"year": "2025"}, form_page=f"{BASE}/new")
+    assert page.status_code == 409 and "2025年度的报告已经存在" in page.get_data(as_text=True)
+    assert [r.year for r in environment.reports_of(_province().id)].count(2025) == 1
+
+    report = environment.report_for(_province().id, 2025)
+    environment.start_compile(report, actor=_user("province_office"))
+    target_services.lock_year(_province(), 2025, actor=_user("province_office"))
+    db.session.flush()
+    # The other office's lock committed after this publication checked that the year was open.
+    monkeypatch.setattr(target_services, "is_locked", lambda *_args: False)
+    page = _post(client, f"{BASE}/2025/publish", {"confirm": "y"}, form_page=f"{BASE}/2025/publish")
+    assert page.status_code == 409 and "未公开" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert environment.report_for(_province().id, 2025).state == EnvironmentReportState.DRAFT
+
+
+def test_publishing_holds_the_jurisdiction_before_it_checks_that_the_pdf_is_current(ozone, monkeypatch):
+    """Recording a value takes the jurisdiction's row before it checks the year's lock; publishing takes
+    it before it checks that the PDF shows the values as they are, so no value slips in between the
+    check and the year's lock."""
+    office = _user("province_office")
+    report = environment.create_report(_province(), 2025, actor=office)
+    environment.start_compile(report, actor=office)
+    steps = []
+    lock_row, is_current = environment.lock_row, environment.is_current
+    monkeypatch.setattr(environment, "lock_row", lambda s, obj: (steps.append(type(obj).__name__), lock_row(s, obj))[1])
+    monkeypatch.setattr(environment, "is_current", lambda r: (steps.append("check"), is_current(r))[1])
+    environment.publish_report(report, actor=office)
+    assert report.state == EnvironmentReportState.PUBLISHED
+    assert "Jurisdiction" in steps and steps.index("Jurisdiction") < steps.index("check")
+
+
+def test_recording_a_value_or_locking_the_year_holds_the_jurisdiction_before_it_checks_the_lock(ozone, monkeypatch):
+    """The other side of publishing's hold: a value recorded while a publication is under way waits for
+    it, then finds the year locked."""
+    steps = []
+    lock_row, is_locked = target_services.lock_row, target_services.is_locked
+    monkeypatch.setattr(
+        target_services, "lock_row", lambda s, obj: (steps.append(type(obj).__name__), lock_row(s, obj))[1]
+    )
+    monkeypatch.setattr(target_services, "is_locked", lambda j, y: (steps.append("check"), is_locked(j, y))[1])
+    target_services.record_value(ozone, actor="测试", year=2025, value=151.0, source="监测数据")
+    assert steps[:2] == ["Jurisdiction", "check"]
+    steps.clear()
+    target_services.lock_year(_province(), 2025, actor=_user("province_office"))
+    assert steps[:2] == ["Jurisdiction", "check"]

@@ -8,8 +8,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from registry.auth.models import User
 from registry.core.audit import AuditEntry
 from registry.extensions import db
+from registry.imports import uploads
 from registry.targets import import_sheet
 from registry.targets.models import TargetIndicator
 from tests import factories
@@ -162,3 +164,50 @@ def test_an_xlsx_with_a_title_row_and_a_contradicting_direction(province):
 def test_an_old_excel_file_is_refused_with_a_reason(province):
     plan = import_sheet.plan_sheet(province, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xls")
     assert re.search("旧版 Excel", str(plan.file_error))
+
+
+def test_cells_shown_as_percentages_are_read_as_the_percentages_shown(browser, province):
+    """Excel stores 91.5% as 0.915: with the unit %, a cell formatted as a percentage is read as 91.5."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["指标名称", "单位", "指标属性", "基准年", "基准值", "目标年", "目标值", "牵头部门"])
+    sheet.append(["导入测试：优良天数比率", "%", "约束性", 2020, 0.88, 2025, 0.915, "省生态环境厅"])
+    sheet.append(["导入测试：达标天数", "天", "预期性", 2020, 0.5, 2025, 0.75, "省生态环境厅"])
+    for cell in ("E2", "G2", "E3", "G3"):
+        sheet[cell].number_format = "0.0%"
+    out = io.BytesIO()
+    workbook.save(out)
+    response = _upload(browser, province.code, out.getvalue(), "指标.xlsx")
+    page = text(browser.get(response.headers["Location"]))
+    assert "91.5" in page and "0.915" not in page
+    assert "请核对" not in page
+    browser.post(response.headers["Location"], {})
+    made = _imported(province)
+    assert (made["导入测试：优良天数比率"].baseline_value, made["导入测试：优良天数比率"].target_value) == (88.0, 91.5)
+    assert made["导入测试：达标天数"].target_value == 0.75  # not a % unit: as stored
+
+
+def test_percentages_typed_as_fractions_are_pointed_out(browser, province):
+    csv = HEADER + "导入测试：优良天数比率,%,约束性,2020,0.88,2025,0.915,,省生态环境厅,,\n"
+    response = _upload(browser, province.code, csv.encode())
+    page = text(browser.get(response.headers["Location"]))
+    assert "以下 1 行请核对" in page and "数值似为小数形式，百分比请填写如 91.5" in page
+    assert "确认导入 1 项指标" in page  # a warning, not an error: 0.9% may be meant
+
+
+def test_an_indicator_import_leaves_a_list_import_in_preview(browser, province):
+    office = db.session.scalar(select(User).where(User.username == "province_office"))
+    listed = uploads.keep_upload(office, province, "清单.csv", "具体事项\n甲\n".encode(), create_departments=False)
+    db.session.commit()
+    response = _upload(browser, province.code, GOOD.encode())
+    assert response.status_code == 302
+    assert browser.client.get(f"/manage/{province.code}/import/{listed.token}").status_code == 200
+    # Each preview takes only its own kind of upload.
+    token = response.headers["Location"].rsplit("/", 1)[-1]
+    assert browser.client.get(f"/manage/{province.code}/import/{token}").status_code == 404
+    assert browser.client.get(f"/manage/{province.code}/indicators/import/{listed.token}").status_code == 404
+    # A second indicator upload replaces the first, not the list's.
+    second = _upload(browser, province.code, GOOD.encode())
+    assert browser.client.get(response.headers["Location"]).status_code == 404
+    assert browser.client.get(second.headers["Location"]).status_code == 200
+    assert browser.client.get(f"/manage/{province.code}/import/{listed.token}").status_code == 200

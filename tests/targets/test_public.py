@@ -249,7 +249,8 @@ def test_links_go_only_to_published_pages(client, published_place):
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert f'<a href="/departments/{sthj.id}">省生态环境厅</a>' in facts
     assert f'<a href="/matters/{in_force.id}">' in facts
-    assert "尚未发布的测试事项" in facts and f"/matters/{draft.id}" not in facts
+    # A matter only on the working list is not public: neither linked nor named.
+    assert "尚未发布的测试事项" not in page and f"/matters/{draft.id}" not in page
     api = client.get(f"/api/v1/indicators/{made.id}").get_json()
     assert [m["id"] for m in api["matters"]] == [in_force.id]
     assert api["lead_department"] == {"id": sthj.id, "name": "省生态环境厅", "published": True}
@@ -290,5 +291,48 @@ def test_the_dashboard_speaks_english_when_asked(client, place):
         assert "3 in all: Met: 1, Behind schedule: 1, No data: 1" in section
         for chinese in ("已达标", "进度滞后", "无数据", "目标", "牵头部门"):
             assert chinese not in section, chinese
+    finally:
+        switch_language(client, "zh")
+
+
+def test_an_indicator_page_runs_to_the_new_year_once_it_comes(client, place, monkeypatch):
+    """The table runs to this year: on New Year's Day the page (kept in the cache under its state) shows
+    the new year's row, 无数据 until a value is recorded."""
+    from datetime import date
+
+    import registry.public.queries.targets as public_targets
+
+    province, sthj, *_ = place
+    made = factories.indicator(province, sthj, name="测试新年指标", baseline=(2024, 40.0), target=(2030, 28.0))
+    url = f"/jurisdictions/{province.code}/indicators/{made.id}"
+
+    def years_on(day: date) -> list[int]:
+        monkeypatch.setattr(public_targets, "local_today", lambda: day)
+        table = _text(client.get(url)).split('class="indicator-values"')[1].split("</table>")[0]
+        return sorted(int(y) for y in re.findall(r'<th scope="row">(\d{4})年', table))
+
+    assert years_on(date(2026, 12, 31)) == [2024, 2025, 2026]
+    assert years_on(date(2027, 1, 1)) == [2024, 2025, 2026, 2027]
+
+
+def test_every_chart_image_carries_the_one_svg_policy(client, place):
+    from registry.core.charts import SVG_POLICY
+
+    province, _sthj, _water, pm25, *_ = place
+    response = client.get(f"/jurisdictions/{province.code}/indicators/{pm25.id}/chart.svg")
+    policy = {
+        k: v for k, v in (d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"].split(";"))
+    }
+    assert policy == SVG_POLICY
+
+
+def test_the_stretch_of_a_target_speaks_the_interface_language(client, place):
+    from tests.public.conftest import switch_language
+
+    province, _sthj, _water, pm25, *_ = place
+    switch_language(client, "en")
+    try:
+        page = _text(client.get(f"/jurisdictions/{province.code}/indicators/{pm25.id}"))
+        assert "≤28微克/立方米 (stretch 25)" in page and "力争" not in page
     finally:
         switch_language(client, "zh")

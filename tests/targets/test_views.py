@@ -1,6 +1,8 @@
 """The targets pages behind the sign-in: the office defines, edits, deletes and locks; the lead
 department records values; other departments are refused; offices above read only."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,7 +13,7 @@ from registry.targets import services
 from registry.targets.models import IndicatorValue, TargetIndicator
 from registry.targets.views import last_year
 from tests import factories
-from tests.targets.pages import Browser, department, jurisdiction, open_year, text
+from tests.targets.pages import CSRF_RE, HIDDEN_RE, Browser, department, jurisdiction, open_year, text
 
 NAME = "测试指标：地表水国控断面优良比例"
 
@@ -141,7 +143,10 @@ def test_the_matters_sharing_words_with_the_name_are_offered_first(browser, prov
     assert straw.title in suggested
 
 
-def test_the_office_edits_and_a_stale_copy_is_refused(browser, made, sthj):
+def test_the_office_edits_and_a_stale_copy_is_refused(browser, province, sthj):
+    made = factories.indicator(
+        province, sthj, name=NAME, unit="%", direction="higher", baseline=(2020, 80.0), target=(2030, 90.0)
+    )
     browser.login("province_office")
     url = f"/manage/indicators/{made.id}/edit"
     hidden = browser.hidden(url)
@@ -361,3 +366,136 @@ def test_plan_documents_of_another_jurisdiction_are_refused(browser, province, s
     )
     assert response.status_code == 400
     assert "规划文件应为本地区的文件。" in response.get_data(as_text=True)
+
+
+# -- defects found in review -----------------------------------------------------------------------
+
+
+def _locked(province, year: int) -> None:
+    if not services.is_locked(province.id, year):
+        services.lock_year(province, year, actor="测试")
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(browser, made, province, sthj):
+    """ "²" and "፩" are digits to str.isdigit, not to int(): every place that reads a year says why."""
+    browser.login("province_office")
+    assert browser.get(f"/manage/indicators/{made.id}?year=²&month=³")
+    page = text(browser.get(f"/manage/{province.code}/indicators/lock?year=²"))
+    assert "不能锁定该年度" in page and "确认锁定" not in page
+    response = browser.post(f"/manage/{province.code}/indicators/lock", {"year": "²"})
+    assert response.status_code == 400
+    response = browser.post(
+        f"/manage/{province.code}/indicators/new",
+        _form(name="测试指标：其他数字", baseline_year="፩፪፫፬", target_year="２０３０", lead_department=str(sthj.id)),
+    )
+    assert response.status_code == 400
+    assert "请填写四位数的年份" in text(response.get_data(as_text=True))
+    browser.login("sthj_head")
+    response = browser.post(
+        f"/manage/indicators/{made.id}/values",
+        {"year": "፩፪፫፬", "month": "0", "value": "1", "source": "监测数据"},
+        form_at=f"/manage/indicators/{made.id}",
+    )
+    assert response.status_code == 400
+    assert "请填写四位数的年份" in text(response.get_data(as_text=True))
+
+
+def test_a_locked_indicator_shows_its_targets_read_only_and_refuses_changing_them(browser, made, province, sthj):
+    _locked(province, 2021)  # made has its 2021 value
+    browser.login("province_office")
+    url = f"/manage/indicators/{made.id}/edit"
+    page = browser.get(url)
+    assert "2021年的数值已锁定公开" in text(page)
+    assert re.search(r'<input[^>]*name="target_value"[^>]*readonly', page)
+    assert not re.search(r'<input[^>]*name="name"[^>]*readonly', page)
+    changed = _form(
+        lead_department=str(sthj.id), name="测试指标：改名", direction="lower", baseline_year="2022", target_value="95"
+    )
+    response = browser.post(url, changed)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field in ("direction", "baseline_year", "target_value"):
+        assert f'id="{field}-error"' in page, field
+    assert "现为越高越好" in page and "现为2020" in page and "现为90" in page
+    # The page shown again holds the stored values in its read-only fields: it can be saved as it is.
+    assert 'value="90"' in re.search(r'<input[^>]*name="target_value"[^>]*>', page).group(0)
+    db.session.expire_all()
+    assert (made.name, made.target_value) == (NAME, 90.0)  # nothing saved, not even the name
+    response = browser.post(url, _form(lead_department=str(sthj.id), name="测试指标：改名", unit="％"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (made.name, made.unit, made.target_value) == ("测试指标：改名", "％", 90.0)
+
+
+def _record(browser, made, hidden: dict, **entered):
+    data = {**hidden, "month": "0", "source": "监测数据", "note": "", **entered}
+    return browser.client.post(f"/manage/indicators/{made.id}/values", data=data)
+
+
+def _hidden(html: str) -> dict[str, str]:
+    return {"csrf_token": CSRF_RE.search(html).group(1), **dict(HIDDEN_RE.findall(html))}
+
+
+def test_changing_the_year_of_a_correction_is_not_taken_for_someone_elses_change(browser, made):
+    first, second = open_year(made.jurisdiction_id, last_year()), None
+    second = open_year(made.jurisdiction_id, first - 1)
+    services.record_value(made, actor="测试", year=first, value=85.0, source="监测数据")
+    browser.login("sthj_head")
+    hidden = browser.hidden(f"/manage/indicators/{made.id}?year={first}")  # the form of first's value
+    assert hidden["value_version"] and hidden["version_year"] == str(first)
+    response = _record(browser, made, hidden, year=str(second), value="84")
+    assert response.status_code == 302
+    assert services.find_value(made, second).value == 84.0
+    assert services.find_value(made, first).value == 85.0
+
+
+def test_a_value_recorded_meanwhile_is_shown_and_overwritten_only_when_confirmed(browser, made):
+    year = open_year(made.jurisdiction_id, last_year())
+    browser.login("sthj_head")
+    hidden = browser.hidden(f"/manage/indicators/{made.id}?year={year}")  # no value yet
+    assert not hidden.get("value_version")
+    services.record_value(made, actor="测试", year=year, value=85.0, source="统计公报")  # someone else, meanwhile
+    db.session.commit()  # theirs is saved (the view's rollback of the refused save must not undo it)
+    response = _record(browser, made, hidden, year=str(year), value="86")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"{year}年已有数值 85%（来源：统计公报）" in text(page) and "请确认后再次保存" in page
+    assert 'value="86"' in page  # what the user typed is kept
+    db.session.expire_all()
+    assert services.find_value(made, year).value == 85.0
+    # Saving the page shown again (it now carries that value's version) corrects it.
+    response = _record(browser, made, _hidden(page), year=str(year), value="86")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.find_value(made, year).value == 86.0
+
+
+def test_only_ended_unlocked_years_are_offered_for_locking(browser, made, province):
+    browser.login("province_office")
+    page = browser.get(f"/manage/{province.code}/indicators/lock")
+    offered = {int(y) for y in re.findall(r'<option value="(\d+)"', page)}
+    locked = services.locked_years(province.id)
+    assert offered == {y for y in range(2020, last_year() + 1) if y not in locked}
+    this_year = last_year() + 1
+    assert "确认锁定" not in browser.get(f"/manage/{province.code}/indicators/lock?year={this_year}")
+    response = browser.post(
+        f"/manage/{province.code}/indicators/lock",
+        {"year": str(this_year)},
+        form_at=f"/manage/{province.code}/indicators/lock",
+    )
+    assert response.status_code == 400
+    assert "尚未结束" in text(response.get_data(as_text=True))
+    assert not services.is_locked(province.id, this_year)
+
+
+def test_the_lock_page_says_why_there_is_nothing_to_lock(client, auth, demo):
+    place = factories.jurisdiction("970000", "province", name="空白省")
+    lead = factories.department(place, "空白省生态环境厅")
+    factories.user("blank_office", "office_admin", place)
+    assert auth.login("blank_office", "password-123").status_code == 302
+    page = text(client.get(f"/manage/{place.code}/indicators/lock").get_data(as_text=True))
+    assert "本级还没有目标指标" in page and "下一步" not in page
+    this_year = last_year() + 1
+    factories.indicator(place, lead, baseline=(this_year, 35.0), target=(this_year + 5, 28.0))
+    page = text(client.get(f"/manage/{place.code}/indicators/lock").get_data(as_text=True))
+    assert f"基准年是{this_year}年" in page and "下一步" not in page

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.audit import Actor
 from registry.core.errors import DomainError, refuse
 from registry.extensions import db
@@ -308,6 +308,7 @@ def retire_department(department: Department, *, expected_version: int | None = 
             ),
             led,
         )
+    signals.department_retiring.send(department, actor=actor)
     for matter in matters_cooperated_by(department):
         before = matter.audit_data()
         matter.assignments = [a for a in matter.assignments if a.department_id != department.id]

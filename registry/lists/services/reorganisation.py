@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from registry.core import audit
+from registry.core import audit, signals
 from registry.core.audit import Actor
 from registry.core.errors import DomainError, refuse
 from registry.extensions import db
@@ -335,6 +335,7 @@ def merge_departments(
             after=department_data(target),
             summary=why,
         )
+        signals.department_reorganised.send(source, kind="merge", successors=[target], matters={}, actor=actor)
         _retire(source, SuccessionKind.MERGE, [target], basis, actor)
     return target
 
@@ -396,6 +397,8 @@ def split_department(
         _move_duty(duty, targets[allocation["duties"].get(duty.id, 0) % len(targets)], actor)
     for unit in own_units:
         _move_unit(unit, targets[allocation["units"].get(unit.id, 0) % len(targets)], actor)
+    went = {m.id: targets[allocation["matters"][m.id]] for m in led}
+    signals.department_reorganised.send(source, kind="split", successors=targets, matters=went, actor=actor)
     _retire(source, SuccessionKind.SPLIT, targets, basis, actor)
     return targets
 

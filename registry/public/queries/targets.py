@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.public.cache import PageState, remembered, watch
 from registry.public.models import SearchEntry
@@ -137,17 +138,14 @@ def department_published(department_id: int) -> bool:
 @dataclass(frozen=True)
 class MatterLink:
     id: int
-    title: str
-    linked: bool  # in the version in force: it has a public page
+    title: str  # as the version in force publishes it
 
 
 def matter_links(row: IndicatorRow) -> list[MatterLink]:
-    """The indicator's matters: by their published title and linked when the version in force has
-    them, else by their working title, plain."""
+    """The indicator's matters that the version in force has (each has a public page), by their
+    published title. A matter only on the office's working list is not public: it is not named."""
     published = matters_in_force(tuple(sorted(m for m, _ in row.matters)))
-    return [
-        MatterLink(m, published[m], True) if m in published else MatterLink(m, title, False) for m, title in row.matters
-    ]
+    return [MatterLink(m, published[m]) for m, _ in row.matters if m in published]
 
 
 # -- the dashboard ---------------------------------------------------------------------------------
@@ -229,7 +227,7 @@ def indicator_plain(row: IndicatorRow) -> dict[str, Any]:
             "published": department_published(row.lead_department_id),
         },
         # Only the matters of the version in force, by their published title: /matters/{id} has them.
-        "matters": [{"id": m.id, "title": m.title} for m in matter_links(row) if m.linked],
+        "matters": [{"id": m.id, "title": m.title} for m in matter_links(row)],
         "latest": _latest(row),
     }
 
@@ -292,10 +290,15 @@ def indicators_state(code: str, **_: Any) -> PageState | None:
     return PageState((*state.parts, _jurisdiction_fingerprint(jurisdiction_ref(code).id)), state.last_modified)
 
 
+def this_year() -> int:
+    """The year an indicator's table runs to (at the most): its page changes at New Year."""
+    return local_today().year
+
+
 def indicator_state(code: str, indicator_id: Any, **_: Any) -> PageState | None:
-    """One indicator's page, and its chart."""
+    """One indicator's page (its table runs to this year), and its chart."""
     found = _indicator_ref(code, indicator_id)
     state = jurisdiction_state(code) if found else None
     if state is None:
         return None
-    return PageState((*state.parts, fingerprint([found[1]])), state.last_modified)
+    return PageState((*state.parts, fingerprint([found[1]]), this_year()), state.last_modified)
