@@ -224,11 +224,11 @@ def _require_draft(report: EnvironmentReport) -> None:
 
 
 def year_problems(jurisdiction: Jurisdiction, year: int | None) -> list[tuple[str, Any]]:
-    this_year = local_today().year
+    last_year = local_today().year - 1  # the report is on an ended year, whose values publishing locks
     if year is None:
         return [("year", _l("请填写报告年度。"))]
-    if not services.EARLIEST_YEAR <= year <= this_year:
-        return [("year", _l("年度应在%(low)d至%(high)d之间。", low=services.EARLIEST_YEAR, high=this_year))]
+    if not services.EARLIEST_YEAR <= year <= last_year:
+        return [("year", _l("年度应在%(low)d至%(high)d之间。", low=services.EARLIEST_YEAR, high=last_year))]
     if report_for(jurisdiction.id, year) is not None:
         return [("year", _l("%(year)d年度的报告已经存在，请在列表中打开它。", year=year))]
     return []

@@ -353,3 +353,18 @@ def test_recording_a_value_or_locking_the_year_holds_the_jurisdiction_before_it_
     steps.clear()
     target_services.lock_year(_province(), 2025, actor=_user("province_office"))
     assert steps[:2] == ["Jurisdiction", "check"]
+
+
+def test_a_report_is_for_an_ended_year(app):
+    """Publishing locks the year's values, and only an ended year can be locked: the report of the
+    current year cannot even be started."""
+    from registry.core.errors import DomainError
+    from registry.core.timezone import local_today
+    from registry.targets import environment
+
+    province = factories.jurisdiction("961000", "province")
+    office = factories.user("office_961", "office_admin", province)
+    with pytest.raises(DomainError) as caught:
+        environment.create_report(province, local_today().year, actor=office)
+    assert caught.value.field == "year"
+    assert environment.create_report(province, local_today().year - 1, actor=office).year == local_today().year - 1
