@@ -5,7 +5,7 @@ from wtforms import FieldList, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
-from registry.core.errors import DomainError, DomainErrors
+from registry.core.errors import CONFLICT_MESSAGE, DomainError, DomainErrors
 from registry.core.http import MAX_DB_INT, whole_number
 
 
@@ -57,3 +57,26 @@ def show_problems(form, problems) -> None:
         if field is not None and field.errors and not isinstance(field, FieldList):
             continue
         show_error(form, DomainError(message, field_name))
+
+
+def save_or_show(form, action) -> bool:
+    """Run a service and commit; on refusal roll back, keep the user's input and show why. Whether it
+    was saved."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from registry.extensions import db
+
+    try:
+        action()
+        db.session.commit()
+        return True
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+    except (StaleDataError, IntegrityError):
+        # Another save got between our check and our write (a version check, or a unique index that
+        # the other save's rows now hold): same outcome as a refused stale edit, the input kept.
+        db.session.rollback()
+        form.form_errors.append(str(CONFLICT_MESSAGE))
+    return False

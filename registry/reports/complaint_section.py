@@ -15,17 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.complaints import stats
-from registry.core import audit
-from registry.core.db import lock_row
 from registry.extensions import db
-from registry.reports.models import AnnualReport, ReportSection, ReportState, SectionKind
+from registry.reports import generated
+from registry.reports.generated import ADDED_TO
+from registry.reports.models import AnnualReport, ReportSection, SectionKind
 from registry.versions.models import VersionMatter
 
 TITLE = "公众举报办理情况"
 ACTOR = "系统（补充生成公众举报办理情况部分）"
 # The section goes after the matters (and the duties), before the closing free sections.
 _BEFORE_IT = (SectionKind.DUTIES, SectionKind.LED_MATTER, SectionKind.COOPERATING_MATTER, SectionKind.COOPERATING)
-_ADDED_TO = (ReportState.DRAFT, ReportState.RETURNED)
 
 
 def new_section() -> ReportSection:
@@ -48,32 +47,11 @@ def _led_matters(report: AnnualReport) -> dict[int, str]:
 def ensure_section(report: AnnualReport) -> bool:
     """Add the section to a draft that leads matters and has none; whether it was added (idempotent:
     never twice, never to a report submitted or published, never to one that leads nothing)."""
-    if report.state not in _ADDED_TO or any(s.kind == SectionKind.COMPLAINTS for s in report.sections):
+    if report.state not in ADDED_TO or any(s.kind == SectionKind.COMPLAINTS for s in report.sections):
         return False
     if not _led_matters(report):
         return False
-    lock_row(db.session, report)  # two first openings at once: the second sees the first's section
-    db.session.expire(report, ["sections"])
-    if report.state not in _ADDED_TO or any(s.kind == SectionKind.COMPLAINTS for s in report.sections):
-        return False
-    sections = list(report.sections)
-    index = max((i + 1 for i, s in enumerate(sections) if s.kind in _BEFORE_IT), default=len(sections))
-    section = new_section()
-    sections.insert(index, section)
-    for position, s in enumerate(sections):
-        if s.position != position:
-            s.position = position
-    report.sections = sections
-    db.session.flush()
-    audit.record(
-        ACTOR,
-        "create",
-        section,
-        jurisdiction_id=report.cycle.jurisdiction_id,
-        after={"title": TITLE, "kind": SectionKind.COMPLAINTS},
-        summary=f"为报告「{report.title}」补充生成「{TITLE}」部分",
-    )
-    return True
+    return generated.add_section(report, SectionKind.COMPLAINTS, TITLE, after=_BEFORE_IT, actor=ACTOR)
 
 
 def figures(report: AnnualReport) -> dict[str, Any]:

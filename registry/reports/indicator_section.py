@@ -19,12 +19,12 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import select
 
-from registry.core import audit
 from registry.core.charts import WIDTH
-from registry.core.db import lock_row
 from registry.extensions import db
 from registry.pdf import official_locale
-from registry.reports.models import AnnualReport, ReportSection, ReportState, SectionKind
+from registry.reports import generated
+from registry.reports.generated import ADDED_TO
+from registry.reports.models import AnnualReport, ReportSection, SectionKind
 from registry.targets import charts, queries
 from registry.targets.models import TargetIndicator
 from registry.targets.queries import IndicatorRow
@@ -40,7 +40,6 @@ _BEFORE_IT = (
     SectionKind.COOPERATING,
     SectionKind.COMPLAINTS,
 )
-_ADDED_TO = (ReportState.DRAFT, ReportState.RETURNED)
 
 
 def new_section() -> ReportSection:
@@ -78,30 +77,9 @@ def ensure_section(report: AnnualReport) -> bool:
     """Add the section to a draft whose department leads indicators and has none; whether it was
     added (idempotent: never twice, never to a report submitted or published, never to one whose
     department leads no indicator)."""
-    if report.state not in _ADDED_TO or _has_section(report) or not _leads_any(report):
+    if report.state not in ADDED_TO or _has_section(report) or not _leads_any(report):
         return False
-    lock_row(db.session, report)  # two first openings at once: the second sees the first's section
-    db.session.expire(report, ["sections"])
-    if report.state not in _ADDED_TO or _has_section(report):
-        return False
-    sections = list(report.sections)
-    index = max((i + 1 for i, s in enumerate(sections) if s.kind in _BEFORE_IT), default=len(sections))
-    section = new_section()
-    sections.insert(index, section)
-    for position, s in enumerate(sections):
-        if s.position != position:
-            s.position = position
-    report.sections = sections
-    db.session.flush()
-    audit.record(
-        ACTOR,
-        "create",
-        section,
-        jurisdiction_id=report.cycle.jurisdiction_id,
-        after={"title": TITLE, "kind": SectionKind.INDICATORS},
-        summary=f"为报告「{report.title}」补充生成「{TITLE}」部分",
-    )
-    return True
+    return generated.add_section(report, SectionKind.INDICATORS, TITLE, after=_BEFORE_IT, actor=ACTOR)
 
 
 # The chart's own font list names the full Noto face; a PDF draws it with the cut face first

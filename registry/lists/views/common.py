@@ -6,12 +6,10 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from registry.core.audit import ACTION_LABELS
-from registry.core.errors import CONFLICT_MESSAGE, DomainError
-from registry.core.forms import show_error
+from registry.core.errors import DomainError
+from registry.core.forms import save_or_show
 from registry.core.http import paginate
 from registry.core.permissions import Permission
 from registry.extensions import db
@@ -74,21 +72,7 @@ def _show_value(value: Any) -> str:
     return str(value)
 
 
-def _attempt(form, action) -> bool:
-    """Run a service and commit; on refusal roll back, keep the user's input and show why."""
-    try:
-        action()
-        db.session.commit()
-        return True
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-    except (StaleDataError, IntegrityError):
-        # Another save got between our check and our write (a version check, or a unique index that
-        # the other save's rows now hold): same outcome as a refused stale edit, the input kept.
-        db.session.rollback()
-        form.form_errors.append(str(CONFLICT_MESSAGE))
-    return False
+_attempt = save_or_show  # registry/core/forms.py
 
 
 def _paginate(stmt):

@@ -7,11 +7,8 @@ chart) · imports.py (from a spreadsheet) · lock.py (locking a year) · workben
 figures). One blueprint, `targets`, for all of them."""
 
 from flask import Blueprint
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from registry.core.errors import CONFLICT_MESSAGE, DomainError
-from registry.core.forms import show_error
+from registry.core.forms import save_or_show
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
@@ -49,19 +46,7 @@ def _helpers():
     }
 
 
-def _commit(form, action) -> bool:
-    """Run a service and commit; on refusal roll back, keep the input and show why."""
-    try:
-        action()
-        db.session.commit()
-        return True
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        form.form_errors.append(str(CONFLICT_MESSAGE))
-    return False
+_commit = save_or_show  # registry/core/forms.py
 
 
 @bp.app_template_global("indicator_tag")
