@@ -55,4 +55,4 @@ def test_office_defines_an_indicator_and_the_lead_department_records_a_value(pag
     expect(row).to_contain_text("统计公报")
     chart = page.locator("img.indicator-chart")
     expect(chart).to_be_visible()
-    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
