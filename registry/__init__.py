@@ -130,6 +130,7 @@ def _import_models() -> None:
     import registry.notify.models  # noqa: F401
     import registry.public.models  # noqa: F401
     import registry.reports.models  # noqa: F401
+    import registry.supervision.models  # noqa: F401
     import registry.targets.models  # noqa: F401
     import registry.versions.models  # noqa: F401
     import registry.workdays.models  # noqa: F401
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.public.api import bp as api_bp
     from registry.public.views import bp as public_bp
     from registry.reports.views import bp as reports_bp
+    from registry.supervision.views import bp as supervision_bp
     from registry.targets.environment_views import bp as environment_bp  # the government's yearly report
     from registry.targets.views import bp as targets_bp
     from registry.versions.views import bp as versions_bp
@@ -172,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workdays_bp)
     app.register_blueprint(targets_bp)
     app.register_blueprint(environment_bp)
+    app.register_blueprint(supervision_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

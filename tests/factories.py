@@ -152,3 +152,47 @@ def indicator(
     for year, value in (values or {}).items():
         target_services.record_value(made, actor="测试", year=year, value=value, source="监测数据")
     return made
+
+
+def ledger(jurisdiction, title="第二轮中央生态环境保护督察反馈问题整改台账", source_kind="inspection"):
+    """A rectification ledger (整改台账) of `jurisdiction`, made through the service."""
+    from registry.supervision import services as supervision_services
+
+    return supervision_services.create_ledger(
+        jurisdiction, title=title, source_kind=source_kind, source_title="第二轮中央生态环境保护督察", actor="测试"
+    )
+
+
+def task(
+    ledger,
+    lead,
+    *,
+    problem="部分城市建成区黑臭水体反弹，污水管网建设滞后",
+    number="1",
+    cooperating=(),
+    due_date=None,
+    phase=None,
+    matters=(),
+    person="张三",
+    post="副厅长",
+):
+    """A task of `ledger` led by `lead` (a Department); due 2026-12-31 unless a date or phase is given."""
+    from registry.supervision import services as supervision_services
+
+    return supervision_services.create_task(
+        ledger,
+        supervision_services.TaskData(
+            number=number,
+            problem=problem,
+            target="2026年底前消除黑臭水体",
+            measures="排查管网，实施截污纳管",
+            lead_department=lead,
+            cooperating=list(cooperating),
+            responsible_person=person,
+            responsible_post=post,
+            due_date=due_date if due_date or phase else date(2026, 12, 31),
+            phase=phase,
+            matters=list(matters),
+        ),
+        actor="测试",
+    )

@@ -51,6 +51,9 @@ class Permission(StrEnum):
     TARGET_READ = "target:read"  # indicators and their values behind the scenes (registry/targets)
     TARGET_MANAGE = "target:manage"  # define indicators, lock a year, the government's yearly report (the office)
     TARGET_RECORD = "target:record"  # record the values of the indicators it leads (the lead department)
+    TASK_READ = "task:read"  # ledgers and tasks (registry/supervision; cooperating and certifying departments read too)
+    TASK_MANAGE = "task:manage"  # ledgers, 督办, 销号 notice and decision, bulletins (the office)
+    TASK_REPORT = "task:report"  # progress, decomposition to units, answering 督办, applying for 销号 (departments)
 
 
 P = Permission
@@ -82,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.COMPLAINT_OVERSEE,
             P.TARGET_READ,
             P.TARGET_MANAGE,
+            P.TASK_READ,
+            P.TASK_MANAGE,
         }
     ),
     Role.DEPT_HEAD: frozenset(
@@ -96,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.COMPLAINT_HANDLE,
             P.TARGET_READ,
             P.TARGET_RECORD,
+            P.TASK_READ,
+            P.TASK_REPORT,
         }
     ),
     Role.DEPT_EDITOR: frozenset(
@@ -108,13 +115,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.COMPLAINT_HANDLE,
             P.TARGET_READ,
             P.TARGET_RECORD,
+            P.TASK_READ,
+            P.TASK_REPORT,
         }
     ),
 }
 
 # Permissions an office holds over the jurisdictions below its own, too (§5: read, never edit).
 READ_DOWNWARD = frozenset(
-    {P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ, P.COMPLAINT_READ, P.TARGET_READ}
+    {P.LIST_READ, P.AUDIT_READ, P.DEPARTMENT_READ, P.REPORT_READ, P.COMPLAINT_READ, P.TARGET_READ, P.TASK_READ}
 )
 
 
@@ -131,7 +140,9 @@ def can(user: Any, permission: Permission, target: Any = None) -> bool:
         return False
     if target is None:
         return True
-    if permission in (Permission.REPORT_READ, Permission.COMPLAINT_READ) and _is_recipient(user, target):
+    if permission in (Permission.REPORT_READ, Permission.COMPLAINT_READ, Permission.TASK_READ) and _is_recipient(
+        user, target
+    ):
         return True
     jurisdiction = getattr(target, "scope_jurisdiction", None)
     department = getattr(target, "scope_department", None)

@@ -40,3 +40,8 @@ cooperation_answered = _signals.signal("cooperation-answered")
 # or decided, a note, rated, reopened … sender: the Complaint; kwargs: event (the ComplaintEvent, whose
 # kind says which), actor (the user, or None for the public and scheduled jobs).
 complaint_changed = _signals.signal("complaint-changed")
+# A step on a task of a ledger (registry/supervision, §7–§9, §12–§14): created, progress reported, a
+# cooperating department reminded or reported, a 督办 issued or answered, a closure applied for, signed,
+# put on notice, objected to, closed, returned, reopened … sender: the Task; kwargs: event (the
+# TaskEvent, whose kind says which), actor (the user, or None for the public and scheduled jobs).
+task_changed = _signals.signal("task-changed")

@@ -214,8 +214,11 @@ class Unit(_DepartmentPart, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="internal")
     active: Mapped[bool] = mapped_column(default=True)
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     department: Mapped[Department] = relationship(back_populates="units")
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     def audit_data(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "active": self.active}

@@ -40,6 +40,14 @@ KINDS: dict[str, Kind] = {
     "complaint_reopened": Kind(_l("举报人不满意，待办公室复核")),
     "complaint_rated": Kind(_l("举报人评价了答复"), email_default=False),
     "complaint_due": Kind(_l("举报受理或答复期限临近、已逾期")),
+    # Tasks of the ledgers (registry/supervision, §7–§9, §12–§14)
+    "task_assigned": Kind(_l("整改任务交由本部门牵头或配合")),
+    "task_progress_due": Kind(_l("整改任务月度进展报送期限临近")),
+    "task_reminded": Kind(_l("牵头部门提醒配合部门推进整改任务")),
+    "task_escalated": Kind(_l("牵头部门报告配合部门推进不力")),
+    "task_supervision": Kind(_l("收到督办（提醒、督办、约谈）及其答复")),
+    "task_closure": Kind(_l("销号申请、认定、公示、异议和决定")),
+    "task_reopened": Kind(_l("已销号任务问题反弹，重新整改")),
 }
 
 
