@@ -30,10 +30,12 @@ NAV_ENTRIES = [
     ("public.jurisdictions", "责任清单", ()),
     ("public.search", "谁负责？", ()),
     ("complaints.new", "我要举报", ()),
+    ("supervision.public_notices", "整改公示", ()),
     ("lists.workbench", "工作台", ("list:read", "department:read")),
     ("reports.home", "年度报告", ("report:read",)),
     ("reports.inbox", "收件箱", ("report:read",)),
     ("complaints.inbox", "举报", ("complaint:read",)),
+    ("supervision.home", "整改任务", ("task:read",)),
     ("admin.users", "用户管理", ("admin:users",)),
 ]
 

@@ -66,9 +66,21 @@ def test_labels_looked_up_through_a_variable_have_an_english_text(catalogue, app
     from registry.reports.models import STATE_LABELS
     from registry.reports.services import EVENT_LABELS
     from registry.reports.views import RECIPIENT_LABELS
+    from registry.supervision import models as supervision
 
     labels = [ACTION_LABELS, ROLE_LABELS, LEVEL_LABELS, STATUS_LABELS, ENTITY_LABELS, FIELD_LABELS]
     labels += [STATE_LABELS, EVENT_LABELS, RECIPIENT_LABELS, JOB_STATE_LABELS]
+    labels += [
+        supervision.SOURCE_LABELS,
+        supervision.PHASE_LABELS,
+        supervision.TASK_STATE_LABELS,
+        supervision.PROGRESS_LABELS,
+        supervision.LEVEL_LABELS,
+        supervision.CLOSURE_LABELS,
+        supervision.SIGNOFF_LABELS,
+        supervision.OBJECTION_LABELS,
+        supervision.EVENT_LABELS,
+    ]
     missing = sorted({str(v) for d in labels for v in d.values() if not (e := catalogue.get(str(v))) or not e.string})
     assert not missing, f"labels without an English text: {missing}"
 

@@ -42,6 +42,7 @@ KINDS: dict[str, Kind] = {
     "complaint_due": Kind(_l("举报受理或答复期限临近、已逾期")),
     # Tasks of the ledgers (registry/supervision, §7–§9, §12–§14)
     "task_assigned": Kind(_l("整改任务交由本部门牵头或配合")),
+    "task_progress": Kind(_l("配合部门报送了整改任务落实情况"), email_default=False),
     "task_progress_due": Kind(_l("整改任务月度进展报送期限临近")),
     "task_reminded": Kind(_l("牵头部门提醒配合部门推进整改任务")),
     "task_escalated": Kind(_l("牵头部门报告配合部门推进不力")),

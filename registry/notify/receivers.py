@@ -231,6 +231,13 @@ def on_complaint_changed(complaint, *, event, actor, **_kwargs) -> None:
     notices.tell(complaint, event, actor)
 
 
+def on_task_changed(task, *, event, actor, **_kwargs) -> None:
+    """A step on a task of a ledger: who acts next is told, with a link to the task's page."""
+    from registry.supervision import notices
+
+    notices.tell(task, event, actor)
+
+
 def connect() -> None:
     """Connect the receivers (create_app) and register the e-mail job and sweep."""
     from registry.notify import mail
@@ -240,4 +247,5 @@ def connect() -> None:
     signals.cooperation_requested.connect(on_cooperation_requested)
     signals.cooperation_answered.connect(on_cooperation_answered)
     signals.complaint_changed.connect(on_complaint_changed)
+    signals.task_changed.connect(on_task_changed)
     mail.install_session_hooks()

@@ -135,9 +135,10 @@ def test_settings_save_the_address_and_the_kinds_audited_with_the_address_masked
     auth.login("sthj_editor")
     page = client.get("/account/notifications").get_data(as_text=True)
     assert "也发送电子邮件" in page and "收到抄送的报告" in page and "尚未配置邮件服务器" in page
-    # default: each kind as KINDS says (most by e-mail too; notes and ratings of complaints in the inbox only)
+    # default: each kind as KINDS says (most by e-mail too; notes and ratings of complaints and cooperating
+    # departments' progress on tasks in the inbox only)
     assert page.count('type="checkbox"') == len(KINDS)
-    assert page.count("checked") == sum(kind.email_default for kind in KINDS.values()) == len(KINDS) - 2
+    assert page.count("checked") == sum(kind.email_default for kind in KINDS.values()) == len(KINDS) - 3
     response = post(
         client,
         "/account/notifications",
