@@ -234,6 +234,7 @@ FIELD_LABELS = {
     "progress_day": "每月进展报送日",
     "remind_days": "提前提醒（工作日）",
     "answer_days": "督办答复期限（工作日）",
+    "certifiers": "认定部门",
     "supervision_level": "督办级别",
     "respond_by": "答复期限",
     "answer": "答复",
@@ -245,6 +246,7 @@ FIELD_LABELS = {
     "handling_note": "处理意见",
     "pdf_sha256": "PDF 的 SHA-256",
     "milestone": "节点",
+    "files": "佐证材料",  # a closure application's evidence (supervision.closure)
 }
 
 

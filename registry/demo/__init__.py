@@ -250,6 +250,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     load_complaints_demo()
     load_reports_demo()
     load_last_year_demo()  # the 2024 reporting cycle
+    from registry.demo.supervision import load_supervision_demo  # ledgers, 督办, 销号, the bulletin (#18)
+
+    load_supervision_demo()
     return [
         (username, role, f"{jurisdiction.name}{' · ' + department if department else ''}")
         for username, role, jurisdiction, department, _ in logins

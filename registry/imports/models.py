@@ -22,7 +22,7 @@ class PendingImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     create_departments: Mapped[bool] = mapped_column(default=False)
-    # What the file is for (uploads.LIST, uploads.INDICATORS): a user's new upload replaces only their
+    # What the file is for (uploads.LIST, uploads.INDICATORS, uploads.LEDGER): a user's new upload replaces only their
     # earlier one of the same kind, so an indicator import does not drop a list import's preview.
     kind: Mapped[str] = mapped_column(String(16), default="list", server_default="list")
     # The layout mapping the office confirmed or corrected on the preview (imports.layout.Mapping

@@ -20,6 +20,7 @@ KEEP_FOR = timedelta(days=1)
 # Kinds of upload (PendingImport.kind): each user keeps one pending upload of each.
 LIST = "list"  # a working list's file (registry/imports)
 INDICATORS = "indicators"  # a table of target indicators (registry/targets/import_sheet.py)
+LEDGER = "ledger"  # a rectification ledger's tasks (registry/supervision/import_sheet.py)
 IMPORT_KIND = "import_list"  # the job kind of a large import (registry/imports/jobs.py)
 
 

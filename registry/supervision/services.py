@@ -10,17 +10,54 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.core import audit
-from registry.core.errors import DomainError, DomainErrors
+from registry.core.db import utcnow
+from registry.core.errors import CONFLICT_MESSAGE, DomainError, DomainErrors
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department, Matter, PolicyDocument
 from registry.supervision import events, rules
-from registry.supervision.models import EventKind, Ledger, Phase, SourceKind, Task
+from registry.supervision.models import (
+    EventKind,
+    Ledger,
+    Phase,
+    SourceKind,
+    SupervisionSettings,
+    Task,
+    certifying_departments,
+)
 
 TITLE_MAX = 200
 NUMBER_MAX = 20
 PERSON_MAX = 100
 POST_MAX = 200
+
+
+def ledger_problems(
+    jurisdiction: Jurisdiction,
+    *,
+    title: str,
+    source_kind: str,
+    document: PolicyDocument | None,
+    ledger: Ledger | None = None,
+) -> list[DomainError]:
+    """Every problem of a ledger's heading at once, each by its field (`ledger`: the one being changed)."""
+    title = (title or "").strip()
+    errors = []
+    if not title:
+        errors.append(DomainError(_l("请填写台账名称。"), "title"))
+    elif len(title) > TITLE_MAX:
+        errors.append(DomainError(_l("台账名称不能超过 %(n)s 个字。", n=TITLE_MAX), "title"))
+    else:
+        same = select(Ledger.id).where(Ledger.jurisdiction_id == jurisdiction.id, Ledger.title == title)
+        if ledger is not None:
+            same = same.where(Ledger.id != ledger.id)
+        if db.session.scalar(same):
+            errors.append(DomainError(_l("本级已有同名台账。"), "title"))
+    if source_kind not in set(SourceKind):
+        errors.append(DomainError(_l("请选择任务来源类型。"), "source_kind"))
+    if document is not None and document.jurisdiction_id not in (None, jurisdiction.id):
+        errors.append(DomainError(_l("依据文件不属于本级。"), "document"))
+    return errors
 
 
 def create_ledger(
@@ -33,20 +70,11 @@ def create_ledger(
     description: str = "",
     actor: Any,
 ) -> Ledger:
-    title = (title or "").strip()
-    errors = []
-    if not title:
-        errors.append(DomainError(_l("请填写台账名称。"), "title"))
-    elif len(title) > TITLE_MAX:
-        errors.append(DomainError(_l("台账名称不能超过 %(n)s 个字。", n=TITLE_MAX), "title"))
-    elif db.session.scalar(select(Ledger.id).where(Ledger.jurisdiction_id == jurisdiction.id, Ledger.title == title)):
-        errors.append(DomainError(_l("本级已有同名台账。"), "title"))
-    if source_kind not in set(SourceKind):
-        errors.append(DomainError(_l("请选择任务来源类型。"), "source_kind"))
-    if document is not None and document.jurisdiction_id not in (None, jurisdiction.id):
-        errors.append(DomainError(_l("依据文件不属于本级。"), "document"))
+    """A new ledger of the jurisdiction (the office)."""
+    errors = ledger_problems(jurisdiction, title=title, source_kind=source_kind, document=document)
     if errors:
         raise DomainErrors(errors)
+    title = title.strip()
     ledger = Ledger(
         jurisdiction=jurisdiction,
         title=title,
@@ -59,6 +87,47 @@ def create_ledger(
     db.session.add(ledger)
     db.session.flush()
     audit.record(actor, "create", ledger, jurisdiction_id=jurisdiction.id, after=ledger.audit_data(), summary=title)
+    return ledger
+
+
+def update_ledger(
+    ledger: Ledger,
+    *,
+    title: str,
+    source_kind: str,
+    source_title: str = "",
+    document: PolicyDocument | None = None,
+    description: str = "",
+    actor: Any,
+    expected_version: int | None = None,
+) -> Ledger:
+    """Change a ledger's heading (the office); `expected_version`: the version the form was opened on."""
+    if expected_version is not None and expected_version != ledger.lock_version:
+        raise DomainError(CONFLICT_MESSAGE)
+    errors = ledger_problems(
+        ledger.jurisdiction, title=title, source_kind=source_kind, document=document, ledger=ledger
+    )
+    if errors:
+        raise DomainErrors(errors)
+    before = ledger.audit_data()
+    description_changed = (description or "") != ledger.description
+    ledger.title = title.strip()
+    ledger.source_kind = source_kind
+    ledger.source_title = (source_title or "").strip()
+    ledger.document = document
+    ledger.description = description or ""
+    after = ledger.audit_data()
+    if after != before or description_changed:
+        db.session.flush()
+        audit.record(
+            actor,
+            "update",
+            ledger,
+            jurisdiction_id=ledger.jurisdiction_id,
+            before=before,
+            after=after,
+            summary=ledger.title,
+        )
     return ledger
 
 
@@ -150,8 +219,11 @@ def create_task(ledger: Ledger, data: TaskData, *, actor: Any) -> Task:
     return task
 
 
-def update_task(task: Task, data: TaskData, *, actor: Any) -> Task:
-    """Change what a task says (the office, while it is open)."""
+def update_task(task: Task, data: TaskData, *, actor: Any, expected_version: int | None = None) -> Task:
+    """Change what a task says (the office, while it is open); `expected_version`: the version the
+    form was opened on (another save since then is refused, nothing changed)."""
+    if expected_version is not None and expected_version != task.lock_version:
+        raise DomainError(CONFLICT_MESSAGE)
     rules.check_state(task, "edit")
     errors = task_problems(task.jurisdiction, data)
     if errors:
@@ -162,3 +234,94 @@ def update_task(task: Task, data: TaskData, *, actor: Any) -> Task:
     if after != before:
         events.record(task, EventKind.EDITED, actor, action="update", before=before, after=after)
     return task
+
+
+# -- settings -----------------------------------------------------------------------------------------
+
+# The ranges the settings page accepts: (low, high) for each value.
+SETTING_RANGES = {"objection_days": (5, 60), "progress_day": (1, 31), "remind_days": (0, 10), "answer_days": (1, 30)}
+SETTING_MESSAGES = {
+    "objection_days": lambda low, high: _l("公示期请填写 %(low)s 到 %(high)s 之间的天数。", low=low, high=high),
+    "progress_day": lambda low, high: _l("每月报送日请填写 %(low)s 到 %(high)s 之间的日期。", low=low, high=high),
+    "remind_days": lambda low, high: _l("提前提醒请填写 %(low)s 到 %(high)s 之间的工作日数。", low=low, high=high),
+    "answer_days": lambda low, high: _l("督办答复期限请填写 %(low)s 到 %(high)s 之间的工作日数。", low=low, high=high),
+}
+
+
+def save_settings(
+    jurisdiction: Jurisdiction,
+    *,
+    objection_days: int | None,
+    progress_day: int | None,
+    remind_days: int | None,
+    answer_days: int | None,
+    certifier_ids: list[int],
+    actor: Any,
+) -> SupervisionSettings:
+    """The jurisdiction's ledger rules and its certifying departments (认定部门), audited together."""
+    values = {
+        "objection_days": objection_days,
+        "progress_day": progress_day,
+        "remind_days": remind_days,
+        "answer_days": answer_days,
+    }
+    errors = []
+    for key, value in values.items():
+        low, high = SETTING_RANGES[key]
+        if value is None or not low <= value <= high:
+            errors.append(DomainError(SETTING_MESSAGES[key](low, high), key))
+    wanted = list(dict.fromkeys(certifier_ids))
+    departments = {
+        d.id: d
+        for d in db.session.scalars(
+            select(Department).where(Department.id.in_(wanted), Department.jurisdiction_id == jurisdiction.id)
+        )
+    }
+    if any(i not in departments or not departments[i].active for i in wanted):
+        errors.append(DomainError(_l("认定部门须是本级现有部门。"), "certifiers"))
+    if errors:
+        raise DomainErrors(errors)
+    row = db.session.scalar(select(SupervisionSettings).where(SupervisionSettings.jurisdiction_id == jurisdiction.id))
+    before_ids = rules.certifier_ids(jurisdiction.id)
+    before = {
+        **(row.audit_data() if row is not None else dict(SupervisionSettings.DEFAULTS)),
+        "certifiers": _department_names(before_ids),
+    }
+    if row is None:
+        row = SupervisionSettings(jurisdiction=jurisdiction)
+        db.session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_by_id = getattr(actor, "id", None)
+    row.updated_at = utcnow()
+    if set(before_ids) != set(wanted):
+        db.session.execute(
+            certifying_departments.delete().where(certifying_departments.c.jurisdiction_id == jurisdiction.id)
+        )
+        if wanted:
+            db.session.execute(
+                certifying_departments.insert(),
+                [{"jurisdiction_id": jurisdiction.id, "department_id": i} for i in wanted],
+            )
+    db.session.flush()
+    after = {**row.audit_data(), "certifiers": _department_names(wanted)}
+    if after != before:
+        audit.record(
+            actor,
+            "update",
+            row,
+            jurisdiction_id=jurisdiction.id,
+            before=before,
+            after=after,
+            summary=jurisdiction.name,
+        )
+    return row
+
+
+def _department_names(ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        select(Department).where(Department.id.in_(ids)).order_by(Department.sort_order, Department.id)
+    )
+    return [d.name for d in rows]
