@@ -9,7 +9,7 @@ is whether the request gets past the permission check, not the form.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,16 +18,21 @@ from sqlalchemy import select
 from registry.auth.models import User
 from registry.complaints import captcha
 from registry.complaints.models import ComplaintFile
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.imports import uploads
 from registry.imports.planning import apply_import, plan_import
 from registry.jobs.models import Job, JobState
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import services as list_services
-from registry.lists.models import Department, Duty, ListDefault, Matter, PolicyDocument
+from registry.lists.models import Assignment, Department, Duty, ListDefault, Matter, PolicyDocument
 from registry.notify import notify
 from registry.reports import services as report_services
 from registry.reports.models import AnnualReport, ReportAttachment, ReportingCycle, ReportState, ReportVolume
+from registry.supervision import bulletin as bulletin_service
+from registry.supervision import closure, decomposition, evidence, progress, rules, sample_ledger, supervise
+from registry.supervision import services as supervision_services
+from registry.supervision.models import Bulletin, BulletinState, Ledger
 from registry.targets.models import EnvironmentReport, IndicatorValue, TargetIndicator
 from registry.versions.models import ListVersion, VersionMatter
 from registry.workdays import services as workday_services
@@ -267,6 +272,75 @@ TABLE: dict[str, str | dict[str, str]] = {
     "reports.compile_volume": "L D A D D D D D D D",
     "reports.publish_volume": "L D A D D D D D D D",
     "reports.return_report": "L D A D D D D D D D",
+    # -- supervision (#18): ledgers, tasks, decomposition, progress, 督办, 销号, bulletins -------------------
+    # The URL's task is an open one of the column's place led by the column's department (省生态环境厅 /
+    # 江川市生态环境局), 省水利厅 / 江川市水利局 cooperating; 省农业农村厅 (other_head) has no part in it.
+    # The sysadmin holds no task:* permission. task:read / task:manage / task:report are for every office /
+    # department on their own pages (the URL names no object):
+    "supervision.home": "L D A A A A A A A A",
+    "supervision.desk": "L D A A A A D D D D",  # task:manage, always on the user's own jurisdiction
+    "supervision.my_units": "L D D D D D A A A A",  # task:report: redirects to the user's own department
+    # a ledger, its bulletins: task:read on the jurisdiction (its office and the offices above; a ledger
+    # names no department, so departments read their tasks, not whole ledgers)
+    "supervision.ledger": "L D A A D D D D D D",
+    "supervision.bulletins": "L D A A D D D D D D",
+    "supervision.bulletin": "L D A A D D D D D D",
+    "supervision.bulletin_preview": "L D A A D D D D D D",  # the draft's PDF
+    "supervision.bulletin_chart": "L D A A D D D D D D",
+    # task:manage: the office of the jurisdiction only (offices above read, never edit)
+    "supervision.ledger_new": "L D A D D D D D D D",
+    "supervision.ledger_edit": "L D A D D D D D D D",
+    "supervision.task_new": "L D A D D D D D D D",
+    "supervision.task_edit": "L D A D D D D D D D",
+    "supervision.settings": "L D A D D D D D D D",
+    "supervision.import_upload": "L D A D D D D D D D",
+    "supervision.import_template": "L D A D D D D D D D",
+    "supervision.import_sample": "L D N D D D D D D D",  # 示例台账 is 江川市's only: 404 on 示例省 for its office
+    "supervision.import_preview": "L D A D D D D D D D",
+    "supervision.import_apply": {"POST": "L D A D D D D D D D"},
+    "supervision.bulletin_new": "L D A D D D D D D D",
+    "supervision.bulletin_edit": "L D A D D D D D D D",
+    "supervision.bulletin_compile": {"POST": "L D A D D D D D D D"},
+    "supervision.bulletin_publish": "L D A D D D D D D D",
+    "supervision.supervise": "L D A D D D D D D D",  # 督办
+    "supervision.start_notice": "L D A D D D D D D D",  # 销号公示
+    "supervision.close_task": "L D A D D D D D D D",
+    "supervision.send_back": "L D A D D D D D D D",
+    "supervision.reopen_task": "L D A D D D D D D D",
+    "supervision.handle_objection": "L D A D D D D D D D",
+    "supervision.objection_contact": {"POST": "L D A D D D D D D D"},  # the objector's contact: the office only
+    # a task and its evidence: task:read (the office, the offices above, the lead department; cooperating
+    # and certifying departments through Task.recipients_scope)
+    "supervision.task": "L D A A D D A A D D",
+    "supervision.task_file": "L D A A D D A A D D",
+    "supervision.closure_file": "L D A A D D A A D D",
+    # task:report on the task: the lead department's staff (progress: the lead's, or a cooperating one's input)
+    "supervision.task_progress": "L D D D D D A A D D",
+    "supervision.task_remind": "L D D D D D A A D D",
+    "supervision.task_escalate": "L D D D D D A A D D",
+    "supervision.task_unit_new": "L D D D D D A A D D",
+    "supervision.task_unit_edit": "L D D D D D A A D D",
+    "supervision.task_unit_remove": "L D D D D D A A D D",
+    "supervision.apply_closure": "L D D D D D A A D D",
+    "supervision.answer_supervision": "L D D D D D A A D D",  # the department the 督办 went to (the lead)
+    # 认定: a closure being certified where the column's department owes the sign-off (it certifies
+    # another department's task: 示例省's 认定部门 is 省生态环境厅); its head and its editor sign
+    "supervision.sign_closure": "L D D D D D A A D D",
+    # a department's own decomposition page (department:read, as lists.department) and its changes
+    # (task:report on the department: its own staff)
+    "supervision.department_units": "L A A A D D A A D D",
+    "supervision.department_unit_new": {"POST": "L D D D D D A A D D"},
+    "supervision.department_unit_edit": "L D D D D D A A D D",
+    "supervision.matter_unit_new": "L D D D D D A A D D",  # a matter the department leads
+    "supervision.matter_unit_edit": "L D D D D D A A D D",
+    "supervision.matter_unit_remove": "L D D D D D A A D D",
+    # public: the closure notices (公示) and the objection form while the window is open; the published
+    # monthly bulletins
+    "supervision.public_notices": "A A A A A A A A A A",
+    "supervision.public_notice": "A A A A A A A A A A",
+    "supervision.public_objection": "A A A A A A A A A A",
+    "supervision.public_bulletins": "A A A A A A A A A A",
+    "supervision.public_bulletin_pdf": "A A A A A A A A A A",
 }
 
 # Endpoints deliberately left out of the walk, with the reason.
@@ -281,6 +355,8 @@ HOLES: dict[tuple[str, str, str], str] = {}
 # POSTs that change state even with an empty body (confirmation forms need only the CSRF token):
 # walked last, in this order, so that they do not break the rows before them. Logout ends the walk.
 DESTRUCTIVE = (
+    "supervision.task_unit_remove",  # a confirmation form: removes the row
+    "supervision.matter_unit_remove",  # before lists.matter_delete, which may delete its matter
     "workdays.remove",
     "workdays.installation_remove",
     "lists.unit_retire",
@@ -291,6 +367,8 @@ DESTRUCTIVE = (
     "lists.department_retire",
     "reports.accept",
     "reports.submit",
+    "supervision.import_apply",  # imports the upload (a new ledger) where its rows are good
+    "supervision.bulletin_compile",  # starts the 生成 job (run at once in the tests)
     "admin.toggle_active",
     "admin.unlock",
     "auth.logout",
@@ -308,6 +386,30 @@ ARG_OVERRIDES = {
     "environment.published_pdf": {"year": "environment_published_year"},  # the column's draft is not public
     "targets.import_preview": {"token": "indicator_token"},  # an indicator import's upload, not a list's
     "targets.import_apply": {"token": "indicator_token"},
+    # supervision (#18): a task's and a matter's decomposition rows share the argument name row_id; the
+    # evidence files are the task's; a closure in certification for signing; a ledger upload, not a list's
+    "supervision.task_file": {"file_id": "task_file_id"},
+    "supervision.closure_file": {"file_id": "closure_file_id"},
+    "supervision.task_unit_edit": {"row_id": "task_unit_id"},
+    "supervision.task_unit_remove": {"row_id": "task_unit_id"},
+    "supervision.matter_unit_edit": {"row_id": "matter_unit_id"},
+    "supervision.matter_unit_remove": {"row_id": "matter_unit_id"},
+    "supervision.matter_unit_new": {"matter_id": "dept_matter_id"},  # a matter the department leads
+    "supervision.sign_closure": {"closure_id": "certifying_closure_id"},
+    "supervision.import_preview": {"token": "ledger_token"},
+    "supervision.import_apply": {"token": "ledger_token"},
+    **{
+        f"supervision.{name}": {"year": "bulletin_year", "month": "bulletin_month"}
+        for name in (
+            "bulletin",
+            "bulletin_chart",
+            "bulletin_compile",
+            "bulletin_edit",
+            "bulletin_preview",
+            "bulletin_publish",
+        )
+    },
+    "supervision.public_bulletin_pdf": {"year": "published_bulletin_year", "month": "published_bulletin_month"},
 }
 
 
@@ -496,6 +598,122 @@ def _handled_complaint(department: Department) -> tuple:
     return made, photo
 
 
+SUPERVISION_ACTOR = "权限表测试"  # a process: the services take it where the roles' checks are not the point
+
+
+def _bulletins(j: Jurisdiction, office: User) -> dict[str, int]:
+    """A draft monthly bulletin of this month with a compiled PDF (as a finished 生成 job leaves it), and a
+    published one (the demo's, or one marked published by hand: without a CJK font none is)."""
+    today = local_today()
+    draft = bulletin_service.bulletin_for(j.id, today.year, today.month) or bulletin_service.create_bulletin(
+        j, today.year, today.month, actor=office
+    )
+    stored = {
+        "pdf_data": PDF,
+        "pdf_sha256": hashlib.sha256(PDF).hexdigest(),
+        "pdf_size": len(PDF),
+        "compiled_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    for name, value in stored.items():
+        setattr(draft, name, value)
+    published = _one(Bulletin, Bulletin.jurisdiction_id == j.id, Bulletin.state == BulletinState.PUBLISHED)
+    if published is None:
+        published = Bulletin(
+            jurisdiction_id=j.id,
+            year=2020,
+            month=1,
+            title="权限表测试通报",
+            state=BulletinState.PUBLISHED,
+            published_at=datetime(2020, 2, 1, tzinfo=UTC),
+            **stored,
+        )
+        db.session.add(published)
+    db.session.flush()
+    return {
+        "bulletin_year": draft.year,
+        "bulletin_month": draft.month,
+        "published_bulletin_year": published.year,
+        "published_bulletin_month": published.month,
+    }
+
+
+def _supervision(j: Jurisdiction, office: User, department: Department, unit, cooperating: str) -> dict[str, object]:
+    """The ledger objects of the column's place, made through the services: an open task led by
+    `department` (`cooperating` cooperating) with a progress report and its evidence, a unit carrying it
+    and a 督办 to answer; a task of `department` on public notice (evidence, an objection); a closure of
+    the cooperating department's task that `department`, the place's 认定部门, has still to sign; a matter
+    of `department` decomposed to `unit`; a ledger upload of the office waiting for its confirmation; the
+    monthly bulletins."""
+    other = _department(j, cooperating)
+    ledger = _one(Ledger, Ledger.jurisdiction_id == j.id) or factories.ledger(j)
+    settings = rules.settings(j.id)
+    if department.id not in rules.certifier_ids(j.id):
+        supervision_services.save_settings(
+            j, certifier_ids=[*rules.certifier_ids(j.id), department.id], actor=office, **settings
+        )
+    due = local_today() + timedelta(days=180)
+
+    def task(problem: str, lead: Department, cooperating=()):
+        return factories.task(ledger, lead, problem=problem, number="权限", cooperating=cooperating, due_date=due)
+
+    made = task("权限表测试：整改中的任务。", department, [other])
+    report = progress.report_progress(
+        made,
+        department=department,
+        status="on_track",
+        text="权限表测试进展。",
+        percent=10,
+        files=[evidence.Upload("进展.pdf", PDF)],
+        actor=SUPERVISION_ACTOR,
+    )
+    task_unit = decomposition.decompose_task(
+        made, unit, person="张三", work="权限表测试分工。", actor=SUPERVISION_ACTOR
+    )
+    supervision = supervise.issue_supervision(made, level="remind", text="权限表测试督办。", actor=office)
+
+    on_notice = task("权限表测试：公示中的任务。", department)
+    notice = closure.apply_closure(
+        on_notice, statement="权限表测试：已整改完成。", files=[("证明.pdf", PDF)], actor=SUPERVISION_ACTOR
+    )
+    closure.start_notice(notice, public_text="权限表测试公示。", actor=office)
+    objection = closure.submit_objection(
+        notice, text="权限表测试：问题仍然存在，请核实。", name="权限表", phone="13800000000", email=""
+    )
+
+    certifying = closure.apply_closure(
+        task("权限表测试：认定中的任务。", other), statement="权限表测试：已整改完成。", actor=SUPERVISION_ACTOR
+    )
+
+    matter = _one(
+        Matter,
+        Matter.id.in_(select(Assignment.matter_id).where(Assignment.department_id == department.id)),
+        Matter.jurisdiction_id == j.id,
+    )
+    matter_unit = decomposition.decompose_matter(
+        matter, department, unit, person="李四", work="权限表测试分工。", actor=SUPERVISION_ACTOR
+    )
+    pending = uploads.keep_upload(
+        office, j, "台账.xlsx", sample_ledger.demo_workbook(), create_departments=False, kind=uploads.LEDGER
+    )
+    pending.mapping = {"ledger_id": None, "title": "权限表测试台账", "source_kind": "inspection", "source_title": ""}
+    db.session.flush()
+    return {
+        "ledger_id": ledger.id,
+        "task_id": made.id,
+        "task_file_id": report.files[0].id,
+        "task_unit_id": task_unit.id,
+        "supervision_id": supervision.id,
+        "closure_id": notice.id,
+        "closure_file_id": notice.files[0].id,
+        "objection_id": objection.id,
+        "certifying_closure_id": certifying.id,
+        "dept_matter_id": matter.id,
+        "matter_unit_id": matter_unit.id,
+        "ledger_token": pending.token,
+        **_bulletins(j, office),
+    }
+
+
 def _url_values(place: str) -> dict[str, object]:
     """A real object of `place` for every URL argument name, created where the demo has none."""
     province = _jurisdiction("990000")
@@ -555,6 +773,7 @@ def _url_values(place: str) -> dict[str, object]:
     public_photo = _public_photo(department)
     handled, handled_photo = _handled_complaint(department)
     challenge = captcha.issue()
+    supervision = _supervision(j, office, department, unit, "省水利厅" if place == "province" else "江川市水利局")
     db.session.commit()  # releases the test's savepoint only: a view's rollback must not undo this
     return {
         "code": j.code,
@@ -594,6 +813,7 @@ def _url_values(place: str) -> dict[str, object]:
         "file_id": handled_photo.id,
         "captcha_token": challenge.token,
         "environment_published_year": environment_published_year,
+        **supervision,
     }
 
 

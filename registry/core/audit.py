@@ -246,6 +246,7 @@ FIELD_LABELS = {
     "handling_note": "处理意见",
     "pdf_sha256": "PDF 的 SHA-256",
     "milestone": "节点",
+    "publish_responsible": "公开责任人姓名和职务",
     "files": "佐证材料",  # a closure application's evidence (supervision.closure)
 }
 

@@ -27,6 +27,9 @@ class SectionKind(StrEnum):
     # 目标指标完成情况: the table and charts of the indicators the department leads, generated from
     # their recorded values (registry/targets), with the department's commentary in body.
     INDICATORS = "indicators"
+    # 整改任务落实情况: the tasks of the ledgers the department leads (registry/supervision) for the year —
+    # closed, in progress, overdue — generated, with the department's commentary in body.
+    TASKS = "tasks"
 
 
 class RecipientRole(StrEnum):

@@ -6,7 +6,7 @@ and checked by the services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -61,6 +61,7 @@ class SettingsForm(FlaskForm):
     remind_days = StringField(_l("提前提醒（工作日）"), render_kw={"inputmode": "numeric"})
     answer_days = StringField(_l("督办答复期限（工作日）"), render_kw={"inputmode": "numeric"})
     certifiers = CheckboxesField(_l("认定部门"), coerce=record_id, validate_choice=False)
+    publish_responsible = BooleanField(_l("在公开页面列出各项任务的责任人姓名和职务"))
 
 
 class ImportForm(FlaskForm):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     Date,
@@ -165,7 +166,13 @@ class SupervisionSettings(db.Model):
 
     __tablename__ = "supervision_settings"
 
-    DEFAULTS = {"objection_days": 15, "progress_day": 25, "remind_days": 3, "answer_days": 5}
+    DEFAULTS = {
+        "objection_days": 15,
+        "progress_day": 25,
+        "remind_days": 3,
+        "answer_days": 5,
+        "publish_responsible": False,
+    }
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), unique=True)
@@ -173,6 +180,8 @@ class SupervisionSettings(db.Model):
     progress_day: Mapped[int] = mapped_column(default=25)  # monthly progress due on this day of the month
     remind_days: Mapped[int] = mapped_column(default=3)  # remind this many working days before it
     answer_days: Mapped[int] = mapped_column(default=5)  # default response deadline of a 督办, working days
+    # Whether public pages name each task's responsible person and post (责任人、职务); never contacts.
+    publish_responsible: Mapped[bool] = mapped_column(default=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -188,6 +197,7 @@ class SupervisionSettings(db.Model):
             "progress_day": self.progress_day,
             "remind_days": self.remind_days,
             "answer_days": self.answer_days,
+            "publish_responsible": self.publish_responsible,
         }
 
 
@@ -602,6 +612,9 @@ class ClosureNotice(db.Model):
     # 公示: the text published (the office may shorten the statement), from notice_starts to
     # notice_ends inclusive (local dates); no closure before notice_ends has passed.
     public_text: Mapped[str] = mapped_column(Text, default="")
+    # What the notice published about the task, frozen when the notice starts (problem, target, measures,
+    # lead, cooperating, deadline): the public notice shows this, never the task as later edited.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     notice_starts: Mapped[date | None] = mapped_column(Date)
     notice_ends: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime | None]

@@ -257,6 +257,7 @@ def save_settings(
     answer_days: int | None,
     certifier_ids: list[int],
     actor: Any,
+    publish_responsible: bool = False,
 ) -> SupervisionSettings:
     """The jurisdiction's ledger rules and its certifying departments (认定部门), audited together."""
     values = {
@@ -292,6 +293,7 @@ def save_settings(
         db.session.add(row)
     for key, value in values.items():
         setattr(row, key, value)
+    row.publish_responsible = bool(publish_responsible)
     row.updated_by_id = getattr(actor, "id", None)
     row.updated_at = utcnow()
     if set(before_ids) != set(wanted):

@@ -253,10 +253,17 @@ def test_settings_are_saved_audited_and_checked(office, city):
             "remind_days": "2",
             "answer_days": "7",
             "certifiers": [str(ecology.id)],
+            "publish_responsible": "y",
         },
     )
     assert response.status_code == 302
-    assert rules.settings(city.id) == {"objection_days": 20, "progress_day": 28, "remind_days": 2, "answer_days": 7}
+    assert rules.settings(city.id) == {
+        "objection_days": 20,
+        "progress_day": 28,
+        "remind_days": 2,
+        "answer_days": 7,
+        "publish_responsible": True,
+    }
     assert rules.certifier_ids(city.id) == [ecology.id]
     assert _audits("supervision_settings") == before + 1
     entry = db.session.scalar(

@@ -425,17 +425,22 @@ def settings(code: str):
     current = rules.settings(j.id)
     if not form.is_submitted():
         for key, value in current.items():
-            form[key].data = str(value)
+            form[key].data = value if key == "publish_responsible" else str(value)
         form.certifiers.data = rules.certifier_ids(j.id)
     elif form.validate():
         values = {
             key: whole_number(unicodedata.normalize("NFKC", form[key].data or ""), low=0, high=10**6)
             for key in SupervisionSettings.DEFAULTS
+            if key != "publish_responsible"
         }
         if save_or_show(
             form,
             lambda: services.save_settings(
-                j, certifier_ids=list(form.certifiers.data or []), actor=current_user, **values
+                j,
+                certifier_ids=list(form.certifiers.data or []),
+                publish_responsible=bool(form.publish_responsible.data),
+                actor=current_user,
+                **values,
             ),
         ):
             flash(_("整改台账设置已保存。"), "success")
