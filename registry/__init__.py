@@ -141,6 +141,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     import registry.public.indicator_api  # noqa: F401  (the indicators' open data, on the API blueprint)
     import registry.public.indicator_views  # noqa: F401  (the public indicator pages, on the public blueprint)
+    import registry.public.task_api  # noqa: F401  (the rectification tasks' open data, on the API blueprint)
     import registry.reports.cooperation_views  # noqa: F401  (§7 routes on the reports blueprint)
     import registry.reports.deadline_views  # noqa: F401  (a cycle's deadline in working days, same; reminders)
     import registry.reports.volume_views  # noqa: F401  (汇编 and public attachment routes, same)

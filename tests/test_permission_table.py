@@ -290,6 +290,7 @@ TABLE: dict[str, str | dict[str, str]] = {
     # task:manage: the office of the jurisdiction only (offices above read, never edit)
     "supervision.ledger_new": "L D A D D D D D D D",
     "supervision.ledger_edit": "L D A D D D D D D D",
+    "supervision.ledger_archive": "L D A D D D D D D D",  # 归档 / 取消归档 (a confirmation page)
     "supervision.task_new": "L D A D D D D D D D",
     "supervision.task_edit": "L D A D D D D D D D",
     "supervision.settings": "L D A D D D D D D D",
@@ -341,6 +342,13 @@ TABLE: dict[str, str | dict[str, str]] = {
     "supervision.public_objection": "A A A A A A A A A A",
     "supervision.public_bulletins": "A A A A A A A A A A",
     "supervision.public_bulletin_pdf": "A A A A A A A A A A",
+    # public: a jurisdiction's ledgers, one ledger (and its charts), one task; the tasks' open data
+    "supervision.public_ledgers": "A A A A A A A A A A",
+    "supervision.public_ledger": "A A A A A A A A A A",
+    "supervision.public_ledger_chart": "A A A A A A A A A A",
+    "supervision.public_task": "A A A A A A A A A A",
+    "api.tasks": "A A A A A A A A A A",
+    "api.task": "A A A A A A A A A A",
 }
 
 # Endpoints deliberately left out of the walk, with the reason.
@@ -417,6 +425,7 @@ ARG_OVERRIDES = {
 QUERIES = {
     "api.complaint_stats": "jurisdiction={code}",  # without it: 400, a refusal of the request, not of the role
     "api.indicators": "jurisdiction={code}",  # the same
+    "api.tasks": "jurisdiction={code}",  # the same
 }
 
 

@@ -49,7 +49,7 @@ ACTION_LABELS = {
     "remind": "提醒配合部门",
     "escalate": "报告配合部门推进不力",
     "supervise": "督办",
-    "answer_supervision": "回复督办",
+    "answer_supervision": "答复督办",
     "apply_closure": "申请销号",
     "sign": "认定签署",
     "start_notice": "开始销号公示",

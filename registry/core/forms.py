@@ -10,8 +10,17 @@ from registry.core.http import MAX_DB_INT, whole_number
 
 
 def choices(pairs) -> list[SelectChoice]:
-    """WTForms choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
+    """WTForms choices from (value, label) pairs. The label of a named value (a code such as
+    "on_track", from a model's *_LABELS) is a msgid, translated when the page is rendered, so that a
+    label table kept in Chinese reads in English too; a record chosen by its id or code (digits) keeps
+    its name as stored (data stays as written)."""
+    return [SelectChoice(value, _label(value, label)) for value, label in pairs]
+
+
+def _label(value, label):
+    if type(label) is not str or not label or isinstance(value, int) or str(value).isdigit():
+        return label
+    return _l(label)
 
 
 def record_id(value) -> int:

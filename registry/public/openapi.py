@@ -6,6 +6,7 @@ from registry.complaints.stats import FIRST_YEAR, LAST_YEAR
 from registry.core.http import MAX_DB_INT
 from registry.public.queries import API_MATTER_KEYS
 from registry.public.queries.targets import API_INDICATOR_DETAIL_KEYS, API_INDICATOR_KEYS
+from registry.supervision.public_data import API_TASK_DETAIL_KEYS, API_TASK_KEYS
 
 MAX_PER_PAGE = 200
 # The counts of registry/complaints/stats.py Counts.plain(), as the API states them.
@@ -24,6 +25,7 @@ COMPLAINT_COUNTS = {
     "satisfied": "评价为满意的",
 }
 COMPLAINT_STATS_MAX_AGE = 60  # seconds: its figures move as complaints are handled
+TASK_MAX_AGE = 60  # seconds: rectification tasks move with every step (registry/public/task_api.py)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -227,6 +229,148 @@ INDICATOR_SCHEMAS: dict[str, Any] = {
         },
     },
     "IndicatorList": _listing("Indicator"),
+}
+
+
+# Rectification tasks (#18): public from the moment a ledger lists them (registry/supervision/public_data.py).
+_DEPARTMENT = {
+    "type": "object",
+    "required": ["id", "name"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer", "description": "部门编号（/departments/{id}）"},
+        "name": {"type": "string"},
+    },
+}
+TASK_STATE = {
+    "type": "string",
+    "enum": ["open", "applied", "notice", "closed"],
+    "description": "open 整改中；applied 销号审核中（已申请销号，认定部门签署中）；notice 销号公示中；closed 已销号",
+}
+_TASK_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer", "description": "任务编号"},
+    "jurisdiction": {"$ref": "#/components/schemas/JurisdictionRef"},
+    "source": {
+        "type": "object",
+        "required": ["ledger_id", "ledger", "kind", "kind_label", "title", "document", "archived"],
+        "additionalProperties": False,
+        "properties": {
+            "ledger_id": {"type": "integer", "description": "台账编号（参数 ledger）"},
+            "ledger": {"type": "string", "description": "台账名称"},
+            "kind": {
+                "type": "string",
+                "enum": ["inspection", "assignment", "key_tasks", "other"],
+                "description": "inspection 生态环境保护督察反馈问题；assignment 上级交办任务；"
+                "key_tasks 年度重点任务；other 其他",
+            },
+            "kind_label": {"type": "string"},
+            "title": {"type": "string", "description": "来源，如“第二轮中央生态环境保护督察”"},
+            "document": {**NULLABLE_STRING, "description": "反馈意见或交办文件的名称（文号）"},
+            "archived": {"type": "boolean", "description": "台账已归档（不再更新）"},
+        },
+        "description": "任务的来源：所在台账",
+    },
+    "number": {"type": "string", "description": "台账中的序号"},
+    "problem": {"type": "string", "description": "问题（任务）"},
+    "target": {"type": "string", "description": "整改目标"},
+    "measures": {"type": "string", "description": "整改措施"},
+    "lead_department": {**_DEPARTMENT, "description": "牵头部门"},
+    "cooperating_departments": {"type": "array", "items": _DEPARTMENT, "description": "配合部门"},
+    "responsible": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["person", "post"],
+                "additionalProperties": False,
+                "properties": {"person": {"type": "string"}, "post": {"type": "string"}},
+            },
+            {"type": "null"},
+        ],
+        "description": "责任人姓名和职务：只在办公室选择公开时给出，否则为 null；任何情况下都不给出联系方式",
+    },
+    "deadline": {
+        "type": "object",
+        "required": ["date", "phase", "phase_label"],
+        "additionalProperties": False,
+        "properties": {
+            "date": {"oneOf": [{"type": "string", "format": "date"}, {"type": "null"}], "description": "整改时限"},
+            "phase": {
+                "oneOf": [{"type": "string", "enum": ["immediate", "short", "medium", "long"]}, {"type": "null"}],
+                "description": "immediate 立行立改；short 短期攻坚；medium 中期推进；long 长期坚持",
+            },
+            "phase_label": NULLABLE_STRING,
+        },
+        "description": "整改时限：日期、阶段，或两者",
+    },
+    "state": TASK_STATE,
+    "state_label": {"type": "string"},
+    "percent": {"type": "integer", "minimum": 0, "maximum": 100, "description": "牵头部门最近报送的完成比例"},
+    "overdue": {"type": "boolean", "description": "已过整改时限而未完成（整改中或销号审核中）"},
+    "reopened_count": {"type": "integer", "minimum": 0, "description": "销号后问题反弹、重新整改的次数"},
+    "closure_notice": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["id", "notice_starts", "notice_ends", "state", "state_label"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer", "description": "公示编号（网页 /notices/{id}）"},
+                    "notice_starts": {"type": "string", "format": "date"},
+                    "notice_ends": {"oneOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+                    "state": {
+                        "type": "string",
+                        "enum": ["notice", "closed", "returned"],
+                        "description": "notice 公示中（或公示期满待决定）；closed 已销号；returned 已退回重新整改",
+                    },
+                    "state_label": {"type": "string"},
+                },
+            },
+            {"type": "null"},
+        ],
+        "description": "最近一次销号公示：公示期（含首尾两日，北京时间的日期）及其结果；从未公示为 null",
+    },
+    "closed_at": {
+        "oneOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
+        "description": "销号时间（北京时间，带时区）；未销号为 null",
+    },
+}
+TASK_SCHEMAS: dict[str, Any] = {
+    "Task": {
+        "type": "object",
+        "required": list(API_TASK_KEYS),  # what public_data.task_plain() returns, so the two cannot drift
+        "additionalProperties": False,
+        "properties": _TASK_PROPERTIES,
+    },
+    "TaskDetail": {
+        "type": "object",
+        "required": list(API_TASK_DETAIL_KEYS),
+        "additionalProperties": False,
+        "properties": {
+            **_TASK_PROPERTIES,
+            "milestones": {
+                "type": "array",
+                "description": "办理过程中公开的节点（按日期）：列入台账、开始销号公示、销号、退回、重新整改",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "label", "date", "closure_notice_id"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "kind": {
+                            "type": "string",
+                            "enum": ["created", "notice_started", "closed", "returned", "reopened"],
+                        },
+                        "label": {"type": "string"},
+                        "date": {"type": "string", "format": "date"},
+                        "closure_notice_id": {
+                            "type": ["integer", "null"],
+                            "description": "开始销号公示的节点：该次公示的编号",
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "TaskList": _listing("Task"),
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -617,6 +761,7 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     **INDICATOR_SCHEMAS,
+    **TASK_SCHEMAS,
     "JurisdictionList": _listing("JurisdictionSummary"),
     "VersionList": _listing("Version"),
     "MatterList": _listing("Matter"),
@@ -674,6 +819,47 @@ def _indicators_path() -> dict[str, Any]:
     return path
 
 
+def _tasks_path() -> dict[str, Any]:
+    path = _get(
+        "地区的整改任务",
+        "TaskList",
+        [
+            _param("jurisdiction", "query", {"type": "string", "pattern": "^[0-9]{6}$"}, "行政区划代码", required=True),
+            _param("state", "query", TASK_STATE, "只列该状态的任务"),
+            _param("ledger", "query", {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}, "只列该台账的任务"),
+            PAGE,
+            PER_PAGE,
+        ],
+    )
+    _task_caching(
+        path,
+        "该地区整改台账中的任务（按台账、台账中的顺序）：来源、问题、整改目标和措施、牵头和配合部门、整改时限、状态、"
+        "销号公示的日期。不含个人信息：责任人姓名和职务只在办公室选择公开时给出，联系方式、公众异议和内部办理记录一律不提供。"
+        "缺少 jurisdiction、未知的 state、不属于该地区的 ledger 为 400；"
+        "不存在的 jurisdiction 为 404（与其他接口一致）。",
+    )
+    return path
+
+
+def _task_path() -> dict[str, Any]:
+    id_param = {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}
+    path = _get("整改任务及其公开的办理节点", "TaskDetail", [_param("id", "path", id_param, "任务编号")])
+    _task_caching(path, "一项整改任务，及其办理过程中公开的节点（列入台账、销号公示、销号、退回、重新整改的日期）。")
+    return path
+
+
+def _task_caching(path: dict[str, Any], description: str) -> None:
+    operation = path["get"]
+    operation["description"] = (
+        description + f"任务随办理而变化：响应可缓存 {TASK_MAX_AGE} 秒（Cache-Control），"
+        "带强 ETag（按响应内容计算），可用 If-None-Match 重新验证（304）。"
+    )
+    operation["responses"]["200"]["headers"] = {
+        "ETag": {"description": "强校验器，随响应内容和语言变化", "schema": {"type": "string"}},
+        "Cache-Control": {"description": f"public, max-age={TASK_MAX_AGE}", "schema": {"type": "string"}},
+    }
+
+
 def document() -> dict[str, Any]:
     id_param = {"type": "integer", "minimum": 1, "maximum": MAX_DB_INT}
     return {
@@ -682,7 +868,8 @@ def document() -> dict[str, Any]:
             "title": "生态环境保护责任清单开放数据接口",
             "version": "1.0.0",
             "description": (
-                "只读；只提供已发布的清单版本（公众举报的汇总数字和目标指标除外，见 /complaints/stats、/indicators）。"
+                "只读；只提供已发布的清单版本（公众举报的汇总数字、目标指标和整改任务除外，"
+                "见 /complaints/stats、/indicators、/tasks）。"
                 "已发布版本不再改变，响应带强 ETag，可用 If-None-Match 重新验证。"
                 f"限制：page 为 1 至 {MAX_DB_INT}，per_page 为 1 至 {MAX_PER_PAGE}；"
                 f"部门和事项编号为 1 至 {MAX_DB_INT}，超出范围的编号不存在（404），格式不对的参数为 400。"
@@ -735,6 +922,8 @@ def document() -> dict[str, Any]:
                 "目标指标及其历年数据", "IndicatorDetail", [_param("id", "path", id_param, "指标编号")]
             ),
             "/complaints/stats": _complaint_stats_path(),
+            "/tasks": _tasks_path(),
+            "/tasks/{id}": _task_path(),
         },
         "components": {"schemas": SCHEMAS},
     }

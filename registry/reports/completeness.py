@@ -37,7 +37,7 @@ def section_is_empty(section: ReportSection) -> bool:
         return all(is_blank(getattr(section, name)) for name in MATTER_FIELDS) and not section.indicators
     if section.kind == SectionKind.COOPERATING_MATTER:
         return all(is_blank(getattr(section, name)) for name in COOP_FIELDS)
-    if section.kind in (SectionKind.COMPLAINTS, SectionKind.INDICATORS):
+    if section.kind in (SectionKind.COMPLAINTS, SectionKind.INDICATORS, SectionKind.TASKS):
         return False  # its generated figures are its content; the department's commentary is optional
     return is_blank(section.body)
 

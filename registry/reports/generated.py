@@ -1,5 +1,6 @@
-"""Sections generated from other data (公众举报办理情况, 目标指标完成情况): added to drafts made before
-they existed, the first time such a report is opened (complaint_section.py, indicator_section.py)."""
+"""Sections generated from other data (公众举报办理情况, 目标指标完成情况, 整改任务落实情况): added to drafts
+made before they existed, the first time such a report is opened (complaint_section.py,
+indicator_section.py, task_section.py)."""
 
 from registry.core import audit
 from registry.core.db import lock_row

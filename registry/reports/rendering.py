@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from registry.core.timezone import local_date, local_today
 from registry.extensions import db
 from registry.pdf import render_pdf
-from registry.reports import complaint_section, indicator_section
+from registry.reports import complaint_section, indicator_section, task_section
 from registry.reports.content import plain_paragraphs, safe_html
 from registry.reports.models import AnnualReport, ReportSection, SectionKind
 from registry.reports.official import official_parts, pdf_attachments
@@ -124,6 +124,8 @@ def report_context(report: AnnualReport, *, prefix: str = "", attachment_data: b
                 entry["complaints"] = complaint_section.figures(report)
             elif section.kind == SectionKind.INDICATORS:  # the indicators' table and charts, then the commentary
                 entry["targets"] = indicator_section.figures(report, pdf=True)
+            elif section.kind == SectionKind.TASKS:  # the tasks' counts and tables, then the commentary
+                entry["tasks"] = task_section.figures(report)
             chapters.append({**entry, "sections": []})
     for number, chapter in enumerate(chapters, start=1):
         chapter["heading"] = f"{chinese_number(number)}、{chapter['title']}"

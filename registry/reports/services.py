@@ -21,7 +21,7 @@ from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department
 from registry.pdf import PdfError
-from registry.reports import complaint_section, indicator_section
+from registry.reports import complaint_section, indicator_section, task_section
 from registry.reports.content import MAX_ATTACHMENT_BYTES, detect_type, normalize_plain, sanitize_html
 from registry.reports.models import (
     STATE_LABELS,
@@ -149,6 +149,7 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
         .order_by(Department.sort_order, Department.id)
     ).all()
     leading = indicator_section.leading_departments(cycle.jurisdiction_id)
+    with_tasks = task_section.involved_departments(cycle.jurisdiction_id)
     matters = db.session.scalars(
         select(VersionMatter)
         .where(VersionMatter.version_id == version.id)
@@ -169,7 +170,11 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
         ]
         report = AnnualReport(cycle=cycle, department=department, title=report_title(department, cycle.year))
         report.sections = _draft_sections(
-            led, cooperating, duties.get(department.id, []), indicators=department.id in leading
+            led,
+            cooperating,
+            duties.get(department.id, []),
+            indicators=department.id in leading,
+            tasks=department.id in with_tasks,
         )
         db.session.add(report)
         db.session.flush()
@@ -186,11 +191,13 @@ def _draft_sections(
     duties: Sequence[VersionDuty],
     *,
     indicators: bool = False,
+    tasks: bool = False,
 ) -> list[ReportSection]:
     """Free sections, the duties, one section per led matter, one per cooperating matter (§7: each
     gets its own 配合落实情况 and fields, which the lead department reads), the complaint figures of the
     led matters (registry/reports/complaint_section.py), the indicators it leads when it leads any
-    (registry/reports/indicator_section.py), then the closing free sections."""
+    (registry/reports/indicator_section.py), the rectification tasks it leads or cooperates on when it has
+    any (registry/reports/task_section.py), then the closing free sections."""
     sections = [ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_BEFORE]
     duty_items = "".join(f"<li>{escape(d.text)}</li>" for d in duties)
     sections.append(
@@ -208,6 +215,8 @@ def _draft_sections(
         sections.append(complaint_section.new_section())
     if indicators:  # 目标指标完成情况: the table and charts of the indicators it leads, and its commentary
         sections.append(indicator_section.new_section())
+    if tasks:  # 整改任务落实情况: its tasks of the ledgers in the year, and its commentary
+        sections.append(task_section.new_section())
     sections.extend(ReportSection(kind="free", title=title, body="") for title in FREE_SECTIONS_AFTER)
     for position, section in enumerate(sections):
         section.position = position

@@ -15,7 +15,16 @@ from registry.core.permissions import Permission, can, public, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.pdf import PdfError
-from registry.reports import complaint_section, cooperation, drafting, history, indicator_section, queries, services
+from registry.reports import (
+    complaint_section,
+    cooperation,
+    drafting,
+    history,
+    indicator_section,
+    queries,
+    services,
+    task_section,
+)
 from registry.reports.content import plain_paragraphs, safe_html
 from registry.reports.forms import (
     AcceptForm,
@@ -164,12 +173,19 @@ def cycle(cycle_id: int):
     )
 
 
+def _ensure_generated_sections(report: AnnualReport) -> bool:
+    """Add to a draft the generated sections it lacks: of cycles opened before they existed, or drawn
+    before its department led an indicator or had a task; whether any was added (to commit)."""
+    added = complaint_section.ensure_section(report)
+    added = indicator_section.ensure_section(report) or added
+    return task_section.ensure_section(report) or added
+
+
 @bp.route("/<int:report_id>")
 @requires(Permission.REPORT_READ, load_report)
 def report(report_id: int):
     report = g.target
-    added = complaint_section.ensure_section(report)  # drafts of cycles opened before it existed
-    if indicator_section.ensure_section(report) or added:  # drafts drawn before it led an indicator
+    if _ensure_generated_sections(report):
         db.session.commit()
     published = report.state == ReportState.PUBLISHED
     return render_template(
@@ -178,6 +194,7 @@ def report(report_id: int):
         # A published report's figures are those of its PDF: not computed anew (they may have changed).
         complaint_figures=None if published else complaint_section.figures_of(report),
         indicator_figures=None if published else indicator_section.figures_of(report),
+        task_figures=None if published else task_section.figures_of(report),
         led_fields=LED_FIELDS,
         matter_fields=drafting.PLAIN_FIELDS,
         field_labels=drafting.FIELD_LABELS,
@@ -215,6 +232,7 @@ def edit_section(report_id: int, section_id: int):
         "lead_name": drafting.lead_names([section]).get(section.version_matter_id),
         "complaint_figures": complaint_section.figures_of(report) if section.kind == "complaints" else None,
         "indicator_figures": indicator_section.figures(report) if section.kind == "indicators" else None,
+        "task_figures": task_section.figures(report) if section.kind == "tasks" else None,
     }
     status = 200
     if request.method == "GET":
@@ -401,8 +419,7 @@ def preview(report_id: int):
     report = g.target
     if report.state == ReportState.PUBLISHED:
         return redirect(url_for("reports.published_pdf", report_id=report.id))
-    added = complaint_section.ensure_section(report)
-    if indicator_section.ensure_section(report) or added:
+    if _ensure_generated_sections(report):
         db.session.commit()
     try:
         data = render_report(report, draft=True)

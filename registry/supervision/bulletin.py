@@ -217,7 +217,11 @@ def pdf_context(
         "complete": p.complete,
         "as_of": chinese_date(p.as_of),
         "ledgers": [
-            {"title": f.title, "counts": f.counts, "closed_percent": _percent(f.counts.closed_percent)}
+            {
+                "title": f.title,
+                "counts": f.counts,
+                "closed_percent": _percent(f.counts.closed_percent) if f.counts.total else "—",
+            }
             for f in figures.ledgers
         ],
         "total": total,
@@ -263,9 +267,9 @@ def pdf_context(
                 "issued": _month_day(s.issued_on, p.year),
                 "respond_by": _month_day(s.respond_by, p.year),
                 "answer": (
-                    f"已于{_month_day(s.answered_on, p.year)}回复"
+                    f"已于{_month_day(s.answered_on, p.year)}答复"
                     if s.answered_on
-                    else ("逾期未回复" if s.late else "尚未回复（未到期）")
+                    else ("逾期未答复" if s.late else "尚未答复（未到期）")
                 ),
                 "late": s.late,
             }

@@ -20,12 +20,14 @@ month, whenever it is compiled, and what happened since does not creep into it.
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from registry.core.timezone import local_date, local_day_start, local_now
 from registry.extensions import db
 from registry.lists.models import Department
+from registry.supervision import rules
 from registry.supervision.models import (
     EventKind,
     Ledger,
@@ -54,8 +56,10 @@ class Period:
 
     @property
     def overdue_day(self) -> date:
-        """The `today` of rules.is_overdue at the cut-off: the next month's first day, or today."""
-        return next_month(self.start) if self.complete else self.as_of
+        """The `today` of rules.is_overdue for the figures: the day they are as of (截至), the month's
+        last day or today, as the ledger pages count on that day; a task due on the month's last day is
+        not overdue yet, and one due the day before is 1 day overdue."""
+        return self.as_of
 
     @property
     def first_instant(self) -> datetime:
@@ -110,7 +114,7 @@ class TaskRow:
 
     def overdue_at(self, state: str | None, today: date) -> bool:
         """Past its 整改时限 and not done (rules.is_overdue on `today`)."""
-        return state in IN_PROGRESS and self.due_date is not None and self.due_date < today
+        return rules.overdue(self.due_date, state, today)
 
 
 def _ledgers(jurisdiction_id: int) -> list[Ledger]:
@@ -124,8 +128,12 @@ def _ledgers(jurisdiction_id: int) -> list[Ledger]:
 
 
 def _tasks(ledger_ids: list[int]) -> list[TaskRow]:
-    if not ledger_ids:
-        return []
+    return task_rows(Task.ledger_id.in_(ledger_ids)) if ledger_ids else []
+
+
+def task_rows(*where: Any) -> list[TaskRow]:
+    """The tasks matching `where` (conditions on Task), in ledger order, each with its timeline of states
+    (TaskRow.state_at): shared with the annual report's section (registry/reports/task_section.py)."""
     rows = {
         r.id: TaskRow(r.id, r.ledger_id, r.number, r.problem, r.lead_department_id, r.due_date, r.phase, r.created_at)
         for r in db.session.execute(
@@ -139,14 +147,16 @@ def _tasks(ledger_ids: list[int]) -> list[TaskRow]:
                 Task.phase,
                 Task.created_at,
             )
-            .where(Task.ledger_id.in_(ledger_ids))
+            .where(*where)
             .order_by(Task.ledger_id, Task.position, Task.id)
         )
     }
+    if not rows:
+        return []
     events = db.session.execute(
         select(TaskEvent.task_id, TaskEvent.at, TaskEvent.id, TaskEvent.state)
         .join(Task, Task.id == TaskEvent.task_id)
-        .where(Task.ledger_id.in_(ledger_ids))
+        .where(*where)
         .order_by(TaskEvent.at, TaskEvent.id)
     )
     for task_id, at, event_id, state in events:
@@ -260,6 +270,9 @@ def gather(jurisdiction_id: int, year: int, month: int, now: datetime | None = N
     as_of_next = p.overdue_day
     states = {t.id: t.state_at(p.cutoff) for t in tasks}
     counted = [t for t in tasks if states[t.id] is not None]
+    # A ledger none of whose tasks existed by the month's end (imported later) is not in its bulletin.
+    present = {t.ledger_id for t in counted}
+    ledgers = [ledger for ledger in ledgers if ledger.id in present]
     departments = {
         d.id: d
         for d in db.session.scalars(

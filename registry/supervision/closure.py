@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry.core import audit
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError, refuse
 from registry.core.timezone import local_today
 from registry.extensions import db
@@ -42,12 +42,15 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,30}[0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
-def _is_user(actor: Any) -> bool:
-    return actor is not None and not isinstance(actor, str)
+def _lock(row: Any) -> None:
+    """Take the row's lock (core.db.lock_row) and reload it: a second request waits for the first and
+    then sees what it wrote. What this transaction changed before is written first, not lost."""
+    db.session.flush()
+    lock_row(db.session, row)
 
 
 def _manager(actor: Any, task: Task) -> None:
-    if _is_user(actor) and not rules.can_manage(actor, task):
+    if rules.is_person(actor) and not rules.can_manage(actor, task):
         raise DomainError(_l("只有本级办公室可以办理销号公示和决定。"))
 
 
@@ -63,7 +66,7 @@ def apply_closure(task: Task, *, statement: str, files: Sequence[tuple[str, byte
     ((filename, data) pairs, checked as progress evidence is); the
     designated certifying departments (other than the lead) are asked to sign off, or with none it goes
     to the office at once."""
-    if _is_user(actor) and not rules.can_report(actor, task):
+    if rules.is_person(actor) and not rules.can_report(actor, task):
         raise DomainError(_l("只有牵头部门可以申请销号。"))
     rules.check_state(task, "apply_closure")
     statement = _text(statement)
@@ -116,15 +119,18 @@ def certified(closure: ClosureNotice) -> bool:
 
 def sign(closure: ClosureNotice, department: Department, *, approve: bool, note: str, actor: Any) -> ClosureSignoff:
     """A certifying department agrees (同意销号) or refuses with its reasons; a refusal returns the
-    application to the lead department (the task is open again)."""
+    application to the lead department (the task is open again). Two signatures at once (two tabs):
+    the second waits for the first's lock, then finds it signed."""
+    _lock(closure)
     if closure.state != ClosureState.CERTIFYING:
         raise DomainError(_l("该销号申请已不在认定阶段。"))
     signoff = next((s for s in closure.signoffs if s.department_id == department.id), None)
     if signoff is None:
         raise DomainError(_l("本部门不是该销号申请的认定部门。"))
+    _lock(signoff)
     if signoff.state != SignoffState.PENDING:
         raise DomainError(_l("本部门已签署过该销号申请。"))
-    if _is_user(actor) and rules.pending_signoff(actor, closure) is not signoff:
+    if rules.is_person(actor) and rules.pending_signoff(actor, closure) is not signoff:
         raise DomainError(_l("只有认定部门的填报人或负责人可以签署。"))
     note = _text(note)
     if not approve and not note:
@@ -156,10 +162,29 @@ def sign(closure: ClosureNotice, department: Department, *, approve: bool, note:
 # -- the public notice -------------------------------------------------------------------------------
 
 
+def snapshot(task: Task) -> dict[str, Any]:
+    """What a notice publishes about its task, frozen when the notice starts: a later edit of the task
+    (after a reopen) does not change a notice the public has read. Names, not ids; the phase as its key
+    (its label is translated where shown); never the responsible person."""
+    return {
+        "number": task.number,
+        "problem": task.problem,
+        "target": task.target,
+        "measures": task.measures,
+        "lead": task.lead_department.name,
+        "cooperating": [d.name for d in task.cooperating],
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "phase": task.phase,
+        "ledger": task.ledger.title,
+        "jurisdiction": task.jurisdiction.name,
+    }
+
+
 def start_notice(closure: ClosureNotice, *, public_text: str, actor: Any, today: date | None = None) -> ClosureNotice:
     """公示: the text published, from today for objection_days calendar days (rules.notice_window)."""
     task = closure.task
     _manager(actor, task)
+    _lock(closure)  # a second click finds the notice started
     rules.check_state(task, "start_notice")
     if closure.state != ClosureState.CERTIFYING or not certified(closure):
         raise DomainError(rules.MESSAGES["start_notice"])
@@ -170,6 +195,7 @@ def start_notice(closure: ClosureNotice, *, public_text: str, actor: Any, today:
         raise DomainError(_l("公示内容不能超过 %(n)s 个字。", n=TEXT_MAX), "public_text")
     before = closure.audit_data()
     closure.public_text = public_text
+    closure.snapshot = snapshot(task)
     closure.notice_starts, closure.notice_ends = rules.notice_window(today or local_today(), task.jurisdiction_id)
     closure.state = ClosureState.NOTICE
     task.state = TaskState.NOTICE
@@ -234,10 +260,13 @@ def submit_objection(
 
 
 def handle_objection(objection: Objection, *, upheld: bool, note: str, actor: Any) -> Objection:
-    """异议成立 (the closure cannot go ahead) or 不成立, with the office's note."""
+    """异议成立 (the closure cannot go ahead) or 不成立, with the office's note. The closure's lock: one
+    decision at a time on a notice (two tabs, or the 销号 meanwhile), each seeing the one before."""
     closure = objection.closure
     task = closure.task
     _manager(actor, task)
+    _lock(closure)
+    _lock(objection)
     if objection.state != ObjectionState.NEW:
         raise DomainError(_l("该异议已处理。"))
     if closure.state != ClosureState.NOTICE:
@@ -293,6 +322,7 @@ def close_task(closure: ClosureNotice, *, note: str, actor: Any, today: date | N
     """销号: only after the window has ended, every objection handled and none upheld."""
     task = closure.task
     _manager(actor, task)
+    _lock(closure)  # after any objection handled meanwhile (handle_objection locks it too)
     rules.check_state(task, "close")
     rules.check_may_close(closure, today)
     note = _text(note)
@@ -322,6 +352,7 @@ def send_back(closure: ClosureNotice, *, note: str, actor: Any) -> ClosureNotice
     """不予销号: the application goes back to the lead department, the task is open again."""
     task = closure.task
     _manager(actor, task)
+    _lock(closure)
     rules.check_state(task, "send_back")
     if closure.state not in (ClosureState.CERTIFYING, ClosureState.NOTICE):
         raise DomainError(rules.MESSAGES["send_back"])

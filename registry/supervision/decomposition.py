@@ -31,13 +31,10 @@ class NotAllowed(DomainError):
     """The actor may not change this department's decomposition (views answer 403)."""
 
 
-def _is_user(actor: Any) -> bool:
-    return hasattr(actor, "role")
-
-
 def _require_department_user(actor: Any, department_id: int) -> None:
     """A person must be a head or editor of the department (a process, named by a string, may act)."""
-    if _is_user(actor) and not (rules.is_department_user(actor, department_id) and can(actor, Permission.TASK_REPORT)):
+    allowed = rules.is_department_user(actor, department_id) and can(actor, Permission.TASK_REPORT)
+    if rules.is_person(actor) and not allowed:
         raise NotAllowed(_l("只有本部门的负责人和填报人可以分解到单位。"))
 
 

@@ -6,7 +6,7 @@ and checked by the services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -32,6 +32,13 @@ class LedgerForm(FlaskForm):
     new_document_title = StringField(_l("新文件名称"), validators=[Length(max=300)])
     new_document_number = StringField(_l("文号"), validators=[Length(max=100)])
     description = TextAreaField(_l("说明"), validators=[Length(max=2000)])
+    lock_version = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class ArchiveForm(FlaskForm):
+    """归档 / 取消归档 a ledger: what is wanted ("1" archive, "0" take out) and the version seen."""
+
+    archived = HiddenField()
     lock_version = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
 
 

@@ -4,24 +4,21 @@ a department leads, cooperates on or must sign off, each task's latest progress.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists import queries as list_queries
+from registry.supervision import queries as supervision_queries
 from registry.supervision.models import (
-    ClosureNotice,
     ClosureSignoff,
-    ClosureState,
     Ledger,
-    SignoffState,
     Task,
     TaskProgress,
     TaskState,
     task_cooperating,
 )
-
-OVERDUE_STATES = (TaskState.OPEN, TaskState.APPLIED)  # rules.is_overdue, as SQL
+from registry.supervision.rules import overdue_clause  # the one overdue rule, as SQL
 
 
 @dataclass
@@ -38,10 +35,6 @@ class Counts:
     @property
     def done_percent(self) -> int:
         return round(100 * self["closed"] / self.total) if self.total else 0
-
-
-def overdue_clause(today: date):
-    return and_(Task.due_date.is_not(None), Task.due_date < today, Task.state.in_(OVERDUE_STATES))
 
 
 def counts(ledger_ids: list[int], today: date) -> dict[int, Counts]:
@@ -98,12 +91,20 @@ def latest_progress(task_ids: list[int]) -> dict[int, TaskProgress]:
     """Each task's latest progress report by its lead department."""
     if not task_ids:
         return {}
-    latest = (
-        select(func.max(TaskProgress.id))
+    # The newest month first, then the latest report of that month: a late report for last month is
+    # not the latest.
+    ranked = (
+        select(
+            TaskProgress.id,
+            func.row_number()
+            .over(partition_by=TaskProgress.task_id, order_by=(TaskProgress.month.desc(), TaskProgress.id.desc()))
+            .label("rank"),
+        )
         .join(Task, Task.id == TaskProgress.task_id)
         .where(TaskProgress.task_id.in_(task_ids), TaskProgress.department_id == Task.lead_department_id)
-        .group_by(TaskProgress.task_id)
+        .subquery()
     )
+    latest = select(ranked.c.id).where(ranked.c.rank == 1)
     rows = db.session.scalars(select(TaskProgress).where(TaskProgress.id.in_(latest)))
     return {p.task_id: p for p in rows}
 
@@ -122,19 +123,8 @@ def department_tasks(department_id: int) -> tuple[list[Task], list[Task]]:
 
 
 def signoffs_owed(department_id: int) -> list[ClosureSignoff]:
-    """The sign-offs the department still owes on closure applications being certified."""
-    return list(
-        db.session.scalars(
-            select(ClosureSignoff)
-            .join(ClosureNotice, ClosureNotice.id == ClosureSignoff.closure_id)
-            .where(
-                ClosureSignoff.department_id == department_id,
-                ClosureSignoff.state == SignoffState.PENDING,
-                ClosureNotice.state == ClosureState.CERTIFYING,
-            )
-            .order_by(ClosureNotice.applied_at)
-        )
-    )
+    """The sign-offs the department still owes on closure applications being certified (queries.py)."""
+    return list(db.session.scalars(supervision_queries.signoffs_owed(department_id)))
 
 
 def lead_departments(ledger: Ledger) -> list[tuple[int, str]]:

@@ -130,7 +130,7 @@ class EventKind(StrEnum):
     REMINDED = "reminded"  # 牵头部门提醒配合部门 (§7)
     ESCALATED = "escalated"  # 牵头部门向办公室报告配合部门推进不力
     SUPERVISION = "supervision"  # 办公室发出提醒/督办/约谈
-    SUPERVISION_ANSWERED = "supervision_answered"  # 部门回复督办
+    SUPERVISION_ANSWERED = "supervision_answered"  # 部门答复督办
     APPLIED = "applied"  # 申请销号
     SIGNED = "signed"  # 认定部门签署（同意或不同意）
     NOTICE_STARTED = "notice_started"  # 开始销号公示
@@ -149,7 +149,7 @@ EVENT_LABELS = {
     "reminded": "提醒配合部门",
     "escalated": "报告配合部门推进不力",
     "supervision": "督办",
-    "supervision_answered": "回复督办",
+    "supervision_answered": "答复督办",
     "applied": "申请销号",
     "signed": "认定签署",
     "notice_started": "开始销号公示",

@@ -40,6 +40,25 @@ def tell(task: Task, event: TaskEvent, actor) -> None:
                     body=_("牵头部门：%(lead)s。", lead=lead.name),
                     url=url,
                 )
+        elif kind == EventKind.EDITED:
+            # Only the departments the edit brings in (services.update_task sets task.newly_involved).
+            involved = getattr(task, "newly_involved", None) or {}
+            if involved.get("lead") is not None:
+                notify(
+                    _others(department_users(involved["lead"].id), actor),
+                    "task_assigned",
+                    _("整改任务交由本部门牵头：%(task)s", task=name),
+                    body=_("台账「%(ledger)s」。整改时限：%(due)s。", ledger=task.ledger.title, due=_deadline(task)),
+                    url=url,
+                )
+            for department in involved.get("cooperating", ()):
+                notify(
+                    _others(department_users(department.id), actor),
+                    "task_assigned",
+                    _("整改任务请本部门配合：%(task)s", task=name),
+                    body=_("牵头部门：%(lead)s。", lead=lead.name),
+                    url=url,
+                )
         elif kind == EventKind.PROGRESS and event.department_id != lead.id:
             notify(
                 _others(department_users(lead.id), actor),

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError, refuse
 from registry.core.timezone import local_date, local_now, local_today
 from registry.extensions import db
@@ -40,10 +40,6 @@ class NotAllowed(DomainError):
     """The actor may not take this step on this task (views answer 403)."""
 
 
-def _is_user(actor: Any) -> bool:
-    return hasattr(actor, "role")
-
-
 def participants(task: Task) -> list[Department]:
     """The lead department first, then the cooperating ones."""
     return [task.lead_department, *[d for d in task.cooperating if d.id != task.lead_department_id]]
@@ -59,6 +55,67 @@ def reportable_months(task: Task, today: date | None = None) -> list[date]:
     if task.created_at is None or rules.month_start(local_date(task.created_at)) <= previous:
         months.append(previous)
     return months
+
+
+class DuplicateReport(DomainError):
+    """The same report was made moments ago (a double click on 报送): nothing new is stored; the view
+    goes to the task page as after the first."""
+
+    def __init__(self, report: TaskProgress):
+        super().__init__(_l("该进展刚刚已报送，未重复保存。"))
+        self.report = report
+
+
+DUPLICATE_MINUTES = 5
+
+
+def _same_report(task: Task, department: Department, **fields: Any) -> TaskProgress | None:
+    """An identical report of the department on the task made in the last DUPLICATE_MINUTES."""
+    since = utcnow() - timedelta(minutes=DUPLICATE_MINUTES)
+    rows = db.session.scalars(
+        select(TaskProgress).where(
+            TaskProgress.task_id == task.id,
+            TaskProgress.department_id == department.id,
+            TaskProgress.month == fields["month"],
+            TaskProgress.reported_at >= since,
+        )
+    )
+    return next((r for r in rows if all(getattr(r, k) == v for k, v in fields.items())), None)
+
+
+def report_problems(
+    task: Task,
+    *,
+    lead: bool,
+    month: date | None,
+    status: str,
+    percent: int | None,
+    milestone: str,
+    text: str,
+    today: date | None = None,
+) -> list[tuple[str, Any]]:
+    """Every problem of a progress report at once (field, message); month None: not a month at all."""
+    today = today or local_today()
+    text = (text or "").strip()
+    milestone = (milestone or "").strip()
+    problems: list[tuple[str, Any]] = []
+    if month is None:
+        problems.append(("month", _l("请选择月份。")))
+    elif rules.month_start(month) not in reportable_months(task, today):
+        problems.append(("month", _l("只能报送本月或上月的进展。")))
+    if status not in set(ProgressStatus):
+        problems.append(("status", _l("请选择进展状态。")))
+    if percent is not None and not 0 <= percent <= 100:
+        problems.append(("percent", _l("完成比例须在 0 到 100 之间。")))
+    if len(milestone) > MILESTONE_MAX:
+        problems.append(("milestone", _l("节点不能超过 %(n)s 个字。", n=MILESTONE_MAX)))
+    if lead and percent is None and not milestone and status != ProgressStatus.DONE:
+        problems.append(("percent", _l("请填写完成比例，或在“节点”中写明已到达的节点。")))
+    if not text:
+        problems.append(("text", _l("请填写进展情况。") if lead else _l("请填写本部门的配合落实情况。")))
+    elif len(text) > TEXT_MAX:
+        problems.append(("text", _l("进展情况不能超过 %(n)s 个字。", n=TEXT_MAX)))
+    return problems
 
 
 def report_progress(
@@ -78,30 +135,21 @@ def report_progress(
     is_lead = department.id == task.lead_department_id
     if not is_lead and department.id not in {d.id for d in task.cooperating}:
         raise NotAllowed(_l("只有牵头部门和配合部门可以报送进展。"))
-    if _is_user(actor):
+    if rules.is_person(actor):
         allowed = rules.can_report(actor, task) if is_lead else rules.can_give_input(actor, task)
         if not allowed or actor.department_id != department.id:
             raise NotAllowed(_l("只有本部门的负责人和填报人可以报送本部门的进展。"))
+    # Two submits at once (a double click): the second waits here, then finds the first's report.
+    db.session.flush()  # the lock reloads the task: what the caller changed first is written, not lost
+    lock_row(db.session, task)
     rules.check_state(task, "report_progress")
     today = today or local_today()
     month = rules.month_start(month or today)
     text = (text or "").strip()
     milestone = (milestone or "").strip()
-    problems: list[tuple[str, Any]] = []
-    if month not in reportable_months(task, today):
-        problems.append(("month", _l("只能报送本月或上月的进展。")))
-    if status not in set(ProgressStatus):
-        problems.append(("status", _l("请选择进展状态。")))
-    if percent is not None and not 0 <= percent <= 100:
-        problems.append(("percent", _l("完成比例须在 0 到 100 之间。")))
-    if len(milestone) > MILESTONE_MAX:
-        problems.append(("milestone", _l("节点不能超过 %(n)s 个字。", n=MILESTONE_MAX)))
-    if is_lead and percent is None and not milestone and status != ProgressStatus.DONE:
-        problems.append(("percent", _l("请填写完成比例，或在“节点”中写明已到达的节点。")))
-    if not text:
-        problems.append(("text", _l("请填写进展情况。") if is_lead else _l("请填写本部门的配合落实情况。")))
-    elif len(text) > TEXT_MAX:
-        problems.append(("text", _l("进展情况不能超过 %(n)s 个字。", n=TEXT_MAX)))
+    problems = report_problems(
+        task, lead=is_lead, month=month, status=status, percent=percent, milestone=milestone, text=text, today=today
+    )
     try:
         checked = evidence.check_files(list(files))
     except DomainError as error:
@@ -110,6 +158,15 @@ def report_progress(
     refuse(problems)
     if status == ProgressStatus.DONE and percent is None:
         percent = 100
+    same = _same_report(task, department, month=month, status=status, percent=percent, milestone=milestone, text=text)
+    if same is not None:
+        raise DuplicateReport(same)
+    # The task's figure is the lead's newest month: a late report for an earlier month does not move it.
+    newest = db.session.scalar(
+        select(func.max(TaskProgress.month)).where(
+            TaskProgress.task_id == task.id, TaskProgress.department_id == task.lead_department_id
+        )
+    )
     row = TaskProgress(
         task=task,
         department=department,
@@ -123,7 +180,7 @@ def report_progress(
     db.session.add(row)
     db.session.flush()
     stored = evidence.store_files(task, checked, actor=actor, progress=row)
-    if is_lead:
+    if is_lead and (newest is None or month >= newest):
         if percent is not None:
             task.percent = percent
         task.last_progress_at = utcnow()
@@ -150,7 +207,7 @@ def report_progress(
 
 
 def _lead_only(task: Task, actor: Any) -> None:
-    if _is_user(actor) and not rules.can_report(actor, task):
+    if rules.is_person(actor) and not rules.can_report(actor, task):
         raise NotAllowed(_l("只有牵头部门可以提醒或报告配合部门。"))
 
 

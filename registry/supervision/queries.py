@@ -1,12 +1,14 @@
 """Read-only queries of the ledger pages and the 工作台s. Each section belongs to the module named in
 its heading; the statements are plain selects so that a page can count, limit or paginate them."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from registry.core.timezone import display_timezone, local_now
 from registry.extensions import db
+from registry.supervision import rules
 from registry.supervision.models import (
     ClosureNotice,
     ClosureSignoff,
@@ -61,20 +63,29 @@ def waiting_supervisions(jurisdiction_id: int, today: date) -> Select:
     )
 
 
+def local_day(column):
+    """The local calendar date (registry.core.timezone's zone) of a stored UTC time, in SQL: comparable
+    with a Date column. PostgreSQL converts exactly; SQLite (UTC text) shifts by the zone's present
+    offset (Asia/Shanghai has one offset all year)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(display_timezone().key, column))
+    offset = local_now().utcoffset() or timedelta(0)
+    return func.date(column, f"{int(offset.total_seconds())} seconds")
+
+
 def overdue_unsupervised(jurisdiction_id: int, today: date) -> Select:
     """Tasks past their 整改时限 that the office has not supervised since: no 督办 waiting for an answer,
-    none issued after the deadline passed."""
+    none issued after the deadline passed (on a local day after the due date: issued_at is UTC, the
+    due date a local date)."""
     waiting = exists().where(
         Supervision.task_id == Task.id,
-        or_(Supervision.answered_at.is_(None), Supervision.issued_at >= Task.due_date),
+        or_(Supervision.answered_at.is_(None), local_day(Supervision.issued_at) > Task.due_date),
     )
     return (
         select(Task)
         .where(
             Task.jurisdiction_id == jurisdiction_id,
-            Task.state.in_((TaskState.OPEN, TaskState.APPLIED)),
-            Task.due_date.is_not(None),
-            Task.due_date < today,
+            rules.overdue_clause(today),
             ~waiting,
         )
         .options(selectinload(Task.lead_department))

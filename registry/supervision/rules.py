@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from registry.core.errors import DomainError
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, can
@@ -102,7 +102,7 @@ def can_give_input(user: Any, task: Task) -> bool:
     return (
         is_department_user(user, department_id)
         and department_id in {d.id for d in task.cooperating}
-        and Permission.TASK_REPORT in _permissions(user)
+        and Permission.TASK_REPORT in permissions(user)
     )
 
 
@@ -110,7 +110,7 @@ def pending_signoff(user: Any, closure: ClosureNotice) -> ClosureSignoff | None:
     """The sign-off the user's department still owes on a closure application, if any."""
     if not getattr(user, "is_authenticated", False) or user.role not in DEPARTMENT_ROLES:
         return None
-    if Permission.TASK_REPORT not in _permissions(user) or closure.state != ClosureState.CERTIFYING:
+    if Permission.TASK_REPORT not in permissions(user) or closure.state != ClosureState.CERTIFYING:
         return None
     for signoff in closure.signoffs:
         if signoff.department_id == user.department_id and signoff.state == SignoffState.PENDING:
@@ -118,10 +118,17 @@ def pending_signoff(user: Any, closure: ClosureNotice) -> ClosureSignoff | None:
     return None
 
 
-def _permissions(user: Any) -> frozenset:
+def permissions(user: Any) -> frozenset:
+    """The permissions of the user's role (none for the anonymous)."""
     from registry.core.permissions import ROLE_PERMISSIONS
 
-    return ROLE_PERMISSIONS.get(user.role, frozenset())
+    return ROLE_PERMISSIONS.get(getattr(user, "role", None), frozenset())
+
+
+def is_person(actor: Any) -> bool:
+    """Whether a service's actor is a person (whose rights are checked) rather than a process named by
+    a string (a job, the demo, an import). None, the public, counts as a person: it may nothing."""
+    return not isinstance(actor, str)
 
 
 # -- states -------------------------------------------------------------------------------------------
@@ -165,10 +172,24 @@ def check_state(task: Task, action: str) -> None:
 # -- deadlines ----------------------------------------------------------------------------------------
 
 
+# The one overdue rule: past its 整改时限 and not closed (nor on notice: the work is done, the public is
+# asked). `overdue` is it in Python (the bulletin asks it of a past state and day), `overdue_clause`
+# the same in SQL; everything else calls one of these two.
+OVERDUE_STATES = (TaskState.OPEN, TaskState.APPLIED)
+
+
+def overdue(due_date: date | None, state: str | None, today: date) -> bool:
+    return due_date is not None and due_date < today and state in OVERDUE_STATES
+
+
+def overdue_clause(today: date) -> Any:
+    """`overdue` as a WHERE clause on Task."""
+    return and_(Task.due_date.is_not(None), Task.due_date < today, Task.state.in_(OVERDUE_STATES))
+
+
 def is_overdue(task: Task, today: date | None = None) -> bool:
-    """Past its 整改时限 and not closed (nor on notice: the work is done, the public is asked)."""
-    today = today or local_today()
-    return task.due_date is not None and task.due_date < today and task.state in (TaskState.OPEN, TaskState.APPLIED)
+    """Whether the task is overdue today (or on `today`)."""
+    return overdue(task.due_date, task.state, today or local_today())
 
 
 def month_start(day: date) -> date:

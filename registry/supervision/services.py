@@ -3,7 +3,7 @@ put on the task's timeline (events.record). Progress, decomposition, 督办 and 
 modules beside this one; every one checks rules.py first."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from registry.core import audit
 from registry.core.db import utcnow
 from registry.core.errors import CONFLICT_MESSAGE, DomainError, DomainErrors
+from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import Department, Matter, PolicyDocument
@@ -30,6 +31,15 @@ TITLE_MAX = 200
 NUMBER_MAX = 20
 PERSON_MAX = 100
 POST_MAX = 200
+# The task form's limits (forms.TaskForm), checked here so that the ledger import refuses too.
+TEXT_MAX = {"problem": 5000, "target": 5000, "measures": 10000}
+TEXT_MESSAGES = {
+    "problem": lambda n: _l("问题（任务）不能超过 %(n)s 个字。", n=n),
+    "target": lambda n: _l("整改目标不能超过 %(n)s 个字。", n=n),
+    "measures": lambda n: _l("整改措施不能超过 %(n)s 个字。", n=n),
+}
+EARLIEST_DUE = date(2000, 1, 1)
+DUE_YEARS_AHEAD = 20  # a deadline more than this many years ahead is a typing error
 
 
 def ledger_problems(
@@ -153,6 +163,9 @@ def task_problems(jurisdiction: Jurisdiction, data: TaskData) -> list[DomainErro
     errors = []
     if not (data.problem or "").strip():
         errors.append(DomainError(_l("请填写问题（任务）。"), "problem"))
+    for key, limit in TEXT_MAX.items():
+        if len((getattr(data, key) or "").strip()) > limit:
+            errors.append(DomainError(TEXT_MESSAGES[key](limit), key))
     if len(data.number or "") > NUMBER_MAX:
         errors.append(DomainError(_l("序号不能超过 %(n)s 个字符。", n=NUMBER_MAX), "number"))
     lead = data.lead_department
@@ -174,9 +187,31 @@ def task_problems(jurisdiction: Jurisdiction, data: TaskData) -> list[DomainErro
         errors.append(DomainError(_l("请选择整改阶段。"), "phase"))
     if data.due_date is None and not data.phase:
         errors.append(DomainError(_l("请填写整改时限（日期）或选择整改阶段。"), "due_date"))
+    elif data.due_date is not None:
+        latest = latest_due()
+        if not EARLIEST_DUE <= data.due_date <= latest:
+            errors.append(
+                DomainError(
+                    _l(
+                        "整改时限应在 %(low)s 至 %(high)s 之间，请检查年份是否写错。",
+                        low=EARLIEST_DUE.isoformat(),
+                        high=latest.isoformat(),
+                    ),
+                    "due_date",
+                )
+            )
     if any(m.jurisdiction_id != jurisdiction.id for m in data.matters):
         errors.append(DomainError(_l("所属事项须是本级清单的事项。"), "matters"))
     return errors
+
+
+def latest_due(today: date | None = None) -> date:
+    """The latest 整改时限 a task accepts: today, DUE_YEARS_AHEAD years on."""
+    today = today or local_today()
+    try:
+        return today.replace(year=today.year + DUE_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + DUE_YEARS_AHEAD, day=28) + timedelta(days=1)
 
 
 def _apply(task: Task, data: TaskData) -> None:
@@ -221,19 +256,79 @@ def create_task(ledger: Ledger, data: TaskData, *, actor: Any) -> Task:
 
 def update_task(task: Task, data: TaskData, *, actor: Any, expected_version: int | None = None) -> Task:
     """Change what a task says (the office, while it is open); `expected_version`: the version the
-    form was opened on (another save since then is refused, nothing changed)."""
+    form was opened on (another save since then is refused, nothing changed). A task in the 销号 process
+    (applied, on notice) or closed is refused by rules.check_state.
+
+    A new lead department takes the task over: the old lead's decomposition to its units (TaskUnit) is
+    removed, each removal on the timeline and audited, and the new lead and any newly added cooperating
+    department are told (notices.py, EventKind.EDITED, from `task.newly_involved`)."""
     if expected_version is not None and expected_version != task.lock_version:
         raise DomainError(CONFLICT_MESSAGE)
     rules.check_state(task, "edit")
     errors = task_problems(task.jurisdiction, data)
     if errors:
         raise DomainErrors(errors)
+    old_lead = task.lead_department
+    lead_changes = data.lead_department is not None and old_lead is not None and data.lead_department.id != old_lead.id
+    involved_before = {old_lead.id, *(d.id for d in task.cooperating)} if old_lead else set()
     before = task.audit_data()
+    if lead_changes:
+        _drop_units(task, old_lead, data.lead_department, actor)
     _apply(task, data)
     after = task.audit_data()
+    # Read by notices.tell on the EDITED event below: the departments the edit brings in (a transient
+    # attribute of this instance, set on every edit so that an earlier one's never lingers).
+    task.newly_involved = {
+        "lead": task.lead_department if lead_changes else None,
+        "cooperating": [d for d in task.cooperating if d.id not in involved_before],
+    }
     if after != before:
-        events.record(task, EventKind.EDITED, actor, action="update", before=before, after=after)
+        # The timeline's text is data, in Chinese as the other steps' (the label is translated on display).
+        text = f"牵头部门由{old_lead.name}改为{task.lead_department.name}" if lead_changes else ""
+        events.record(task, EventKind.EDITED, actor, action="update", text=text, before=before, after=after)
     return task
+
+
+def _drop_units(task: Task, old_lead: Any, new_lead: Any, actor: Any) -> None:
+    """The old lead's units no longer carry a task it no longer leads: each row removed, recorded."""
+    for row in [r for r in task.units if r.unit is not None and r.unit.department_id == old_lead.id]:
+        name = row.unit.name
+        events.record(
+            task,
+            EventKind.DECOMPOSED,
+            actor,
+            action="delete",
+            entity=row,
+            department=old_lead,
+            text=f"改由{new_lead.name}牵头，不再由{name}承担",
+            before=row.audit_data(),
+            summary=f"{task.number or task.id} 更换牵头部门，取消分解到{name}",
+        )
+        task.units.remove(row)
+        db.session.delete(row)
+    db.session.flush()
+
+
+def archive_ledger(ledger: Ledger, *, archived: bool, actor: Any, expected_version: int | None = None) -> Ledger:
+    """归档 (or take back out of the archive) a ledger (the office): an archived ledger is listed last,
+    marked, and left out of the monthly bulletin; its tasks stay as they are."""
+    if expected_version is not None and expected_version != ledger.lock_version:
+        raise DomainError(CONFLICT_MESSAGE)
+    if bool(archived) == ledger.archived:
+        raise DomainError(_l("该台账已归档。") if archived else _l("该台账未归档。"))
+    before = ledger.audit_data()
+    ledger.archived = bool(archived)
+    db.session.flush()
+    audit.record(
+        actor,
+        "update",
+        ledger,
+        jurisdiction_id=ledger.jurisdiction_id,
+        before=before,
+        after=ledger.audit_data(),
+        summary=f"{'归档' if archived else '取消归档'}「{ledger.title}」",
+    )
+    return ledger
 
 
 # -- settings -----------------------------------------------------------------------------------------

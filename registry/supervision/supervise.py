@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry.core.db import utcnow
+from registry.core.db import lock_row, utcnow
 from registry.core.errors import DomainError, refuse
 from registry.core.timezone import local_today
 from registry.extensions import db
@@ -24,8 +24,11 @@ NUMBER_MAX = 100
 RESPOND_MAX_DAYS = 366
 
 
-def _is_user(actor: Any) -> bool:
-    return not isinstance(actor, str)
+def _lock(row: Any) -> None:
+    """Take the row's lock (core.db.lock_row) and reload it: a second request waits for the first and
+    then sees what it wrote. What this transaction changed before is written first, not lost."""
+    db.session.flush()
+    lock_row(db.session, row)
 
 
 def default_respond_by(task: Task, today: date | None = None) -> date:
@@ -55,6 +58,44 @@ def targets(task: Task) -> list[Department]:
     return [task.lead_department, *task.cooperating]
 
 
+BAD_DATE = "bad"  # what a view passes as respond_by for a typed text that is not a date
+
+
+def supervision_problems(
+    task: Task,
+    *,
+    level: str,
+    text: str,
+    respond_by: date | str | None,
+    department: Department | None,
+    number: str,
+    today: date | None = None,
+) -> list[tuple[str, Any]]:
+    """Every problem of a 督办 at once (field, message). respond_by None: the default date; BAD_DATE:
+    typed but not a date; department None: not one of the task's."""
+    today = today or local_today()
+    text = (text or "").strip()
+    number = (number or "").strip()
+    problems: list[tuple[str, Any]] = []
+    if level not in LEVEL_ORDER:
+        problems.append(("level", _l("请选择督办级别。")))
+    if department is None or department.id not in {d.id for d in targets(task)}:
+        problems.append(("department", _l("督办只能发给该任务的牵头部门或配合部门。")))
+    if not text:
+        problems.append(("text", _l("请写明督办事项和要求。")))
+    elif len(text) > TEXT_MAX:
+        problems.append(("text", _l("督办内容不能超过 %(n)s 个字。", n=TEXT_MAX)))
+    if respond_by == BAD_DATE:
+        problems.append(("respond_by", _l("请按“年-月-日”填写日期，如 2026-12-31。")))
+    elif respond_by is not None and respond_by <= today:
+        problems.append(("respond_by", _l("答复期限须晚于今天。")))
+    elif respond_by is not None and (respond_by - today).days > RESPOND_MAX_DAYS:
+        problems.append(("respond_by", _l("答复期限不能超过一年。")))
+    if len(number) > NUMBER_MAX:
+        problems.append(("number", _l("督办单编号不能超过 %(n)s 个字符。", n=NUMBER_MAX)))
+    return problems
+
+
 def issue_supervision(
     task: Task,
     *,
@@ -69,30 +110,19 @@ def issue_supervision(
     """Issue a 提醒/督办/约谈 on the task to a department (default: the lead), to be answered by
     `respond_by` (default: answer_days working days from today)."""
     today = today or local_today()
-    if _is_user(actor) and not rules.can_manage(actor, task):
+    if rules.is_person(actor) and not rules.can_manage(actor, task):
         raise DomainError(_l("只有本级办公室可以督办。"))
     rules.check_state(task, "supervise")
     department = department or task.lead_department
     text = (text or "").strip()
     number = (number or "").strip()
-    problems = []
-    if level not in LEVEL_ORDER:
-        problems.append(("level", _l("请选择督办级别。")))
-    if not text:
-        problems.append(("text", _l("请写明督办事项和要求。")))
-    elif len(text) > TEXT_MAX:
-        problems.append(("text", _l("督办内容不能超过 %(n)s 个字。", n=TEXT_MAX)))
-    if len(number) > NUMBER_MAX:
-        problems.append(("number", _l("督办单编号不能超过 %(n)s 个字符。", n=NUMBER_MAX)))
-    if department.id not in {d.id for d in targets(task)}:
-        problems.append(("department", _l("督办只能发给该任务的牵头部门或配合部门。")))
+    refuse(
+        supervision_problems(
+            task, level=level, text=text, respond_by=respond_by, department=department, number=number, today=today
+        )
+    )
     if respond_by is None:
         respond_by = default_respond_by(task, today)
-    elif respond_by <= today:
-        problems.append(("respond_by", _l("答复期限须晚于今天。")))
-    elif (respond_by - today).days > RESPOND_MAX_DAYS:
-        problems.append(("respond_by", _l("答复期限不能超过一年。")))
-    refuse(problems)
     supervision = Supervision(
         department=department,
         level=level,
@@ -132,10 +162,12 @@ def may_answer(user: Any, supervision: Supervision) -> bool:
 
 
 def answer_supervision(supervision: Supervision, *, answer: str, actor: Any) -> Supervision:
-    """The department's answer to a 督办: what it has done and will do."""
+    """The department's answer to a 督办: what it has done and will do. Two answers at once (two tabs):
+    the second waits for the first's lock, then finds the 督办 answered."""
+    _lock(supervision)
     if supervision.answered_at is not None:
         raise DomainError(_l("该督办已答复。"))
-    if _is_user(actor) and not may_answer(actor, supervision):
+    if rules.is_person(actor) and not may_answer(actor, supervision):
         raise DomainError(_l("只有被督办部门可以答复。"))
     answer = (answer or "").strip()
     if not answer:

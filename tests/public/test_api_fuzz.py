@@ -24,7 +24,7 @@ def test_api_answers_every_generated_request_as_described(app, demo):
     # at a time, through the app itself (WSGI: the test's transaction, the demo data).
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 12
     sent = []
     for operation, mode in itertools.product(operations, schemathesis.GenerationMode):
 

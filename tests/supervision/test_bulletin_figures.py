@@ -31,7 +31,8 @@ def test_figures_as_of_the_end_of_the_month(app, ctx):
 
     assert [(x.number, x.day) for x in f.closures] == [("3", date(2026, 10, 28))]  # t4 closed in September
     [overdue] = f.overdue
-    assert (overdue.number, overdue.lead, overdue.days_overdue, overdue.percent) == ("2", "测试省甲厅", 32, 40)
+    # Due 30 September: 31 days overdue as of 31 October (截至 the month's last day).
+    assert (overdue.number, overdue.lead, overdue.days_overdue, overdue.percent) == ("2", "测试省甲厅", 31, 40)
 
     assert [(x.level, x.task_number, x.answered_on, x.late) for x in f.supervisions] == [
         ("supervise", "2", date(2026, 10, 14), False),
@@ -74,3 +75,17 @@ def test_no_ledger_no_figures(app, ctx):
     j = factories.jurisdiction("870000")
     f = bulletin_data.gather(j.id, YEAR, MONTH)
     assert f.total.total == 0 and f.ledgers == [] and f.departments == [] and f.overdue == []
+
+
+def test_a_ledger_whose_tasks_came_after_the_month_is_left_out(app, ctx):
+    """A ledger imported in December is not in October's bulletin (it listed no task then)."""
+    from tests import factories
+    from tests.supervision.bulletin_scenario import created
+
+    s = build()
+    later = factories.ledger(s.jurisdiction, title="十二月导入的台账")
+    created(factories.task(later, s.a, number="1", problem="十二月导入的任务"), date(2026, 12, 2))
+    october = bulletin_data.gather(s.jurisdiction.id, YEAR, MONTH)
+    assert [ledger.title for ledger in october.ledgers] == [s.ledger.title]
+    december = bulletin_data.gather(s.jurisdiction.id, 2026, 12, now=datetime(2026, 12, 20, tzinfo=UTC))
+    assert "十二月导入的台账" in [ledger.title for ledger in december.ledgers]

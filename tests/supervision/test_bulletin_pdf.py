@@ -114,10 +114,10 @@ def test_create_edit_compile_preview_publish_download(client, auth, scenario):
         "乙厅十月销号的任务",
         "2026年10月28日",
         "甲厅逾期的任务",
-        "32",  # days overdue
+        "31",  # days overdue: 30 September to 31 October
         "督办1件、约谈1件",
-        "已于10月14日回复",
-        "逾期未回复",
+        "已于10月14日答复",
+        "逾期未答复",
         "整改进展（各月末）",
         "已销号",  # the chart's legend: the SVG drawn in the PDF
         "测试省生态环境保护委员会办公室",

@@ -23,6 +23,7 @@ from registry.public.queries.departments import department_jurisdiction
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref
 from registry.public.queries.matters import _current
 from registry.public.queries.states import department_state, jurisdiction_state
+from registry.public.queries.supervision import supervision_links
 from registry.targets import queries as target_queries
 from registry.targets.models import (
     EnvironmentReport,
@@ -265,12 +266,13 @@ def _indicator_ref(code: str, indicator_id: Any) -> tuple[JurisdictionRef, Indic
 
 
 def jurisdiction_page_state(code: str, **_: Any) -> PageState | None:
-    """The jurisdiction's page: its versions, its dashboard and its published yearly reports."""
+    """The jurisdiction's page: its versions, its dashboard, its published yearly reports and which of its
+    ledger pages it links to (queries.supervision)."""
     state = jurisdiction_state(code)
     if state is None:
         return None
     jid = jurisdiction_ref(code).id
-    parts = (*state.parts, _jurisdiction_fingerprint(jid), *environment_report_parts(jid))
+    parts = (*state.parts, _jurisdiction_fingerprint(jid), *environment_report_parts(jid), supervision_links(jid))
     return PageState(parts, state.last_modified)
 
 

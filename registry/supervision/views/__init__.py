@@ -10,6 +10,7 @@ from registry.supervision.views import (  # noqa: F401  (each module adds its ro
     ledgers,
     progress,
     public,
+    public_ledgers,
     supervise,
 )
 

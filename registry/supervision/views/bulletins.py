@@ -16,7 +16,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length
 
 from registry.core.charts import NARROW, SVG_POLICY, WIDTH
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, refuse
 from registry.core.forms import choices, show_error
 from registry.core.http import content_disposition, whole_number
 from registry.core.permissions import Permission, can, public, requires
@@ -122,9 +122,14 @@ def bulletin_new(code: str):
         raw = (form.year.data or "").strip()
         year = whole_number(raw, low=1, high=9999)
         month = whole_number(form.month.data or "", low=1, high=12)
+        # Every problem at once, each next to its field: a year that is no number, and the month's.
+        problems = service.month_problems(j, year, month)
+        if raw and year is None:
+            wrong_year = _("请填写四位数字的年份，例如 %(year)s。", year=service.suggested_month()[0])
+            problems = [("year", wrong_year)] + [p for p in problems if p[0] != "year"]
         try:
-            if raw and year is None:
-                raise DomainError(_("请填写四位数字的年份，例如 %(year)s。", year=service.suggested_month()[0]), "year")
+            if problems:
+                refuse(problems)
             b = service.create_bulletin(j, year, month, actor=current_user)
             db.session.commit()
         except DomainError as error:

@@ -70,6 +70,9 @@ def task_closure(task: Task, today: date | None = None) -> dict:
         "closures": list(reversed(task.closures)),
         "current": current,
         "manage": manage,
+        # The lead department reads what an objection says once the office has handled it (moderated);
+        # never who made it.
+        "objection_text": manage or rules.is_department_user(current_user, task.lead_department_id),
         "may_apply": rules.can_report(current_user, task) and task.state in rules.ALLOWED_FROM["apply_closure"],
         "pending_signoff": pending,
         "may_start_notice": manage
@@ -165,7 +168,7 @@ def sign_page(closure_id: int):
     signoff = next((s for s in closure.signoffs if s.department_id == current_user.department_id), None)
     if signoff is None or not rules.is_department_user(current_user, signoff.department_id):
         abort(403)
-    if Permission.TASK_REPORT not in rules._permissions(current_user):
+    if Permission.TASK_REPORT not in rules.permissions(current_user):
         abort(403)
     form = SignForm()
     status = 200

@@ -21,9 +21,9 @@ from registry.lists.models import Department, Matter, PolicyDocument
 from registry.lists.services import get_or_create_document
 from registry.public.search import bigram_stream
 from registry.supervision import ledger_queries as lq
-from registry.supervision import rules, services
+from registry.supervision import queries, rules, services
 from registry.supervision.blueprint import bp
-from registry.supervision.forms import NEW_DOCUMENT, LedgerForm, SettingsForm, TaskForm
+from registry.supervision.forms import NEW_DOCUMENT, ArchiveForm, LedgerForm, SettingsForm, TaskForm
 from registry.supervision.import_sheet import parse_deadline
 from registry.supervision.models import (
     PHASE_LABELS,
@@ -93,12 +93,14 @@ def home():
         led, cooperating = lq.department_tasks(department.id)
         owed = lq.signoffs_owed(department.id)
         progress = lq.latest_progress([t.id for t in led + cooperating])
+        supervisions = db.session.scalars(queries.open_supervisions(department.id)).all()
         return render_template(
             "supervision/home_department.html",
             department=department,
             led=led,
             cooperating=cooperating,
             owed=owed,
+            supervisions=supervisions,
             progress=progress,
             today=today,
         )
@@ -219,6 +221,40 @@ def ledger_edit(ledger_id: int):
     return render_template("supervision/ledger_form.html", j=j, form=form, ledger=ledger), (
         400 if form.is_submitted() else 200
     )
+
+
+@bp.route("/ledgers/<int:ledger_id>/archive", methods=["GET", "POST"])
+@requires(Permission.TASK_MANAGE, _ledger)
+def ledger_archive(ledger_id: int):
+    """归档 / 取消归档: a confirmation page; an archived ledger is listed last and left out of the bulletin."""
+    ledger = g.target
+    form = ArchiveForm()
+    if not form.is_submitted():
+        form.archived.data = "0" if ledger.archived else "1"
+        form.lock_version.data = ledger.lock_version
+    elif form.validate():
+        if form.archived.data not in ("0", "1"):
+            form.form_errors.append(_("请在台账页面点击“归档”或“取消归档”后再确认。"))
+        elif save_or_show(
+            form,
+            lambda: services.archive_ledger(
+                ledger,
+                archived=form.archived.data == "1",
+                actor=current_user,
+                expected_version=form.lock_version.data,
+            ),
+        ):
+            if ledger.archived:
+                flash(
+                    _("已归档台账「%(title)s」：它排在台账列表最后，不再列入月度通报。", title=ledger.title), "success"
+                )
+            else:
+                flash(_("已取消归档台账「%(title)s」。", title=ledger.title), "success")
+            return redirect(url_for(".ledger", ledger_id=ledger.id))
+    archiving = form.archived.data != "0"
+    return render_template(
+        "supervision/ledger_archive.html", ledger=ledger, j=ledger.jurisdiction, form=form, archiving=archiving
+    ), (400 if form.is_submitted() else 200)
 
 
 @bp.route("/ledgers/<int:ledger_id>")

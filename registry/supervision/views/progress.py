@@ -3,6 +3,7 @@ form, each department its own rows), the lead's reminder to a cooperating depart
 a stalled one to the office, the evidence files (served only to those who may read the task); the
 task page's progress panel and the department's 工作台 figures."""
 
+from contextlib import suppress
 from datetime import date
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -12,24 +13,21 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, MultipleFileField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 import registry.supervision.progress  # noqa: F401  (the hourly progress reminders: registers the periodic job)
+from registry.core.errors import DomainError
 from registry.core.forms import DbIntegerField, choices, record_id, save_or_show, show_problems
 from registry.core.http import content_disposition
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, requires
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.lists.models import Department
-from registry.supervision import evidence, rules
+from registry.supervision import evidence, queries, rules
 from registry.supervision import progress as services
 from registry.supervision.blueprint import bp
 from registry.supervision.models import (
     PROGRESS_LABELS,
-    ClosureNotice,
-    ClosureSignoff,
-    ClosureState,
-    SignoffState,
     Supervision,
     Task,
     TaskFile,
@@ -46,6 +44,12 @@ def _month_label(month: date) -> str:
     return _("%(year)s年%(month)s月", year=month.year, month=month.month)
 
 
+def _not_a_number_said_once(form, field) -> None:
+    """ "abc" is not a whole number: say that alone, not the range checks that follow as well."""
+    if field.process_errors:
+        raise StopValidation()
+
+
 class ProgressForm(FlaskForm):
     month = SelectField(_l("月份"), choices=[], validate_choice=False)
     status = SelectField(
@@ -55,7 +59,12 @@ class ProgressForm(FlaskForm):
         validators=[DataRequired(_l("请选择进展状态。"))],
     )
     percent = DbIntegerField(
-        _l("完成比例（%）"), validators=[Optional(), NumberRange(0, 100, message=_l("完成比例须在 0 到 100 之间。"))]
+        _l("完成比例（%）"),
+        validators=[
+            Optional(),
+            _not_a_number_said_once,
+            NumberRange(0, 100, message=_l("完成比例须在 0 到 100 之间。")),
+        ],
     )
     milestone = StringField(_l("节点"), validators=[Length(max=services.MILESTONE_MAX, message=TOO_LONG)])
     text = TextAreaField(
@@ -167,19 +176,33 @@ def task_progress(task_id: int):
     if department is None:
         abort(403)
     form = _progress_form(task, posted=request.method == "POST")
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        valid = form.validate()
         month = None
-        try:
+        with suppress(ValueError):
             month = date.fromisoformat(form.month.data or "")
-        except ValueError:
-            form.month.errors = [_("请选择月份。")]
-        if month is not None:
-            uploads = _uploads(form)
-            saved = _forbid_on(
-                services.NotAllowed,
-                lambda: save_or_show(
-                    form,
-                    lambda: services.report_progress(
+        # The form's checks and the service's, all at once, each next to its field.
+        problems = services.report_problems(
+            task,
+            lead=department.id == task.lead_department_id,
+            month=month,
+            status=form.status.data or "",
+            percent=form.percent.data if not form.percent.errors else None,
+            milestone=form.milestone.data or "",
+            text=form.text.data or "",
+        )
+        uploads = _uploads(form)
+        try:
+            evidence.check_files(uploads)
+        except DomainError as error:
+            problems += [(e.field, e.message) for e in getattr(error, "errors", [error])]
+        show_problems(form, problems)
+        if valid and not problems:
+            duplicate = []
+
+            def report():
+                try:
+                    services.report_progress(
                         task,
                         department=department,
                         status=form.status.data,
@@ -189,9 +212,14 @@ def task_progress(task_id: int):
                         files=uploads,
                         month=month,
                         actor=current_user,
-                    ),
-                ),
-            )
+                    )
+                except services.DuplicateReport:
+                    duplicate.append(True)  # a double click: the first submit's report stands
+
+            saved = _forbid_on(services.NotAllowed, lambda: save_or_show(form, report))
+            if saved and duplicate:
+                flash(_("该进展刚刚已报送，未重复保存。"), "info")
+                return redirect(_task_page(task))
             if saved:
                 if department.id == task.lead_department_id:
                     flash(_("已报送%(month)s进展。", month=_month_label(month)), "success")
@@ -326,15 +354,7 @@ def department_task_counts(department: Department | None = None, today: date | N
             Supervision.department_id == department_id, Supervision.answered_at.is_(None)
         )
     )
-    signoffs = db.session.scalar(
-        select(func.count(ClosureSignoff.id))
-        .join(ClosureNotice, ClosureNotice.id == ClosureSignoff.closure_id)
-        .where(
-            ClosureSignoff.department_id == department_id,
-            ClosureSignoff.state == SignoffState.PENDING,
-            ClosureNotice.state == ClosureState.CERTIFYING,
-        )
-    )
+    signoffs = queries.count(queries.signoffs_owed(department_id))
     return {
         "led": len(led_ids),
         "progress_due": len(due_tasks),

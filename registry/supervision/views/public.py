@@ -3,6 +3,9 @@ objection window, and the form through which anyone may object while the window 
 is required so that the office can follow up; the CAPTCHA of the complaint form; the public forms'
 rate limit). Never shown here: the responsible person's contact, any objection or objector."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +26,7 @@ from registry.supervision import closure as closing
 from registry.supervision import queries, rules
 from registry.supervision.action_forms import ObjectionForm
 from registry.supervision.blueprint import bp
-from registry.supervision.models import ClosureNotice, Task
+from registry.supervision.models import PHASE_LABELS, ClosureNotice, Task
 
 PER_PAGE = 20
 CAPTCHA_MESSAGES = {
@@ -47,6 +50,47 @@ def _jurisdictions_with_notices() -> list[Jurisdiction]:
         .where(ClosureNotice.notice_starts.is_not(None))
     )
     return list(db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)).order_by(Jurisdiction.code)))
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What a public notice says about its task: the snapshot frozen when the notice started
+    (closure.snapshot), or, for a notice started before snapshots were kept, the task as it is."""
+
+    number: str
+    problem: str
+    target: str
+    measures: str
+    lead: str
+    cooperating: list[str]
+    due_date: date | None
+    phase_label: str
+    ledger: str
+    jurisdiction: str
+
+
+def notice_facts(closure: ClosureNotice) -> NoticeFacts:
+    snap = closure.snapshot
+    if snap is None:
+        task = closure.task
+        snap = closing.snapshot(task)
+    due = snap.get("due_date")
+    phase = snap.get("phase")
+    return NoticeFacts(
+        number=snap.get("number") or "",
+        problem=snap.get("problem") or "",
+        target=snap.get("target") or "",
+        measures=snap.get("measures") or "",
+        lead=snap.get("lead") or "",
+        cooperating=list(snap.get("cooperating") or []),
+        due_date=date.fromisoformat(due) if due else None,
+        phase_label=PHASE_LABELS.get(phase, "") if phase else "",
+        ledger=snap.get("ledger") or "",
+        jurisdiction=snap.get("jurisdiction") or "",
+    )
+
+
+bp.add_app_template_global(notice_facts, "notice_facts")
 
 
 @bp.app_template_global("public_notice_count")
@@ -80,7 +124,8 @@ def _notice_context(closure: ClosureNotice) -> dict:
     window_open = rules.objections_open(closure, today)
     return {
         "closure": closure,
-        "task": closure.task,
+        "facts": notice_facts(closure),
+        "task": closure.task,  # only for what happened since (reopened); the notice's text is `facts`
         "today": today,
         "window_open": window_open,
         "days_left": (closure.notice_ends - today).days + 1 if window_open else None,

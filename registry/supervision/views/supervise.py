@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.core.errors import DomainError
-from registry.core.forms import choices, save_or_show, show_error
+from registry.core.forms import choices, save_or_show, show_problems
 from registry.core.http import paginate
 from registry.core.permissions import Permission, Role, requires
 from registry.core.timezone import local_today
@@ -94,14 +93,22 @@ def supervise_page(task_id: int):
         form.department.data = str(task.lead_department_id)
         form.respond_by.data = supervise.default_respond_by(task, today).isoformat()
     status = 200
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        valid = form.validate()
         department = next((d for d in supervise.targets(task) if str(d.id) == form.department.data), None)
         respond_by = parse_date(form.respond_by.data)
-        if respond_by == "bad":
-            show_error(form, DomainError(_l("请按“年-月-日”填写日期，如 2026-12-31。"), "respond_by"))
-        elif department is None:
-            show_error(form, DomainError(_l("督办只能发给该任务的牵头部门或配合部门。"), "department"))
-        else:
+        # The form's checks and the service's, all at once, each next to its field.
+        problems = supervise.supervision_problems(
+            task,
+            level=form.level.data or "",
+            text=form.text.data or "",
+            respond_by=supervise.BAD_DATE if respond_by == "bad" else respond_by,
+            department=department,
+            number=form.number.data or "",
+            today=today,
+        )
+        show_problems(form, problems)
+        if valid and not problems:
 
             def issue():
                 supervise.issue_supervision(
@@ -118,8 +125,6 @@ def supervise_page(task_id: int):
             if save_or_show(form, issue):
                 flash(_("已发出%(level)s。", level=_(LEVEL_LABELS[form.level.data])), "success")
                 return redirect(task_url(task, "supervision"), 303)
-        status = 400
-    elif request.method == "POST":
         status = 400
     return (
         render_template(
