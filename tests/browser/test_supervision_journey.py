@@ -149,7 +149,7 @@ def test_a_ledger_is_imported_and_a_task_followed_to_its_notice_and_the_bulletin
     report.get_by_label("进展情况").fill(PROGRESS)
     report.get_by_label("佐证材料（可选）").set_input_files(_pdf("排污口关闭核查记录.pdf"))
     _shot(page, "06-progress-form")
-    report.get_by_role("button", name="报送").click()
+    report.get_by_role("button", name="确认报送").click()
     history = page.locator("#progress .progress-history")
     expect(history).to_contain_text(PROGRESS)
     expect(history.get_by_role("link", name="排污口关闭核查记录.pdf")).to_be_visible()
