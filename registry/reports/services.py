@@ -149,7 +149,7 @@ def _generate_drafts(cycle: ReportingCycle, version: ListVersion, actor: Actor) 
         .order_by(Department.sort_order, Department.id)
     ).all()
     leading = indicator_section.leading_departments(cycle.jurisdiction_id)
-    with_tasks = task_section.involved_departments(cycle.jurisdiction_id)
+    with_tasks = task_section.involved_departments(cycle.jurisdiction_id, cycle.year)
     matters = db.session.scalars(
         select(VersionMatter)
         .where(VersionMatter.version_id == version.id)

@@ -67,21 +67,29 @@ def _role_clause(department_id: int, role: str) -> Any:
     return Task.id.in_(select(task_cooperating.c.task_id).where(task_cooperating.c.department_id == department_id))
 
 
-def involved_departments(jurisdiction_id: int) -> set[int]:
-    """The departments that lead or cooperate on at least one task of the jurisdiction (one query each
-    for a cycle)."""
-    leads = db.session.scalars(select(Task.lead_department_id).where(Task.jurisdiction_id == jurisdiction_id))
+def _existed_by_year_end(year: int) -> Any:
+    """Tasks listed before the year ended: a report is about its year, not the ledgers that came later."""
+    return Task.created_at < local_day_start(date(year + 1, 1, 1))
+
+
+def involved_departments(jurisdiction_id: int, year: int) -> set[int]:
+    """The departments that lead or cooperate on at least one task of the jurisdiction listed by the end
+    of `year` (one query each for a cycle)."""
+    mine = (Task.jurisdiction_id == jurisdiction_id, _existed_by_year_end(year))
+    leads = db.session.scalars(select(Task.lead_department_id).where(*mine))
     cooperating = db.session.scalars(
-        select(task_cooperating.c.department_id)
-        .join(Task, Task.id == task_cooperating.c.task_id)
-        .where(Task.jurisdiction_id == jurisdiction_id)
+        select(task_cooperating.c.department_id).join(Task, Task.id == task_cooperating.c.task_id).where(*mine)
     )
     return set(leads) | set(cooperating)
 
 
 def _involved(report: AnnualReport) -> bool:
     clause = or_(_role_clause(report.department_id, LEAD), _role_clause(report.department_id, COOPERATING))
-    found = select(Task.id).where(Task.jurisdiction_id == report.cycle.jurisdiction_id, clause).limit(1)
+    found = (
+        select(Task.id)
+        .where(Task.jurisdiction_id == report.cycle.jurisdiction_id, clause, _existed_by_year_end(report.cycle.year))
+        .limit(1)
+    )
     return db.session.scalar(found) is not None
 
 
@@ -215,7 +223,7 @@ def counts(rows: list[YearRow]) -> dict[str, int]:
         IN_PROGRESS: sum(r.status == IN_PROGRESS for r in rows),
         "closing": sum(r.status == IN_PROGRESS and r.state in (TaskState.APPLIED, TaskState.NOTICE) for r in rows),
         OVERDUE: sum(r.status == OVERDUE for r in rows),
-        "reopened": sum(r.reopened for r in rows),
+        "reopened": sum(r.reopened and r.state != TaskState.CLOSED for r in rows),  # as the table marks them
     }
 
 

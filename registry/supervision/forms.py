@@ -31,7 +31,9 @@ class LedgerForm(FlaskForm):
     document = SelectField(_l("反馈意见或交办文件"), validate_choice=False)
     new_document_title = StringField(_l("新文件名称"), validators=[Length(max=300)])
     new_document_number = StringField(_l("文号"), validators=[Length(max=100)])
-    description = TextAreaField(_l("说明"), validators=[Length(max=2000)])
+    description = TextAreaField(
+        _l("公开说明"), description=_l("显示在公开的台账页面上；内部事项请勿写在这里。"), validators=[Length(max=2000)]
+    )
     lock_version = DbIntegerField(widget=HiddenInput(), validators=[Optional()])
 
 

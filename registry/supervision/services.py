@@ -2,6 +2,8 @@
 put on the task's timeline (events.record). Progress, decomposition, 督办 and 销号 have their own
 modules beside this one; every one checks rules.py first."""
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +29,8 @@ from registry.supervision.models import (
     certifying_departments,
 )
 
+# A phone number (7 digits or more, with or without separators) or an e-mail address.
+CONTACT_RE = re.compile(r"\d[\d\s\-]{5,}\d|[^@\s]+@[^@\s]+\.[^@\s]+")
 TITLE_MAX = 200
 NUMBER_MAX = 20
 PERSON_MAX = 100
@@ -183,6 +187,10 @@ def task_problems(jurisdiction: Jurisdiction, data: TaskData) -> list[DomainErro
         errors.append(DomainError(_l("责任人不能超过 %(n)s 个字。", n=PERSON_MAX), "responsible_person"))
     if len(data.responsible_post or "") > POST_MAX:
         errors.append(DomainError(_l("职务不能超过 %(n)s 个字。", n=POST_MAX), "responsible_post"))
+    # Names and posts may be published (the office's choice); contact details never are, so none is kept.
+    for name in ("responsible_person", "responsible_post"):
+        if CONTACT_RE.search(unicodedata.normalize("NFKC", getattr(data, name) or "")):
+            errors.append(DomainError(_l("责任人和职务栏不填电话、邮箱等联系方式（公开时会一并公开）。"), name))
     if data.phase is not None and data.phase not in set(Phase):
         errors.append(DomainError(_l("请选择整改阶段。"), "phase"))
     if data.due_date is None and not data.phase:

@@ -253,6 +253,26 @@ def test_the_import_refuses_texts_too_long_and_implausible_deadlines(demo):
     assert errors[5] == "" and not plan.ok
 
 
+def test_a_phone_or_email_in_the_responsible_person_cell_is_refused(demo):
+    """Names and posts may be published; contact details never are, so the import refuses them."""
+    city = jurisdiction(CITY)
+    csv = (
+        "序号,反馈问题,整改目标,整改措施,责任单位,责任人,整改时限\n"
+        "1,问题一,目标,措施,江川市生态环境局,张三 13800138000,2026-12-31\n"
+        "2,问题二,目标,措施,江川市生态环境局,李四（zhang@example.gov.cn）,2026-12-31\n"
+        "3,问题三,目标,措施,江川市生态环境局,王五（局长）,2026-12-31\n"
+    ).encode()
+    plan = import_sheet.plan_sheet(city, csv, "台账.csv")
+    errors = {r.row: " ".join(str(e) for e in r.errors) for r in plan.rows}
+    assert "联系方式" in errors[2] and "联系方式" in errors[3]
+    assert errors[4] == "" and not plan.ok
+    lead = department(CITY, "江川市生态环境局")
+    data = services.TaskData(
+        problem="问题", lead_department=lead, responsible_post="0731-8888 8888", due_date=date(2027, 1, 1)
+    )
+    assert [e.field for e in services.task_problems(city, data)] == ["responsible_post"]
+
+
 # -- 7. archiving a ledger -----------------------------------------------------------------------------------
 
 

@@ -159,8 +159,8 @@ def test_a_new_draft_gets_the_section_when_its_department_has_tasks(demo):
     city = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "990100"))
     led = db.session.scalar(select(Department).where(Department.jurisdiction_id == city.id).limit(1))
     factories.task(factories.ledger(city, title=LEDGER), led, problem="江川市测试任务")
-    involved = task_section.involved_departments(city.id)
-    cycle = services.open_cycle(city, year=2025, deadline=date(2026, 3, 31), actor=user("jiangchuan_office"))
+    involved = task_section.involved_departments(city.id, 2026)
+    cycle = services.open_cycle(city, year=2026, deadline=date(2027, 3, 31), actor=user("jiangchuan_office"))
     reports = list(cycle.reports)
     assert {r.department_id in involved for r in reports} == {True, False}  # some have tasks, some do not
     for report in reports:
@@ -178,8 +178,8 @@ def test_an_older_draft_gets_it_once_when_opened_never_a_submitted_report(client
     sthj = reports["省生态环境厅"]
     jtt = reports["省交通运输厅"]  # accepted in the demo: past drafting
     ledger = factories.ledger(sthj.cycle.jurisdiction, title=LEDGER)
-    factories.task(ledger, sthj.department, problem="本厅牵头的任务")
-    factories.task(ledger, jtt.department, number="2", problem="交通运输厅牵头的任务")
+    created(factories.task(ledger, sthj.department, problem="本厅牵头的任务"), date(2025, 3, 1))
+    created(factories.task(ledger, jtt.department, number="2", problem="交通运输厅牵头的任务"), date(2025, 3, 1))
     for section in [s for s in sthj.sections if s.kind == SectionKind.TASKS]:
         db.session.delete(section)  # as drafted before its department had a task
     db.session.flush()
@@ -202,23 +202,27 @@ def test_an_older_draft_gets_it_once_when_opened_never_a_submitted_report(client
     assert task_section.ensure_section(jtt) is False
 
 
-def test_a_department_without_tasks_gets_no_section_and_one_without_any_in_the_year_is_told_so(client, auth, reports):
+def test_a_department_without_tasks_in_the_year_gets_no_section(client, auth, reports):
     sthj = reports["省生态环境厅"]
-    involved = task_section.involved_departments(sthj.cycle.jurisdiction_id)
+    involved = task_section.involved_departments(sthj.cycle.jurisdiction_id, 2025)
     report = next(r for r in reports.values() if r.state == ReportState.DRAFT and r.department_id not in involved)
     assert task_section.ensure_section(report) is False
     assert task_section.figures_of(report) is None
 
-    # Its department comes to lead a task made now (2026): its 2025 report gets the section, which says so.
+    # Its department comes to lead a task listed now (2026): its 2025 report is not about it.
     ledger = factories.ledger(sthj.cycle.jurisdiction, title=LEDGER)
-    factories.task(ledger, report.department, problem="2026年才列入台账的任务")
+    later = factories.task(ledger, report.department, problem="2026年才列入台账的任务")
+    assert task_section.ensure_section(report) is False
+    assert report.department_id not in task_section.involved_departments(sthj.cycle.jurisdiction_id, 2025)
+
+    # A task listed in 2025 is: the 2025 report gets the section, with that task and not the later one.
+    created(factories.task(ledger, report.department, number="2", problem="2025年列入台账的任务"), date(2025, 3, 1))
+    db.session.flush()
     assert task_section.ensure_section(report) is True
     db.session.flush()
-    figures = task_section.figures(report)
-    assert figures["led"]["tasks"] == [] and figures["cooperating"]["tasks"] == []
     auth.login("province_office")
     card = _card(client.get(f"/reports/{report.id}").get_data(as_text=True), _section(report))
-    assert "本年度没有牵头的整改任务" in card and "2026年才列入台账的任务" not in card
+    assert "2025年列入台账的任务" in card and later.problem not in card
     assert "配合的整改任务" not in card
 
 
@@ -329,3 +333,24 @@ def test_the_section_reads_in_english(client, auth, reports, in_english):
     assert "Overdue" in card and "Closed out, then reopened in the year" in card
     editor = client.get(f"/reports/{sthj.id}/sections/{_section(sthj).id}").get_data(as_text=True)
     assert "cannot be changed" in editor or "can't be changed" in editor or "read-only" in editor.lower()
+
+
+def test_a_reader_who_may_not_open_the_task_is_linked_to_its_public_page(app, reports):
+    """A report's table links each task to its page behind the sign-in for those who may read the task,
+    and to its public page for other readers of the report (a copy recipient, say): never to a 403."""
+    from flask_login import login_user
+
+    from registry.auth.models import User
+    from registry.supervision.views.ledgers import task_href
+
+    sthj = reports["省生态环境厅"]
+    task = _small_ledger(sthj)["1"]
+    db.session.flush()
+    for username, expected in (
+        ("sthj_editor", f"/tasks/{task.id}"),  # the lead department
+        ("province_office", f"/tasks/{task.id}"),  # the office
+        ("nync_head", f"/jurisdictions/990000/tasks/{task.id}"),  # neither lead nor cooperating
+    ):
+        with app.test_request_context():
+            login_user(db.session.scalar(select(User).where(User.username == username)))
+            assert task_href(task.id) == expected, username

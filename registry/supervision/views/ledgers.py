@@ -75,6 +75,19 @@ def task_overdue_days(task: Task, today: date | None = None) -> int:
     return (today - task.due_date).days if rules.is_overdue(task, today) else 0
 
 
+@bp.app_template_global("task_href")
+def task_href(task_id: int) -> str:
+    """Where a link to a task goes: its page behind the sign-in for those who may read it (the office,
+    the lead, cooperating and certifying departments), else its public page (a report's copy
+    recipients, say), which everybody may read."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        return ""
+    if rules.can_read(current_user, task):
+        return url_for("supervision.task", task_id=task.id)
+    return url_for("supervision.public_task", code=task.jurisdiction.code, task_id=task.id)
+
+
 @bp.context_processor
 def _labels():
     return {"task_state_labels": TASK_STATE_LABELS, "phase_labels": PHASE_LABELS}
