@@ -147,14 +147,6 @@ def list_stamp(jurisdiction_id: int) -> tuple:
     return (*audit, *matters)
 
 
-def _begin_write() -> None:
-    """On SQLite, the write transaction takes the write lock at BEGIN (registry/core/db.py), waiting
-    for it (busy_timeout) instead of failing if another process wrote since this one's reads.
-    PostgreSQL, or a transaction still open (eager mode): nothing."""
-    if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_immediate": True})
-
-
 def _gone() -> DomainError:
     return DomainError(_l("上传的文件已不在服务器上（已导入、已过期或已被新的上传替换），未导入任何内容。请重新上传。"))
 
@@ -207,7 +199,7 @@ def import_list(job_id: int, progress: runner.Progress) -> None:
         raise _stale(plan)
 
     runner.end_reads()  # a worker ends its read transaction here (eager mode: one transaction)
-    _begin_write()
+    runner.begin_write()
     j = db.session.get(Jurisdiction, jurisdiction_id)
     lock_row(db.session, j)  # PostgreSQL: one import or publication of the jurisdiction at a time
     pending = db.session.get(PendingImport, pending_id)

@@ -222,7 +222,7 @@ def execute(job_id: int, *, commit: bool) -> None:
     if parent_id is not None and not _whole_running(parent_id):
         if commit:  # a short write of its own (the look at the whole was a read)
             db.session.rollback()
-            _begin_write()
+            begin_write()
         fail(job_id, PART_SKIPPED, save)  # its whole failed meanwhile: nothing to run it for
         return
 
@@ -249,7 +249,7 @@ def execute(job_id: int, *, commit: bool) -> None:
             finally:
                 _committing.reset(committing)
             if commit:
-                _begin_write()
+                begin_write()
             if not _still_ours(job_id, attempt):
                 raise _Disowned
             if isinstance(result, FanOut):  # the whole goes on running: its parts are now jobs to run
@@ -291,7 +291,7 @@ def execute(job_id: int, *, commit: bool) -> None:
                 live.clear(job_id)
                 return
             if commit:
-                _begin_write()
+                begin_write()
             fail(job_id, _reason(error, job_id, entry.run.__name__), save)  # a part's whole fails with it
             return
         break
@@ -329,8 +329,11 @@ def end_reads() -> None:
         db.session.rollback()
 
 
-def _begin_write() -> None:
-    """If the task left no transaction open (`end_reads`), the next one starts as a writer."""
+def begin_write() -> None:
+    """If the task left no transaction open (`end_reads`), the next one starts as a writer: on SQLite
+    the write transaction takes the write lock at BEGIN (registry/core/db.py), waiting for it
+    (busy_timeout) instead of failing because another process wrote since this one's reads.
+    PostgreSQL, or a transaction still open (eager mode): nothing."""
     if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
         db.session.connection(execution_options={"sqlite_immediate": True})
 
@@ -452,7 +455,7 @@ def _finish_whole(whole_id: int, commit: bool) -> None:
         db.session.commit() if commit else db.session.flush()
 
     if commit:
-        _begin_write()
+        begin_write()
     whole = db.session.get(Job, whole_id)
     if whole is None:
         return
@@ -485,7 +488,7 @@ def _finish_whole(whole_id: int, commit: bool) -> None:
             savepoint.rollback()
         reason = _reason(error, whole_id, getattr(entry.finish, "__name__", "finish"))
         if commit:
-            _begin_write()
+            begin_write()
         _drop_part_results(whole_id)
         fail(whole_id, reason, save)
 
@@ -514,6 +517,24 @@ def is_abandoned(job: Job, now: datetime | None = None) -> bool:
             seen = live.last_seen(part_id) if started is not None and finished is None else None
             last = max([last, *(t for t in (started, finished, seen) if t is not None)])
     return now - last > ABANDONED_AFTER
+
+
+def unfinished(kind: str, jurisdiction_id: int | None, **params: Any) -> list[Job]:
+    """The queued or running jobs of `kind` in the jurisdiction whose params include `params` (the
+    compile jobs of one document, say)."""
+    jobs = db.session.scalars(
+        select(Job).where(
+            Job.kind == kind,
+            Job.jurisdiction_id == jurisdiction_id,
+            Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
+        )
+    )
+    return [j for j in jobs if all((j.params or {}).get(k) == v for k, v in params.items())]
+
+
+def in_progress(kind: str, jurisdiction_id: int | None, **params: Any) -> Job | None:
+    """One of `unfinished(...)` still alive (an abandoned one does not count)."""
+    return next((j for j in unfinished(kind, jurisdiction_id, **params) if not is_abandoned(j)), None)
 
 
 def fail_abandoned(jobs: Iterable[Job]) -> None:

@@ -37,7 +37,7 @@ from registry.core.permissions import Permission, can
 from registry.core.timezone import local_now, local_today
 from registry.extensions import db
 from registry.jobs import live, runner
-from registry.jobs.models import Job, JobState
+from registry.jobs.models import Job
 from registry.jurisdictions.models import Jurisdiction
 from registry.pdf import PdfError, official_locale, render_pdf
 from registry.reports.content import safe_html, sanitize_html
@@ -399,20 +399,9 @@ def save_bulletin(
 # -- compiling (a background job) ------------------------------------------------------------------------------
 
 
-def _unfinished(bulletin: Bulletin) -> list[Job]:
-    jobs = db.session.scalars(
-        select(Job).where(
-            Job.kind == COMPILE_KIND,
-            Job.jurisdiction_id == bulletin.jurisdiction_id,
-            Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
-        )
-    )
-    return [j for j in jobs if (j.params or {}).get("bulletin_id") == bulletin.id]
-
-
 def compile_in_progress(bulletin: Bulletin) -> Job | None:
     """A compile job of this bulletin still queued or running (an abandoned one does not count)."""
-    return next((j for j in _unfinished(bulletin) if not runner.is_abandoned(j)), None)
+    return runner.in_progress(COMPILE_KIND, bulletin.jurisdiction_id, bulletin_id=bulletin.id)
 
 
 def start_compile(bulletin: Bulletin, *, actor: Actor, signed: date | None = None) -> Job:
@@ -421,7 +410,7 @@ def start_compile(bulletin: Bulletin, *, actor: Actor, signed: date | None = Non
     _require_manage(actor, bulletin.jurisdiction)
     lock_row(db.session, bulletin)  # two clicks at once start one job
     _require_draft(bulletin)
-    runner.fail_abandoned(_unfinished(bulletin))
+    runner.fail_abandoned(runner.unfinished(COMPILE_KIND, bulletin.jurisdiction_id, bulletin_id=bulletin.id))
     if compile_in_progress(bulletin) is not None:
         raise DomainError(_l("该通报正在生成 PDF，请等它完成。"))
     return runner.start(
@@ -440,12 +429,6 @@ def _bulletin_link(job: Job) -> tuple[str, str] | None:
     return str(_l("查看通报和 PDF")), url_for(
         "supervision.bulletin", code=bulletin.jurisdiction.code, year=bulletin.year, month=bulletin.month, _anchor="pdf"
     )
-
-
-def _begin_write() -> None:
-    """On SQLite the write transaction takes the write lock at BEGIN (as registry/targets/environment.py)."""
-    if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _gone() -> DomainError:
@@ -472,7 +455,7 @@ def compile_bulletin(job_id: int, progress: runner.Progress) -> None:
         pdf = render(context, draft=not figures.period.complete)
     except PdfError as error:
         raise DomainError(str(error)) from error
-    _begin_write()
+    runner.begin_write()
     bulletin = db.session.get(Bulletin, bulletin_id)
     if bulletin is None:
         raise _gone()

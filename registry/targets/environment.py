@@ -35,7 +35,7 @@ from registry.core.permissions import Permission, can
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jobs import live, runner
-from registry.jobs.models import Job, JobState
+from registry.jobs.models import Job
 from registry.jurisdictions.models import Jurisdiction, Level
 from registry.pdf import PdfError, official_locale, render_pdf
 from registry.public.cache import remembered
@@ -302,20 +302,9 @@ def save_report(
 # -- compiling (a background job) ---------------------------------------------------------------------------
 
 
-def _unfinished(report: EnvironmentReport) -> list[Job]:
-    jobs = db.session.scalars(
-        select(Job).where(
-            Job.kind == COMPILE_KIND,
-            Job.jurisdiction_id == report.jurisdiction_id,
-            Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
-        )
-    )
-    return [j for j in jobs if (j.params or {}).get("report_id") == report.id]
-
-
 def compile_in_progress(report: EnvironmentReport) -> Job | None:
     """A compile job of this report still queued or running (an abandoned one does not count)."""
-    return next((j for j in _unfinished(report) if not runner.is_abandoned(j)), None)
+    return runner.in_progress(COMPILE_KIND, report.jurisdiction_id, report_id=report.id)
 
 
 def start_compile(report: EnvironmentReport, *, actor: Actor, signed: date | None = None) -> Job:
@@ -324,7 +313,7 @@ def start_compile(report: EnvironmentReport, *, actor: Actor, signed: date | Non
     _require_manage(actor, report.jurisdiction)
     lock_row(db.session, report)  # two clicks at once start one job
     _require_draft(report)
-    runner.fail_abandoned(_unfinished(report))
+    runner.fail_abandoned(runner.unfinished(COMPILE_KIND, report.jurisdiction_id, report_id=report.id))
     if compile_in_progress(report) is not None:
         raise DomainError(_l("该报告正在生成 PDF，请等它完成。"))
     return runner.start(
@@ -343,13 +332,6 @@ def _report_link(job: Job) -> tuple[str, str] | None:
     return str(_l("查看报告和 PDF")), url_for(
         "environment.report", code=report.jurisdiction.code, year=report.year, _anchor="pdf"
     )
-
-
-def _begin_write() -> None:
-    """On SQLite the write transaction takes the write lock at BEGIN (as registry/imports/jobs.py):
-    after the render's closed read, another process may have written."""
-    if not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _gone() -> DomainError:
@@ -376,7 +358,7 @@ def compile_report(job_id: int, progress: runner.Progress) -> None:
         pdf = render(context)
     except PdfError as error:
         raise DomainError(str(error)) from error
-    _begin_write()
+    runner.begin_write()
     report = db.session.get(EnvironmentReport, report_id)
     if report is None:
         raise _gone()
