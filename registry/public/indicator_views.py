@@ -132,17 +132,27 @@ def _table_years(row, this_year: int) -> list[dict]:
 @public
 @cached(queries.indicator_state)
 def indicator_chart(code: str, indicator_id: int):
-    """The indicator's chart as an SVG image: ?size=narrow (phones) or small (the dashboard)."""
+    """The indicator's chart as an SVG image: ?size=narrow (phones) or small (the dashboard);
+    ?year= a report's year (later years' values left out, as in the report's PDF)."""
     size = request.args.get("size", "")
     if size not in SIZES:
         abort(404)
+    up_to = None
+    if year := request.args.get("year", ""):
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            abort(404)
+        up_to = int(year)
     jref = _load(code)
     row = queries.indicator_row(indicator_id)
     if row is None or row.jurisdiction_id != jref.id:
         abort(404)
     width = SIZES[size]
     # Title: the card or the page names the indicator already; the image still says what it is.
-    svg = fragment("indicator-chart", (row.id, width, queries.fingerprint([row])), lambda: charts.chart(row, width))
+    svg = fragment(
+        "indicator-chart",
+        (row.id, width, up_to, queries.fingerprint([row])),
+        lambda: charts.chart(row, width, up_to=up_to),
+    )
     response = make_response(svg)
     response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
     response.headers["X-Content-Type-Options"] = "nosniff"

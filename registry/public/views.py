@@ -11,7 +11,7 @@ from markupsafe import Markup
 from registry.core.http import content_disposition, page_arg, whole_number
 from registry.core.limits import search_limit
 from registry.core.permissions import public
-from registry.public import queries, search
+from registry.public import html, queries, search
 from registry.public.cache import cached, fragment
 from registry.public.queries import targets as target_queries
 
@@ -24,6 +24,11 @@ SEARCH_PER_PAGE = 20
 def matter_href(matter_id: int) -> str:
     """url_for("public.matter", ...) by string formatting: a page links hundreds of matters."""
     return f"{request.script_root}/matters/{int(matter_id)}"
+
+
+bp.add_app_template_global(html.matter_item, "matter_item")
+bp.add_app_template_global(html.matter_items, "matter_items")
+bp.add_app_template_global(html.matter_rows, "matter_rows")
 
 
 @bp.app_template_global()
@@ -123,9 +128,9 @@ def _version_page(code: str, label: str | None):
     jurisdiction = jref.load()
     j = queries.jurisdiction_plain(jurisdiction)
     overview = queries.version_overview(shown)
-    matters = queries.version_matters(
-        shown, j, category=category, department_id=department_id, page=page, per_page=per_page
-    )
+    matters = queries.version_matter_cards(
+        shown, category=category, department_id=department_id, page=page, per_page=per_page
+    ) or queries.version_matters(shown, j, category=category, department_id=department_id, page=page, per_page=per_page)
     if page > 1 and not matters["items"]:
         abort(404)
     return render_template(
@@ -233,7 +238,7 @@ def department(department_id: int):
     current = queries.in_force(refs)
     jurisdiction = jref.load()
     j = queries.jurisdiction_plain(jurisdiction)
-    info = queries.department_as_published(refs, current, department_id, j)
+    info = queries.department_as_published(refs, current, department_id, j, cards=True)
     if info is None:
         abort(404)
     return render_template(

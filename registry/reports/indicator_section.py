@@ -137,7 +137,7 @@ def indicator_figures(row: IndicatorRow, year: int, *, pdf: bool = False) -> dic
     """indicator_facts with the chart's SVG inline (registry/targets/charts.py), for a PDF; `pdf`
     names the PDF's cut font first. Pages show the same chart as an image (the site's content
     security policy refuses the inline SVG's own styles): templates/reports/_indicator_chart.html."""
-    return {**indicator_facts(row, year), "chart": _svg(charts.chart(row, WIDTH), pdf=pdf)}
+    return {**indicator_facts(row, year), "chart": _svg(charts.chart(row, WIDTH, up_to=year), pdf=pdf)}
 
 
 def figures(report: AnnualReport, *, pdf: bool = False) -> dict[str, Any]:

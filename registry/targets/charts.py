@@ -28,11 +28,15 @@ def _axis(row: IndicatorRow) -> tuple[float, float]:
     return bottom, high + pad
 
 
-def chart(row: IndicatorRow, width: int = WIDTH, *, title: str | None = None) -> str:
-    """The indicator's chart as SVG text; `width` WIDTH (page), NARROW (phone) or SMALL (dashboard)."""
+def chart(row: IndicatorRow, width: int = WIDTH, *, title: str | None = None, up_to: int | None = None) -> str:
+    """The indicator's chart as SVG text; `width` WIDTH (page), NARROW (phone) or SMALL (dashboard).
+    `up_to`: a report's year — the values of later years are left out (the axis still runs to the
+    target year)."""
     years = row.years
     # The baseline is the actual value of the baseline year, when no value was recorded for it.
     values = {row.baseline_year: row.baseline_value, **row.values_by_year}
+    if up_to is not None:
+        values = {y: v for y, v in values.items() if y <= up_to}
     narrow = width < WIDTH
     chart_ = base(
         pygal.Line,

@@ -146,6 +146,21 @@ def test_the_chart_is_an_svg_image_under_its_own_policy_and_cached(client, place
     assert again.status_code == 304
 
 
+def test_a_reports_chart_leaves_out_the_years_after_the_report(client, place):
+    """A 2022 report's chart (and its image on the report's pages) shows no value recorded for 2023."""
+    from registry.reports.indicator_section import indicator_figures
+    from registry.targets.queries import indicator
+
+    province, _sthj, _water, pm25, *_ = place
+    url = f"/jurisdictions/{province.code}/indicators/{pm25.id}/chart.svg"
+    assert "2023年：27" in client.get(url).get_data(as_text=True)
+    image = client.get(url + "?year=2022").get_data(as_text=True)
+    assert "2022年：30.5" in image and "2023年：27" not in image
+    assert client.get(url + "?year=20x2").status_code == 404
+    pdf_chart = indicator_figures(indicator(pm25.id), 2022)["chart"]
+    assert "2022年：30.5" in pdf_chart and "2023年：27" not in pdf_chart
+
+
 def test_recording_a_value_or_locking_a_year_changes_the_public_pages_and_the_api(client, place):
     province, _sthj, _water, pm25, *_ = place
     urls = [

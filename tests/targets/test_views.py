@@ -499,3 +499,17 @@ def test_the_lock_page_says_why_there_is_nothing_to_lock(client, auth, demo):
     factories.indicator(place, lead, baseline=(this_year, 35.0), target=(this_year + 5, 28.0))
     page = text(client.get(f"/manage/{place.code}/indicators/lock").get_data(as_text=True))
     assert f"基准年是{this_year}年" in page and "下一步" not in page
+
+
+def test_the_record_form_does_not_open_on_a_locked_year(browser, made, province):
+    """Once last year is locked, the lead department's form offers the next open year, not the locked
+    year with its value filled in (saving that could only be refused)."""
+    _locked(province, last_year())
+    browser.login("sthj_head")
+    html = browser.get(f"/manage/indicators/{made.id}")
+    year = re.search(r'<input[^>]*name="year"[^>]*value="(\d+)"', html).group(1)
+    assert int(year) not in services.locked_years(province.id)
+    assert int(year) == last_year() + 1
+    # A year asked for explicitly is still shown (the 更正 links of open years, a locked year's page).
+    html = browser.get(f"/manage/indicators/{made.id}?year={last_year()}")
+    assert re.search(rf'<input[^>]*name="year"[^>]*value="{last_year()}"', html)

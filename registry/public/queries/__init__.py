@@ -28,6 +28,7 @@ from registry.public.queries.matters import (
     matter_plain,
     matters_by_version_matter_ids,
     search_results,
+    version_matter_cards,
     version_matters,
 )
 from registry.public.queries.overview import portal_overview
@@ -91,6 +92,7 @@ __all__ = [
     "version_diff",
     "version_file",
     "version_file_state",
+    "version_matter_cards",
     "version_matters",
     "version_overview",
     "version_plain",

@@ -1,16 +1,19 @@
 """A department as a published version shows it, and its published reports."""
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.public.cache import published, remembered
+from registry.public.models import SearchEntry
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref_by_id
 from registry.public.queries.matters import _MATTER_COLUMNS, _matter_query, _matter_rows, matter_plain
 from registry.public.queries.versions import VersionRef
 from registry.versions.models import (
     ListVersion,
+    VersionAssignment,
     VersionDepartment,
     VersionDuty,
     VersionMatter,
@@ -18,8 +21,12 @@ from registry.versions.models import (
 
 
 @published
-def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dict[str, str]) -> dict[str, Any] | None:
-    """A department as a version froze it: duties, matters it leads, co-leads and cooperates on."""
+def department_in_version(
+    ref: VersionRef, department_id: int, jurisdiction: dict[str, str], *, cards: bool = False
+) -> dict[str, Any] | None:
+    """A department as a version froze it: duties, matters it leads, co-leads and cooperates on.
+    With `cards`, the matters are their index entries' result cards when the version has them (what
+    the page shows: no basis), read in one query."""
 
     d = db.session.scalar(
         select(VersionDepartment).where(
@@ -33,12 +40,14 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
         .where(VersionDuty.version_id == ref.id, VersionDuty.department_id == department_id)
         .order_by(VersionDuty.seq, VersionDuty.id)
     ).all()
-    matters = _matter_rows(
-        _matter_query(ref.id, None, department_id, None)
-        .with_only_columns(*_MATTER_COLUMNS)
-        .order_by(VersionMatter.seq, VersionMatter.id)
-    )
-    plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
+    plain = _cards(ref.id, department_id) if cards else None
+    if plain is None:
+        matters = _matter_rows(
+            _matter_query(ref.id, None, department_id, None)
+            .with_only_columns(*_MATTER_COLUMNS)
+            .order_by(VersionMatter.seq, VersionMatter.id)
+        )
+        plain = [matter_plain(m, jurisdiction, ref.label) for m in matters]
     return {
         "id": d.department_id,
         "name": d.name,
@@ -54,13 +63,38 @@ def department_in_version(ref: VersionRef, department_id: int, jurisdiction: dic
     }
 
 
+def _cards(version_id: int, department_id: int) -> list[dict[str, Any]] | None:
+    """The result cards of the matters a department holds in a version, in list order; None when one
+    has none (see department_in_version)."""
+    held = select(VersionAssignment.version_matter_id).where(
+        VersionAssignment.version_id == version_id, VersionAssignment.department_id == department_id
+    )
+    found = []
+    for card in db.session.scalars(
+        select(SearchEntry.card)
+        .select_from(VersionMatter)
+        .join(SearchEntry, SearchEntry.version_matter_id == VersionMatter.id, isouter=True)
+        .where(VersionMatter.version_id == version_id, VersionMatter.id.in_(held))
+        .order_by(VersionMatter.seq, VersionMatter.id)
+    ):
+        if card is None:
+            return None
+        found.append(json.loads(card))
+    return found
+
+
 def department_as_published(
-    refs: list[VersionRef], current: VersionRef | None, department_id: int, jurisdiction: dict[str, str]
+    refs: list[VersionRef],
+    current: VersionRef | None,
+    department_id: int,
+    jurisdiction: dict[str, str],
+    *,
+    cards: bool = False,
 ) -> dict[str, Any] | None:
     """A department as the version in force shows it, else as the newest version that has it (one
-    abolished since); None when no published version has it."""
+    abolished since); None when no published version has it. `cards`: see department_in_version."""
     for ref in ([current] if current else []) + [r for r in refs if r != current]:
-        info = department_in_version(ref, department_id, jurisdiction)
+        info = department_in_version(ref, department_id, jurisdiction, cards=cards)
         if info is not None:
             return info
     return None

@@ -1,5 +1,6 @@
 """Matters as the public reads them: pages of a version, the matters in force, histories, the API listing."""
 
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -159,6 +160,42 @@ def version_matters(
         .offset((page - 1) * per_page)
     )
     return {"items": [matter_plain(m, jurisdiction, ref.label) for m in matters], "total": total}
+
+
+@published
+def version_matter_cards(
+    ref: VersionRef,
+    *,
+    category: str | None = None,
+    department_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any] | None:
+    """One page of a version's matters as their index entries' result cards (what the page shows,
+    kept as JSON when the version was indexed): one query for the page, one for the total — no rows
+    to assemble. None when some matter of the page has no card (a version no longer in the index,
+    or indexed before cards existed): the caller loads version_matters instead."""
+    query = _matter_query(ref.id, category, department_id, None)
+    if category is None and department_id is None:
+        total = ref.matter_count
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        query.with_only_columns(SearchEntry.card)
+        .select_from(VersionMatter)
+        .join(SearchEntry, SearchEntry.version_matter_id == VersionMatter.id, isouter=True)
+        .order_by(VersionMatter.seq, VersionMatter.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).scalars()
+    items = []
+    for card in rows:
+        if card is None:
+            return None
+        plain = json.loads(card)
+        plain["status_label"] = STATUS_LABELS.get(plain["status"], plain["status"])
+        items.append(plain)
+    return {"items": items, "total": total}
 
 
 def matters_by_version_matter_ids(ids: list[int]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from registry.core.timezone import local_today
 from registry.extensions import db
@@ -121,52 +121,48 @@ def version_plain(ref: VersionRef) -> dict[str, Any]:
 
 @published
 def version_overview(ref: VersionRef) -> dict[str, Any]:
-    """A version's departments (with their matter counts) and categories."""
+    """A version's departments (with their matter counts) and categories: two plain queries."""
 
-    departments = db.session.scalars(
-        select(VersionDepartment)
+    def role_count(role: str):
+        return func.count(case((VersionAssignment.role == role, 1)))
+
+    departments = db.session.execute(
+        select(
+            VersionDepartment.department_id,
+            VersionDepartment.name,
+            VersionDepartment.short_name,
+            VersionDepartment.sector,
+            VersionDepartment.website,
+            role_count("lead"),
+            role_count("cooperating"),
+            role_count("co_lead"),
+        )
+        .outerjoin(
+            VersionAssignment,
+            # the (department, version, role) index serves the join
+            (VersionAssignment.department_id == VersionDepartment.department_id)
+            & (VersionAssignment.version_id == VersionDepartment.version_id),
+        )
         .where(VersionDepartment.version_id == ref.id)
+        .group_by(VersionDepartment.id)
         .order_by(VersionDepartment.sort_order, VersionDepartment.id)
     ).all()
-    counts: dict[tuple[int, str], int] = {
-        (d, r): n
-        for d, r, n in db.session.execute(
-            select(VersionAssignment.department_id, VersionAssignment.role, func.count())
-            .where(
-                VersionAssignment.version_id == ref.id,
-                # Only these are shown; and it lets the (department, version, role) index serve.
-                VersionAssignment.department_id.in_([d.department_id for d in departments]),
-            )
-            .group_by(VersionAssignment.department_id, VersionAssignment.role)
-        )
-    }
     categories = db.session.execute(
-        select(VersionMatter.category, func.count(), func.min(VersionMatter.seq))
+        select(
+            VersionMatter.category,
+            func.count(),
+            func.count(case((VersionMatter.status == "pending", 1))),
+            func.min(VersionMatter.seq),
+        )
         .where(VersionMatter.version_id == ref.id)
         .group_by(VersionMatter.category)
         .order_by(func.min(VersionMatter.seq))
     ).all()
-    pending = db.session.scalar(
-        select(func.count())
-        .select_from(VersionMatter)
-        .where(VersionMatter.version_id == ref.id, VersionMatter.status == "pending")
-    )
+    keys = ("id", "name", "short_name", "sector", "website", "lead_count", "cooperating_count", "co_lead_count")
     return {
-        "departments": [
-            {
-                "id": d.department_id,
-                "name": d.name,
-                "short_name": d.short_name,
-                "sector": d.sector,
-                "website": d.website,
-                "lead_count": counts.get((d.department_id, "lead"), 0),
-                "cooperating_count": counts.get((d.department_id, "cooperating"), 0),
-                "co_lead_count": counts.get((d.department_id, "co_lead"), 0),
-            }
-            for d in departments
-        ],
-        "categories": [{"name": c, "count": n} for c, n, _ in categories],
-        "pending": pending,
+        "departments": [dict(zip(keys, row, strict=True)) for row in departments],
+        "categories": [{"name": c, "count": n} for c, n, _, _ in categories],
+        "pending": sum(pending for _, _, pending, _ in categories),
         "defaults": _defaults(ref),
     }
 
@@ -175,10 +171,10 @@ def _defaults(ref: VersionRef) -> list[dict[str, Any]]:
     """The list-wide rules a version states once (以下均需…落实), their territorial implementers named."""
     from registry.lists.territorial import published_territorial
 
-    version = db.session.get(ListVersion, ref.id)
+    defaults = db.session.scalar(select(ListVersion.defaults).where(ListVersion.id == ref.id))
     return [
         {"text": d.get("text", ""), "territorial": published_territorial(d.get("territorial"))}
-        for d in (version.defaults or [] if version is not None else [])
+        for d in defaults or []
         if isinstance(d, dict)
     ]
 

@@ -74,11 +74,19 @@ def _arg_int(name: str, default: int, low: int, high: int) -> int:
     return default if number is None else number
 
 
+def _open_year(indicator: TargetIndicator) -> int:
+    """The year the record form opens on: last year (or the baseline year, if later), or the first
+    year after it up to this year that is not locked; last year when all are locked."""
+    first = max(last_year(), indicator.baseline_year)
+    locked = services.locked_years(indicator.jurisdiction_id)
+    return next((y for y in range(first, local_today().year + 1) if y not in locked), first)
+
+
 @bp.route("/indicators/<int:indicator_id>")
 @requires(Permission.TARGET_READ, _indicator)
 def indicator(indicator_id: int):
     indicator = g.target
-    year = _arg_int("year", max(last_year(), indicator.baseline_year), 1900, 9999)
+    year = _arg_int("year", _open_year(indicator), 1900, 9999)
     month = _arg_int("month", 0, 0, 12)
     return _detail(indicator, _value_form(indicator, year, month))
 

@@ -1,0 +1,86 @@
+"""The public HTML written in Python: the rows of long lists of matters (a jurisdiction page's 200
+matters, a department's hundreds, search results). Jinja spent ≈ 50 µs on each matter's macro, half
+of a 200-matter page's server time; these write the same markup with one escape per value (≈ 12 µs).
+`tests/public/test_matter_items.py` holds the markup to what the pages showed before."""
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
+
+DESCRIPTION_LENGTH = 120
+
+
+def _links(parties: list[dict[str, Any]], root: str) -> str:
+    return "、".join(f'<a href="{root}/departments/{int(p["id"])}">{escape(p["name"])}</a>' for p in parties)
+
+
+def _territorial(items: list[dict[str, Any]]) -> str:
+    return "、".join(
+        escape(_("各下级人民政府") if t["code"] == "*" else _("%(name)s人民政府", name=t["name"])) for t in items
+    )
+
+
+def matter_item(m: dict[str, Any], labels: dict[str, str], show_place: bool = False, heading: str = "h3") -> Markup:
+    """One matter as a list item (title, category, status, lead, co-leads, cooperating departments,
+    属地落实, 完成时限, the description's first 120 characters)."""
+    from flask import current_app
+
+    root = request.script_root
+    colon = escape(labels["colon"])
+    tags = f'<span class="tag">{escape(m["category"])}</span>'
+    if m["status"] != "assigned":
+        tags += f' <span class="tag warn">{escape(_(m["status_label"]))}</span>'
+    if show_place:
+        tags += f" {escape(m['jurisdiction']['name'])} · {escape(m['version'])}"
+    if m["lead"]:
+        lead = _links([m["lead"]], root)
+    elif m.get("delegated_to"):
+        lead = escape(_("交由%(name)s研究明确", name=m["delegated_to"]["name"]))
+    else:
+        lead = f'<span class="muted">{escape(labels["pending"])}</span>'
+    parties = f"<strong>{escape(labels['lead'])}{colon}</strong>{lead}"
+    if m.get("co_leads"):
+        parties += f"<br><strong>{escape(_('共同牵头'))}{colon}</strong>{_links(m['co_leads'], root)}"
+    if m["cooperating"]:
+        parties += f"<br><strong>{escape(labels['cooperating'])}{colon}</strong>{_links(m['cooperating'], root)}"
+    parts = [
+        f'<li><{heading}><a href="{root}/matters/{int(m["id"])}">{escape(m["title"])}</a></{heading}>',
+        f'<p class="muted">{tags}</p>',
+        f"<p>{parties}</p>",
+    ]
+    territorial, deadline = m.get("territorial"), m.get("deadline")
+    if territorial or deadline:
+        facts = []
+        if territorial:
+            facts.append(f"{escape(_('属地落实'))}{colon}{_territorial(territorial)}")
+        if deadline:
+            facts.append(f"{escape(_('完成时限'))}{colon}{escape(deadline['text'])}")
+        parts.append(f'<p class="muted">{" · ".join(facts)}</p>')
+    if m["description"]:
+        short = do_truncate(current_app.jinja_env, m["description"], DESCRIPTION_LENGTH)
+        parts.append(f"<p>{escape(short)}</p>")
+    parts.append("</li>")
+    return Markup("".join(parts))
+
+
+def matter_items(items: list[dict[str, Any]], labels: dict[str, str], **options: Any) -> Markup:
+    """The list items of these matters (matter_item each)."""
+    return Markup("".join(matter_item(m, labels, **options) for m in items))
+
+
+def matter_rows(items: list[dict[str, Any]], third: str, none_text: str) -> Markup:
+    """Table rows of matters (具体事项, 类别, then the lead department or the cooperating ones, as
+    `third` says); `none_text` when that cell has nobody."""
+    root = request.script_root
+    none = f'<span class="muted">{escape(none_text)}</span>'
+    rows = []
+    for m in items:
+        parties = [m["lead"]] if third == "lead" and m["lead"] else m["cooperating"] if third == "cooperating" else []
+        rows.append(
+            f'<tr><td><a href="{root}/matters/{int(m["id"])}">{escape(m["title"])}</a></td>'
+            f"<td>{escape(m['category'])}</td><td>{_links(parties, root) if parties else none}</td></tr>"
+        )
+    return Markup("".join(rows))
