@@ -64,6 +64,15 @@ def parse(source: str) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v)[:MAX_SYNONYMS] for k, v in table.items() if v}
 
 
+def fingerprint() -> tuple[str, float]:
+    """Which table is in use and when it last changed (part of the search page's ETag)."""
+    where = path()
+    try:
+        return str(where), where.stat().st_mtime
+    except OSError:
+        return str(where), 0.0
+
+
 def table() -> dict[str, tuple[str, ...]]:
     """The table in use, re-read when its file changes (one stat a search)."""
     where = path()

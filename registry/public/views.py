@@ -302,6 +302,7 @@ def matter_report(matter_id: int, year: int):
 @bp.route("/search", endpoint="search")
 @public
 @search_limit  # per client address: people search a few times a minute, scrapers many times a second
+@cached(queries.search_state)  # a query asked before is answered from the kept page until a publication
 def search_page():
     q = request.args.get("q", "").strip()
     code = request.args.get("jurisdiction", "").strip()

@@ -296,6 +296,30 @@ def test_index_follows_publication_and_withdrawal(demo):
     assert _search_all("秸秆禁烧", city.id).version_matter_ids == [old_vm]
 
 
+def test_a_search_asked_before_is_kept_until_the_next_publication(client, demo):
+    from registry.jurisdictions.queries import by_code
+
+    url = "/search?q=无人机&jurisdiction=990100"
+    first = client.get(url)
+    assert "秸秆焚烧无人机巡查（新）" not in first.text
+    assert first.headers["Cache-Control"].startswith("public") and first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    city = by_code("990100")
+    matter = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == city.id, Matter.title.contains("秸秆")))
+    matter.title = "秸秆焚烧无人机巡查（新）"
+    version_services.publish_version(
+        city,
+        label="2026年版",
+        doc_number="江政办发〔2026〕1号",
+        effective_date=date(2026, 1, 1),
+        publisher="江川市",
+        actor="测试",
+    )
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "秸秆焚烧无人机巡查（新）" in again.text
+
+
 def test_future_versions_wait_for_their_effective_date(demo):
     from registry.jurisdictions.queries import by_code
 

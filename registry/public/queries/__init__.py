@@ -38,6 +38,7 @@ from registry.public.queries.states import (
     everything_state,
     jurisdiction_state,
     matter_state,
+    search_state,
     version_file_state,
 )
 from registry.public.queries.versions import (
@@ -83,6 +84,7 @@ __all__ = [
     "matter_report_parts",
     "matter_report_sections",
     "matter_state",
+    "search_state",
     "matters_by_version_matter_ids",
     "search_results",
     "published_jurisdiction_options",

@@ -79,3 +79,12 @@ def everything_state(**_: Any) -> PageState:
     return PageState(
         (*versions.global_fingerprint(), tuple(versions.superseded_in_index())), versions.latest_published_at()
     )
+
+
+def search_state(**_: Any) -> PageState:
+    """The search page: all published data, and the synonym table it reads (an edit of the table
+    changes what a query finds)."""
+    from registry.public import synonyms
+
+    everything = everything_state()
+    return PageState((*everything.parts, synonyms.fingerprint()), everything.last_modified)
