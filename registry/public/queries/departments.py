@@ -3,10 +3,11 @@
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.public.cache import published, remembered
+from registry.lists.models import DepartmentSuccession
+from registry.public.cache import published, remembered, watch
 from registry.public.models import SearchEntry
 from registry.public.queries.jurisdictions import JurisdictionRef, jurisdiction_ref_by_id
 from registry.public.queries.matters import _MATTER_COLUMNS, _matter_query, _matter_rows, matter_plain
@@ -18,6 +19,9 @@ from registry.versions.models import (
     VersionDuty,
     VersionMatter,
 )
+
+# Entered by an office, never edited: a new one changes the count and the newest id.
+watch(DepartmentSuccession, func.count(DepartmentSuccession.id), func.max(DepartmentSuccession.id))
 
 
 @published
@@ -122,17 +126,22 @@ def published_report_parts(department_id: int) -> tuple:
 
 def successions(department_id: int) -> list[dict[str, Any]]:
     """机构改革 since: who took over a department (merged, split) or its new name (renamed), as the
-    public page says it. The successions themselves are working data (never remembered: they are part
-    of the page's state, its ETag); the public learns of one only once the jurisdiction's version in
-    force has the successor (a rename: has it under a name other than the old one), and by the name
-    that version gives it. Before that, nothing is said: the office pages show the working state."""
-    from registry.lists.models import DepartmentSuccession
+    public page says it. The successions are working data, part of the page's state (its ETag), and
+    recorded the moment an office enters one (the table is watched: registry.public.cache); the public
+    learns of one only once the jurisdiction's version in force has the successor (a rename: has it
+    under a name other than the old one), and by the name that version gives it. Before that, nothing
+    is said: the office pages show the working state."""
     from registry.public.queries.versions import in_force, version_refs
 
     jref = department_jurisdiction(department_id)
     current = in_force(version_refs(jref.id)) if jref is not None else None
     if current is None:
         return []
+    return _successions(department_id, current.id)
+
+
+@remembered
+def _successions(department_id: int, current_id: int) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(DepartmentSuccession)
         .where(DepartmentSuccession.from_department_id == department_id)
@@ -143,7 +152,7 @@ def successions(department_id: int) -> list[dict[str, Any]]:
     published_names = dict(
         db.session.execute(
             select(VersionDepartment.department_id, VersionDepartment.name).where(
-                VersionDepartment.version_id == current.id,
+                VersionDepartment.version_id == current_id,
                 VersionDepartment.department_id.in_({row.to_department_id for row in rows}),
             )
         ).all()
