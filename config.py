@@ -104,6 +104,9 @@ class Config:
     # Redis give each their own.
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "registry")
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "registry")
+    # With REDIS_URL, the public pages' rendered bodies and shared look-ups are kept in Redis too, for
+    # every worker and app server (registry/public/cache.py); 0 keeps them in each process only.
+    PUBLIC_CACHE_REDIS = os.environ.get("PUBLIC_CACHE_REDIS", "1") != "0"
     # Without REDIS_URL: the periodic tasks run in a thread of the app process (registry/jobs/scheduler.py);
     # 0 when cron runs `flask registry jobs tick` instead.
     JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "1") == "1"
@@ -129,6 +132,9 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
     JOBS_EAGER = True
+    # The public caches stay in the process (tests/public/test_shared_cache.py turns Redis on itself):
+    # a Redis shared by xdist workers, whose ids are reused after each rollback, would mix their pages.
+    PUBLIC_CACHE_REDIS = False
     # Counters of this test process only (a Redis shared by xdist workers would mix their counts); the
     # suite's own clients are no scrapers (the API fuzz test sends hundreds of requests): tests of the
     # limits set low ones (tests/test_rate_limits.py).

@@ -64,6 +64,7 @@ def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
     return JurisdictionRef(*row) if row else None
 
 
+@remembered
 def jurisdiction_tree() -> list[dict[str, Any]]:
     """Every jurisdiction with its depth and whether it has a published version, parents first."""
     rows = db.session.execute(
