@@ -86,6 +86,7 @@ def _load(code: str) -> tuple[queries.JurisdictionRef, list[queries.VersionRef]]
 
 @bp.route("/jurisdictions")
 @public
+@cached(queries.everything_state)
 def jurisdictions():
     return render_template("public/jurisdictions.html", tree=[(j, j["depth"]) for j in queries.jurisdiction_tree()])
 
