@@ -6,13 +6,20 @@ values, so they go to the driver directly, in the session's own transaction.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Table, text
+from sqlalchemy.exc import DBAPIError
 
 from registry.extensions import db
+
+log = logging.getLogger(__name__)
+_told_no_privilege = False
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -97,3 +104,48 @@ def reserve_ids(table: Table, count: int) -> list[int]:
         connection.execute(text(f"INSERT INTO sqlite_sequence (name, seq) SELECT :t, {highest} + :n"), params)
     last = connection.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": name}).scalar_one()
     return list(range(last - count + 1, last + 1))
+
+
+@contextmanager
+def without_ri_triggers() -> Iterator[bool]:
+    """PostgreSQL: the block's statements run with session_replication_role = replica, so the
+    per-row foreign-key triggers (RI_FKey_check, one query per row and key: most of a big import's
+    time) do not fire; yields True. The caller must have checked, and locked FOR KEY SHARE as those
+    triggers would, every row the block's inserts refer to that this transaction did not create.
+
+    The setting is SET LOCAL inside a savepoint and set back to DEFAULT as the block ends; if the
+    block fails, rolling back the savepoint restores it too. Nothing outside the block (nor any other
+    connection) runs without the triggers. No other triggers or rules exist on the tables the import
+    writes (replica mode would skip them as well): see tests/imports/test_fk_fast_path.py.
+
+    Setting the parameter needs superuser or, on PostgreSQL 15+, `GRANT SET ON PARAMETER
+    session_replication_role TO <role>`. Without it, or on SQLite, yields False and the block must
+    do the ordinary, trigger-checked load; the transaction is unharmed (the refused SET was in a
+    savepoint that is rolled back)."""
+    global _told_no_privilege
+    session = db.session
+    if session.connection().dialect.name != "postgresql":
+        yield False
+        return
+    savepoint = session.begin_nested()
+    try:
+        session.connection().exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError as error:
+        savepoint.rollback()
+        if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        if not _told_no_privilege:
+            _told_no_privilege = True
+            log.info(
+                "Bulk imports check foreign keys row by row: the database role may not set"
+                " session_replication_role (GRANT SET ON PARAMETER session_replication_role TO <role>)."
+            )
+        yield False
+        return
+    try:
+        yield True
+        session.connection().exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
