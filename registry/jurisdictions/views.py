@@ -5,12 +5,15 @@ from flask import Blueprint, abort, redirect, render_template, session
 from registry.core.http import safe_next
 from registry.core.permissions import public
 from registry.core.timezone import local_day_start, local_today
+from registry.public.cache import cached
+from registry.public.queries.states import home_state
 
 bp = Blueprint("jurisdictions", __name__)
 
 
 @bp.route("/")
 @public
+@cached(home_state)
 def home():
     from registry.public.queries import portal_overview
 

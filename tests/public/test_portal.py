@@ -107,12 +107,14 @@ def _tile(html: str, code: str) -> str:
 
 def test_the_overview_follows_a_publication(client, demo):
     """The figures and the tree are cached under the publication token: a publication shows at once."""
-    before = client.get("/").get_data(as_text=True)
-    assert "2026年版" not in _tile(before, "990100")
+    first = client.get("/")
+    assert "2026年版" not in _tile(first.get_data(as_text=True), "990100")
+    # The home page is kept like the other public pages: a visitor who has it is told it has not changed.
+    assert client.get("/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     second_city_version(by_code("990100"))  # 江川市 publishes 2026年版, in force
     db.session.flush()
-    after = client.get("/").get_data(as_text=True)
-    assert "2026年版" in _tile(after, "990100")
+    after = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and "2026年版" in _tile(after.get_data(as_text=True), "990100")
 
 
 def test_footer_names_operator_contact_and_the_filing_number(client, app, demo):

@@ -36,6 +36,7 @@ from registry.public.queries.reports import matter_report_parts, matter_report_s
 from registry.public.queries.states import (
     department_state,
     everything_state,
+    home_state,
     jurisdiction_state,
     matter_state,
     search_state,
@@ -68,6 +69,7 @@ __all__ = [
     "department_jurisdiction",
     "department_state",
     "everything_state",
+    "home_state",
     "global_fingerprint",
     "in_force",
     "in_force_matter_ref",

@@ -88,3 +88,12 @@ def search_state(**_: Any) -> PageState:
 
     everything = everything_state()
     return PageState((*everything.parts, synonyms.fingerprint()), everything.last_modified)
+
+
+def home_state(**_: Any) -> PageState:
+    """The portal's home page: figures over all published data, as of today (a version taking effect,
+    the year's reports)."""
+    from registry.core.timezone import local_today
+
+    everything = everything_state()
+    return PageState((*everything.parts, local_today().isoformat()), everything.last_modified)
