@@ -566,6 +566,8 @@ def reset_caches() -> None:
 # The version in force may change with the next publication, so shared caches keep pages briefly;
 # revalidation with If-None-Match is cheap (one query, no rendering).
 MAX_AGE = 300
+# How long nginx may serve a kept page without asking the application (X-Accel-Expires).
+PROXY_MAX_AGE = int(os.environ.get("PUBLIC_PROXY_MAX_AGE", "5"))
 
 
 class BodyCache:
@@ -689,6 +691,11 @@ def _conditional(state: PageState, render: Callable[[], Any], max_age: int) -> R
     if state.last_modified is not None:
         response.last_modified = state.last_modified
     response.headers["Cache-Control"] = f"public, max-age={max_age}" if anonymous else "private, no-cache"
+    if anonymous:
+        # For nginx in front (deploy/nginx.conf), which hides this header from the client: keep the
+        # page only this long, then revalidate it with If-None-Match (a 304 costs the application
+        # one look-up), so that a publication shows through the proxy within seconds.
+        response.headers["X-Accel-Expires"] = str(PROXY_MAX_AGE)
     response.vary.add("Cookie")
     return response
 

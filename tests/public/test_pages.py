@@ -190,8 +190,11 @@ def test_pages_revalidate_with_304(client, demo):
     etag = first.headers["ETag"]
     assert first.headers["Cache-Control"].startswith("public, max-age=")
     assert first.headers["Last-Modified"]
+    # nginx in front (deploy/nginx.conf) keeps the page for seconds only, then revalidates it: a
+    # publication shows through the proxy within seconds, while browsers keep it for max-age.
+    assert first.headers["X-Accel-Expires"] == "5"
     again = client.get("/jurisdictions/990200", headers={"If-None-Match": etag})
-    assert again.status_code == 304 and not again.data
+    assert again.status_code == 304 and not again.data and again.headers["X-Accel-Expires"] == "5"
     other_page = client.get("/jurisdictions/990200?category=水", headers={"If-None-Match": etag})
     assert other_page.status_code == 200
     switch_language(client, "en")
@@ -291,3 +294,11 @@ def test_a_matter_dropped_from_the_version_in_force_shows_as_last_published(clie
     )
     page = client.get(f"/matters/{matter_id}").get_data(as_text=True)
     assert f"<h1>{title}</h1>" in page or title in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+
+
+def test_a_signed_in_visitor_gets_the_page_for_themselves_only(client, auth, demo):
+    auth.login("sthj_editor")
+    for _ in range(2):  # the first may carry the sign-in's flash message
+        response = client.get("/jurisdictions/990200")
+        assert "public" not in response.headers["Cache-Control"]
+        assert "X-Accel-Expires" not in response.headers  # never kept by a shared cache
