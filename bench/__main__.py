@@ -13,12 +13,14 @@ ROOT = HERE.parent
 # Before config.py is imported: keep the bench's secret key and files out of the real instance/.
 os.environ.setdefault("REGISTRY_INSTANCE", str(HERE / "data" / "instance"))
 os.environ.setdefault("SECRET_KEY", "bench")
+# The in-process steps (search page, cold pages) ask from one client what many people would: no limits.
+os.environ.setdefault("RATELIMIT_ENABLED", "0")
 
-STEPS = ("generate", "http", "search", "health", "import", "pdf", "jobs")
+STEPS = ("generate", "cold", "http", "mixed", "search", "health", "import", "pdf", "jobs")
 
 
-def _ensure_wrk() -> None:
-    subprocess.run([str(ROOT / ".ci" / "apt-ensure"), "wrk"], check=True)
+def _ensure(*packages: str) -> None:
+    subprocess.run([str(ROOT / ".ci" / "apt-ensure"), *packages], check=True)
 
 
 def _log(message: str) -> None:
@@ -52,7 +54,9 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
     if "postgresql" in dbs and databases.postgres_server() is None:
         raise click.ClickException("PostgreSQL is not running on 127.0.0.1:5432 (see bench/README.md).")
     if "http" in steps:
-        _ensure_wrk()
+        _ensure("wrk")
+    if "mixed" in steps:
+        _ensure("wrk", "nginx")
 
     started = time.perf_counter()
     previous = report.RESULTS / f"{scale}.json"
@@ -94,11 +98,23 @@ def main(scale: str, dbs: tuple[str, ...], only: str, reuse: bool, keep: bool, n
         with app.app_context():
             from registry.extensions import db
 
+            if "cold" in steps:
+                from bench import cold
+
+                _log("pages nobody has asked for (server time, 200 distinct URLs per kind):")
+                run["cold"] = cold.run(log=_log)
             if "http" in steps:
                 from bench import http
 
                 _log("public throughput (gunicorn + wrk):")
-                run["http"] = http.run(database, http.targets(), log=_log)
+                paths = {**http.targets(), **http.office_targets()}
+                run["http"] = http.run(database, paths, office=http.office_account(), log=_log)
+            if "mixed" in steps:
+                from bench import mixed
+
+                # nginx once per run, in front of the last database (its cache hits do not touch the database).
+                _log("mixed workload (gunicorn, then nginx + gunicorn; wrk):")
+                run["mixed"] = mixed.run(database, with_nginx=kind == dbs[-1], log=_log)
             if "search" in steps:
                 from bench import search
 

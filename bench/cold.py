@@ -51,8 +51,8 @@ def urls() -> dict[str, list[str]]:
     jurisdiction_pages += [f"/jurisdictions/{c}?page=2" for c in codes]
     return {
         "jurisdiction (200 matters)": jurisdiction_pages[:URLS],
-        "department": [f"/departments/{i}" for i in rng.sample(departments, URLS)],
-        "matter": [f"/matters/{i}" for i in rng.sample(matters, URLS)],
+        "department": [f"/departments/{i}" for i in rng.sample(departments, min(URLS, len(departments)))],
+        "matter": [f"/matters/{i}" for i in rng.sample(matters, min(URLS, len(matters)))],
         "search": [f"/search?q={q}" for q in list(dict.fromkeys(words))[:URLS]],
     }
 
@@ -66,6 +66,7 @@ def run(*, log=print, kinds: tuple[str, ...] = (), profile: bool = False) -> dic
 
     statements = []
     event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+    current_app.config["PER_PAGE"] = 200  # as the HTTP step: a jurisdiction page lists 200 matters
     by_kind = {k: v for k, v in urls().items() if not kinds or k.split()[0] in kinds}
     client = current_app.test_client()
     for paths in by_kind.values():  # templates compiled, shared look-ups loaded: a server that has served a page
@@ -119,7 +120,6 @@ def run(*, log=print, kinds: tuple[str, ...] = (), profile: bool = False) -> dic
 def main(kind: str, scale: str, kinds: tuple[str, ...], profile: bool) -> None:
     from bench import databases
 
-    os.environ.setdefault("PER_PAGE", "200")  # as the HTTP step: a jurisdiction page lists 200 matters
     os.environ.setdefault("RATELIMIT_ENABLED", "0")
     database = databases.sqlite(scale) if kind == "sqlite" else databases.postgresql(scale)
     app = databases.make_app(database)

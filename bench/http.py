@@ -7,11 +7,13 @@ publication empties the caches), then warm-up rounds until steady state (warm_up
 `/healthz` endpoint of the same app, measured in the same run, is the baseline.
 """
 
+import hashlib
 import os
 import random
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -44,11 +46,27 @@ COLD_SAMPLES = 10  # URLs of each kind requested once, one at a time, before any
 URLS_PER_KIND = 200
 WSGI_APP = os.environ.get("BENCH_WSGI", "wsgi:app")
 PAGE_SIZE = 200
+# At 64 connections (eight per gunicorn thread: what a busy site sees): after a kind's windows at
+# CONNECTIONS, one window of the kind and one of the baseline, both at MANY connections; the kind's
+# p99 is compared with the baseline's.
+MANY = int(os.environ.get("BENCH_MANY_CONNECTIONS", "64"))
+SECONDS_MANY = int(os.environ.get("BENCH_MANY_SECONDS", "4"))
+SETTLE_S = 1.0
+# The office's page /manage/<code>/health, requested as the province's office account (generate.py
+# creates it with the reporting cycle; office_targets() creates it when missing).
+OFFICE_PASSWORD = "bench-2025-password"
+OFFICE_KINDS = ("manage_health",)
+USER_AGENT = "registry-bench"
 
+# Rotates over the listed paths, from the offset given after `--` (a load in several slices goes on
+# where the previous slice stopped, instead of asking for the first URLs again).
 LUA = """
 local paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
 local i = 0
+init = function(args)
+  i = (tonumber(args[1]) or 0) %% #paths
+end
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
@@ -86,14 +104,94 @@ def targets() -> dict[str, list[str]]:
         "jurisdiction_200": [f"/jurisdictions/{c}" for c in codes],
         "matter": [f"/matters/{i}" for i in matters],
         "api_matters_100": [f"/api/v1/matters?jurisdiction={c}&per_page=100" for c in codes],
+        "search": search_paths(codes),
     }
 
 
+def search_paths(codes: list[str], seed: int = 5) -> list[str]:
+    """The search page for every query of bench/search.py (two, three, four characters, two words, the
+    everyday words), each over the whole database and scoped to a jurisdiction: 500+ URLs."""
+    from urllib.parse import urlencode
+
+    from bench import search
+
+    rng = random.Random(seed)
+    paths = []
+    for qs in search.queries().values():
+        for q in qs:
+            paths.append("/search?" + urlencode({"q": q}))
+            paths.append("/search?" + urlencode({"q": q, "jurisdiction": rng.choice(codes)}))
+    paths = list(dict.fromkeys(paths))  # a query of two shapes (垃圾) once
+    rng.shuffle(paths)
+    return paths
+
+
+def office_account() -> str:
+    """The user name of the first generated province's office account (created when missing)."""
+    from bench import generate
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.versions.models import ListVersion
+
+    province = db.session.scalar(
+        select(Jurisdiction)
+        .join(ListVersion, ListVersion.jurisdiction_id == Jurisdiction.id)
+        .where(Jurisdiction.level == "province")
+        .order_by(Jurisdiction.code)
+        .limit(1)
+    )
+    username = f"bench-office-{province.code}"
+    generate._user(username, "office_admin", province, None)  # the same account generate.py makes
+    db.session.commit()
+    return username
+
+
+def office_targets() -> dict[str, list[str]]:
+    """/manage/<code>/health of the province and the jurisdictions below it (the province office reads
+    them all): the list health (清单体检) an office opens, computed on every request (no cache)."""
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.versions.models import ListVersion
+
+    codes = list(
+        dict.fromkeys(
+            db.session.scalars(
+                select(Jurisdiction.code)
+                .join(ListVersion, ListVersion.jurisdiction_id == Jurisdiction.id)
+                .order_by(Jurisdiction.code)
+            )
+        )
+    )
+    province = codes[0][:2]
+    return {"manage_health": [f"/manage/{c}/health" for c in codes if c.startswith(province)]}
+
+
+def login(base: str, username: str, password: str = OFFICE_PASSWORD) -> str:
+    """Sign in through the login form; the Cookie header of the signed-in session."""
+    import http.cookiejar
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    handlers = [urllib.request.HTTPCookieProcessor(jar)]
+    if base.startswith("https:"):
+        handlers.append(urllib.request.HTTPSHandler(context=_UNVERIFIED))
+    opener = urllib.request.build_opener(*handlers)
+    # The User-Agent wrk sends too: Flask-Login's session protection would mark the session non-fresh
+    # (and write the cookie again) on every request from another agent.
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    with opener.open(base + "/login", timeout=30) as r:
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', r.read()).group(1).decode()
+    form = urlencode({"csrf_token": token, "username": username, "password": password}).encode()
+    with opener.open(base + "/login", data=form, timeout=30) as r:
+        if "/login" in r.url:
+            raise RuntimeError(f"could not sign in as {username}")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
 class Gunicorn:
-    def __init__(self, database: Database, workdir: Path):
+    def __init__(self, database: Database, workdir: Path, env: dict[str, str] | None = None):
         self.database = database
         self.port = free_port()
         self.workdir = workdir
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -108,6 +206,7 @@ class Gunicorn:
             "REGISTRY_INSTANCE": str(self.workdir),
             "PER_PAGE": str(PAGE_SIZE),  # the jurisdiction page shows 200 matters
             "RATELIMIT_ENABLED": "0",  # wrk from one address is the load measured, not a scraper to stop
+            **self.env,
         }
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -170,6 +269,15 @@ def vm_kb(pid: int, key: str) -> int | None:
     return None
 
 
+def worker_memory(server: Gunicorn) -> tuple[list[float], list[float]]:
+    """MB of each worker: peak RSS (VmHWM) and RSS now."""
+    pids = server.worker_pids()
+    return (
+        [round((vm_kb(p, "VmHWM") or 0) / 1024, 1) for p in pids],
+        [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids],
+    )
+
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -197,54 +305,86 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk(base: str, paths: list[str], seconds: int, workdir: Path) -> dict:
-    listing = workdir / "paths.txt"
-    listing.write_text("\n".join(paths) + "\n")
-    script = workdir / "rotate.lua"
+def _listing(paths: list[str], workdir: Path) -> Path:
+    """The paths in a file named by their content (written once however often a list is loaded)."""
+    text = "\n".join(paths) + "\n"
+    listing = workdir / f"paths-{hashlib.sha1(text.encode()).hexdigest()[:12]}.txt"
+    if not listing.exists():
+        listing.write_text(text)
+    return listing
+
+
+def wrk(
+    base: str,
+    paths: list[str],
+    seconds: int,
+    workdir: Path,
+    *,
+    connections: int | None = None,
+    headers: dict[str, str] | None = None,
+    offset: int = 0,
+) -> dict:
+    listing = _listing(paths, workdir)
+    script = workdir / f"rotate-{listing.stem}.lua"
     script.write_text(LUA % listing)
     cmd = [
         "wrk",
         "-t1",
-        f"-c{CONNECTIONS}",
+        f"-c{connections or CONNECTIONS}",
         f"-d{seconds}s",
         "--timeout",
         "10s",
         "--latency",
         "-s",
         str(script),
-        base + paths[0],
     ]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd += [base + paths[0], "--", str(offset)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return parse_wrk(out)
 
 
-def check(base: str, path: str) -> tuple[int, bytes]:
+_UNVERIFIED = ssl._create_unverified_context()  # nginx's self-signed certificate (bench/nginx.py)
+
+
+def check(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """Status and body of one request (a page that 404s or 500s must not be measured as fast)."""
+    request = urllib.request.Request(base + path, headers=headers or {})
+    context = _UNVERIFIED if base.startswith("https:") else None
     try:
-        with urllib.request.urlopen(base + path, timeout=30) as r:
+        with urllib.request.urlopen(request, timeout=30, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, b""
 
 
-def cold(base: str, paths: list[str]) -> list[float]:
+def cold(base: str, paths: list[str], headers: dict[str, str] | None = None) -> list[float]:
     """Milliseconds of the first request of each of some URLs no worker has served yet, one at a time:
     what a visitor waits for a page nobody asked for since the last publication."""
     times = []
     for path in paths[:COLD_SAMPLES]:
         t0 = time.perf_counter()
-        status, _ = check(base, path)
+        status, _ = check(base, path, headers)
         if status == 200:
             times.append(round((time.perf_counter() - t0) * 1000, 1))
     return times
 
 
-def warm_up(base: str, paths: list[str], workdir: Path) -> list[float]:
+def warm_up(
+    base: str,
+    paths: list[str],
+    workdir: Path,
+    headers: dict[str, str] | None = None,
+    limit: int = WARMUP_LIMIT,
+    *,
+    connections: int | None = None,
+) -> list[float]:
     """Load rounds until every URL has been served a few times and the throughput stops rising; their req/s."""
     rounds: list[float] = []
     served = 0
-    while len(rounds) * WARMUP < WARMUP_LIMIT:
-        stats = wrk(base, paths, WARMUP, workdir)
+    while len(rounds) * WARMUP < limit:
+        stats = wrk(base, paths, WARMUP, workdir, headers=headers, offset=served, connections=connections)
         rounds.append(stats["rps"])
         served += stats["requests"]
         visited = served >= WARMUP_VISITS * WORKERS * len(paths)
@@ -253,13 +393,31 @@ def warm_up(base: str, paths: list[str], workdir: Path) -> list[float]:
     return rounds
 
 
-def interleaved(base: str, paths: list[str], baseline: list[str], workdir: Path) -> tuple[list[dict], list[dict]]:
+def interleaved(
+    base: str,
+    paths: list[str],
+    baseline: list[str],
+    workdir: Path,
+    headers: dict[str, str] | None = None,
+    *,
+    windows: int = WINDOWS,
+    seconds: int = SECONDS_PER_WINDOW,
+    connections: int | None = None,
+    offset: int = 0,
+) -> tuple[list[dict], list[dict]]:
     """WINDOWS windows of the page kind, each followed by one of the baseline, DURATION seconds in all
     for each: the machine drifts (other tenants, turbo), so the ratio compares windows seconds apart."""
     page, reference = [], []
-    for _ in range(WINDOWS):
-        page.append(wrk(base, paths, SECONDS_PER_WINDOW, workdir))
-        reference.append(wrk(base, baseline, SECONDS_PER_WINDOW, workdir))
+    for _ in range(windows):
+        page.append(wrk(base, paths, seconds, workdir, headers=headers, offset=offset, connections=connections))
+        offset += page[-1]["requests"]
+        if (connections or CONNECTIONS) > CONNECTIONS:
+            # The requests wrk left in flight are still being answered (up to one per connection, queued
+            # in the workers): let them drain, or the baseline window's first requests wait behind them.
+            time.sleep(SETTLE_S)
+        reference.append(wrk(base, baseline, seconds, workdir, connections=connections))
+    for window in page + reference:
+        window["seconds"] = seconds
     return page, reference
 
 
@@ -267,7 +425,7 @@ def _combine(windows: list[dict]) -> dict:
     """req/s over all windows, the median window's p50, the worst window's p90 and p99."""
     requests = sum(w["requests"] for w in windows)
     return {
-        "rps": round(requests / (SECONDS_PER_WINDOW * len(windows)), 1),
+        "rps": round(requests / sum(w.get("seconds", SECONDS_PER_WINDOW) for w in windows), 1),
         "p50_ms": sorted(w["p50_ms"] for w in windows)[len(windows) // 2],
         "p90_ms": max(w["p90_ms"] for w in windows),
         "p99_ms": max(w["p99_ms"] for w in windows),
@@ -278,16 +436,19 @@ def _combine(windows: list[dict]) -> dict:
     }
 
 
-def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -> dict:
+def run(database: Database, paths_by_kind: dict[str, list[str]], *, office: str | None = None, log=print) -> dict:
     """Load every page kind, interleaved with the baseline; returns {kind: stats} plus worker memory.
 
     Each kind's ratio is to the baseline windows that alternated with its own; the baseline row
-    reports all baseline windows together."""
+    reports all baseline windows together. The kinds of OFFICE_KINDS are requested signed in as
+    `office`. After each kind's windows, one window of it and one of the baseline at MANY connections."""
     results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS, "wsgi": WSGI_APP}
     results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
     results["warmup_s"], results["windows"] = WARMUP, WINDOWS
+    results["many_connections"], results["many_seconds"] = MANY, SECONDS_MANY
     baseline = paths_by_kind["baseline"]
     all_reference: list[dict] = []
+    all_many_reference: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as tmp, Gunicorn(database, Path(tmp)) as server:
         workdir = Path(tmp)
         results["worker_rss_at_start_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in server.worker_pids()]
@@ -296,22 +457,42 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
         for kind, paths in paths_by_kind.items():
             if kind == "baseline" or not paths:
                 continue
-            status, body = check(server.base, paths[0])
+            headers = {"User-Agent": USER_AGENT}
+            if kind in OFFICE_KINDS:
+                # The target on the workers' memory is the public load's: the peak before the office's pages.
+                results.setdefault("worker_peak_rss_public_mb", worker_memory(server)[0])
+                headers["Cookie"] = login(server.base, office)
+            status, body = check(server.base, paths[0], headers)
             size = len(body)
             if status != 200:
                 log(f"  {kind}: {paths[0]} → HTTP {status}; not measured")
                 results["pages"][kind] = {"error": f"HTTP {status}", "path": paths[0]}
                 continue
-            first = cold(server.base, paths[1:])
-            rounds = warm_up(server.base, paths, workdir)
-            page_windows, reference_windows = interleaved(server.base, paths, baseline, workdir)
+            first = cold(server.base, paths[1:], headers)
+            rounds = warm_up(server.base, paths, workdir, headers)
+            page_windows, reference_windows = interleaved(server.base, paths, baseline, workdir, headers)
             stats, reference = _combine(page_windows), _combine(reference_windows)
             all_reference += reference_windows
+            many_windows, many_reference = interleaved(
+                server.base, paths, baseline, workdir, headers, windows=1, seconds=SECONDS_MANY, connections=MANY
+            )
+            all_many_reference += many_reference
+            many, many_base = _combine(many_windows), _combine(many_reference)
+            stats["many"] = {
+                **many,
+                "connections": MANY,
+                "baseline_rps": many_base["rps"],
+                "baseline_p99_ms": many_base["p99_ms"],
+                "ratio_to_baseline": round(many["rps"] / many_base["rps"], 3),
+                "p99_to_baseline_p99": round(many["p99_ms"] / many_base["p99_ms"], 2),
+            }
             stats.update(example=paths[0], distinct_urls=len(paths), bytes=size, warmup_rps=rounds)
             stats["baseline_rps"] = reference["rps"]
             stats["ratio_to_baseline"] = round(stats["rps"] / reference["rps"], 3)
             stats["cold_ms"] = first
             stats["cold_median_ms"] = sorted(first)[len(first) // 2] if first else None
+            # Which kind raised the workers' peak memory (the target is on the peak after all kinds).
+            stats["worker_peak_rss_after_mb"] = worker_memory(server)[0]
             if kind == "jurisdiction_200":  # links to distinct matters: the page really lists 200
                 stats["matters_shown"] = len(set(re.findall(rb"/matters/(\d+)", body)))
             results["pages"][kind] = stats
@@ -321,11 +502,22 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, log=print) -
                 f"  ({size} B, {len(paths)} URLs; warm-up {' → '.join(f'{r:.0f}' for r in rounds)} req/s;"
                 f" first request {stats['cold_median_ms']} ms)"
             )
+            log(
+                f"  {'':<18} at {MANY} connections: {many['rps']:>8.1f} req/s  p99 {many['p99_ms']:.1f} ms ="
+                f" {stats['many']['p99_to_baseline_p99']:.1f} × baseline p99 {many_base['p99_ms']:.1f} ms"
+            )
         pids = server.worker_pids()
         results["worker_peak_rss_mb"] = [round((vm_kb(p, "VmHWM") or 0) / 1024, 1) for p in pids]
         results["worker_rss_mb"] = [round((vm_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids]
     if all_reference:
         results["pages"]["baseline"].update(_combine(all_reference), ratio_to_baseline=1.0)
+    if all_many_reference:
+        results["pages"]["baseline"]["many"] = {
+            **_combine(all_many_reference),
+            "connections": MANY,
+            "ratio_to_baseline": 1.0,
+            "p99_to_baseline_p99": 1.0,
+        }
     log(
         f"  worker peak RSS (VmHWM): {results['worker_peak_rss_mb']} MB"
         f" (RSS at start {results['worker_rss_at_start_mb']} MB)"

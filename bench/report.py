@@ -14,6 +14,17 @@ PAGE_LABELS = {
     "jurisdiction_200": "jurisdiction page, 200 matters",
     "matter": "matter page",
     "api_matters_100": "`/api/v1/matters?jurisdiction=…&per_page=100`",
+    "search": "search page `/search?q=…`",
+    "manage_health": "`/manage/<code>/health` (signed in)",
+}
+# The kinds with the target ≥ 0.5× baseline, p99 < 50 ms; the others are measured for the 64-connection
+# target (and the search page has its own in the search step).
+TARGET_KINDS = ("department", "jurisdiction_200", "matter", "api_matters_100")
+MIXED_LABELS = {
+    "cold": "cold start (fresh gunicorn), first minute",
+    "warm": "warm",
+    "nginx": "through nginx (deploy/nginx.conf, HTTPS)",
+    "ceiling": "nginx: a static file of the median page's size",
 }
 
 
@@ -37,6 +48,10 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         for kind, stats in pages.items():
             if kind == "baseline":
                 continue
+            if kind not in TARGET_KINDS:
+                if "rps" not in stats:
+                    rows.append((f"{PAGE_LABELS.get(kind, kind)}: measured", stats.get("error", "?"), db_label, False))
+                continue
             if "rps" not in stats:
                 rows.append(
                     (f"{PAGE_LABELS[kind]}: ≥ 0.5× baseline, p99 < 50 ms", stats.get("error", "?"), db_label, False)
@@ -53,8 +68,39 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         http = run.get("http")
         if http:
-            peak = max(http["worker_peak_rss_mb"], default=0)
-            rows.append(("gunicorn worker peak RSS < 150 MB", f"{peak:.0f} MB", db_label, peak < 150))
+            peak = max(http.get("worker_peak_rss_public_mb") or http["worker_peak_rss_mb"], default=0)
+            after = max(http["worker_peak_rss_mb"], default=0)
+            rows.append(
+                (
+                    "gunicorn worker peak RSS < 150 MB",
+                    f"{peak:.0f} MB" + (f" ({after:.0f} MB after the office's list health)" if after > peak else ""),
+                    db_label,
+                    peak < 150,
+                )
+            )
+            many = {k: s["many"] for k, s in pages.items() if k != "baseline" and "many" in s}
+            if many:
+                worst = max(many, key=lambda k: many[k]["p99_to_baseline_p99"])
+                w = many[worst]
+                rows.append(
+                    (
+                        f"at {w['connections']} connections, every page kind's p99 ≤ 4× /healthz p99",
+                        f"worst {PAGE_LABELS.get(worst, worst)}: p99 {w['p99_ms']:.1f} ms ="
+                        f" {w['p99_to_baseline_p99']:.1f}× {w['baseline_p99_ms']:.1f} ms",
+                        db_label,
+                        all(m["p99_to_baseline_p99"] <= 4 for m in many.values()) if province else None,
+                    )
+                )
+        rows += _mixed_targets(run.get("mixed"), db_label, province)
+        for kind, c in run.get("cold", {}).items():
+            rows.append(
+                (
+                    f"cold {kind}: ≤ 15 ms of server time (median of 199 distinct URLs; p95 shown)",
+                    f"median {c['median_ms']:.1f} ms, p95 {c['p95_ms']:.1f} ms",
+                    db_label,
+                    c["median_ms"] <= 15 if province else None,
+                )
+            )
         search = run.get("search")
         if search:
             limit = 10 if province else 25
@@ -62,9 +108,12 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
             met = worst < limit if (province or db_label == "PostgreSQL") else None
             rows.append((f"search p95 < {limit} ms, every shape", f"worst p95 {worst:.1f} ms", db_label, met))
             if search.get("page"):
+                page_limit = 10 if province else 30
                 worst = max(s["p95_ms"] for k, s in search["page"].items() if not k.startswith("/healthz"))
-                met = worst < limit if (province or db_label == "PostgreSQL") else None
-                rows.append((f"search page p95 < {limit} ms, every shape", f"worst p95 {worst:.1f} ms", db_label, met))
+                met = worst < page_limit if (province or db_label == "PostgreSQL") else None
+                rows.append(
+                    (f"search page p95 < {page_limit} ms, every shape", f"worst p95 {worst:.1f} ms", db_label, met)
+                )
         imp = run.get("import")
         if imp:
             rows.append(
@@ -109,6 +158,104 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+def _mixed_targets(mixed: dict | None, db_label: str, province: bool) -> list[tuple[str, str, str, bool | None]]:
+    """#16: the mix at 8 connections ≥ 0.3× /healthz with p99 < 100 ms, reached within 60 s of a cold
+    start; the workers < 150 MB after it; national on PostgreSQL ≥ 0.2×."""
+    if not mixed:
+        return []
+    low = str(mixed["connections"][0])
+    warm, cold = mixed["warm"][low], mixed["cold"][low]
+    limit = 0.3 if province else 0.2
+    met = warm["ratio_to_baseline"] >= limit and (warm["p99_ms"] < 100 or not province)
+    rows = [
+        (
+            f"mixed workload, {low} connections (warm): ≥ {limit}× /healthz" + (", p99 < 100 ms" if province else ""),
+            f"{warm['ratio_to_baseline']:.2f}×, p99 {warm['p99_ms']:.1f} ms",
+            db_label,
+            met if (province or db_label == "PostgreSQL") else None,
+        )
+    ]
+    if province:
+        reached = cold.get("target_reached_after_s")
+        rows.append(
+            (
+                f"mixed workload, {low} connections, from a cold start: ≥ 0.3× with p99 < 100 ms within 60 s",
+                (f"after {reached} s" if reached is not None else f"not within {cold['seconds']} s")
+                + " ("
+                + " → ".join(f"{s['ratio_to_baseline']:.2f}×" for s in cold["slices"])
+                + f" per {mixed.get('slice_s', 10)} s)",
+                db_label,
+                reached is not None and reached <= 60,
+            )
+        )
+        peak = max(mixed["worker_peak_rss_mb"], default=0)
+        rows.append(("gunicorn worker peak RSS < 150 MB after the mixed run", f"{peak:.0f} MB", db_label, peak < 150))
+    return rows
+
+
+def _mixed_markdown(mixed: dict, db_label: str) -> list[str]:
+    low, high = (str(c) for c in mixed["connections"])
+    kinds = ", ".join(
+        f"{k} {mixed['weights'][k]} % ({s['distinct']:,} URLs)" for k, s in mixed["kinds"].items() if s["requests"]
+    )
+    lines = [
+        "",
+        f"Mixed workload, {db_label}: {mixed['list_length']:,} requests over {mixed['distinct_urls']:,} distinct URLs,"
+        f" shuffled, popularity within a kind ∝ rank^−{mixed['alpha']} — {kinds}; pages of"
+        f" {mixed['per_page']} rows; median response {mixed['sizes']['median_bytes']:,} B (p90"
+        f" {mixed['sizes']['p90_bytes']:,} B). Each row's ratio is to /healthz on the same front and connections,"
+        " measured seconds apart:",
+        "",
+        "| configuration | connections | req/s | × /healthz | p50 ms | p99 ms | /healthz req/s | /healthz p99 ms"
+        " | not 2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(label: str, connections: str, s: dict) -> str:
+        p99 = s.get("baseline_p99_ms")
+        return (
+            f"| {label} | {connections} | {s['rps']:.0f} | {s['ratio_to_baseline']:.2f} | {s.get('p50_ms', 0):.1f} |"
+            f" {s['p99_ms']:.1f} | {s['baseline_rps']:.0f} | {'—' if p99 is None else f'{p99:.1f}'} | {s['non_2xx']} |"
+        )
+
+    for connections in (low, high):
+        cold = mixed["cold"].get(connections)
+        if cold:
+            p50 = sorted(s["p50_ms"] for s in cold["slices"])[len(cold["slices"]) // 2]
+            lines.append(row(MIXED_LABELS["cold"], connections, {**cold, "p50_ms": p50}))
+    for connections in (low, high):
+        lines.append(row(MIXED_LABELS["warm"], connections, mixed["warm"][connections]))
+    proxy = mixed.get("nginx")
+    if proxy:
+        for connections in (low, high):
+            lines.append(row(MIXED_LABELS["nginx"], connections, proxy["warm"][connections]))
+        for connections in (low, high):
+            lines.append(row(MIXED_LABELS["ceiling"], connections, proxy["ceiling"][connections]))
+    for connections, cold in mixed["cold"].items():
+        lines.append(
+            f"\nFirst {cold['seconds']} s after a cold start at {connections} connections, req/s per"
+            f" {mixed.get('slice_s', 10)} s: "
+            + " → ".join(f"{s['rps']:.0f}" for s in cold["slices"])
+            + f" (/healthz {cold['baseline_rps']:.0f}; p99 per slice "
+            + ", ".join(f"{s['p99_ms']:.0f}" for s in cold["slices"])
+            + " ms)."
+        )
+    peaks = ", ".join(f"{x:.0f} MB" for x in mixed["worker_peak_rss_mb"])
+    lines.append(
+        f"Warm-up after the first minute: {' → '.join(f'{r:.0f}' for r in mixed.get('warmup_rps', []))} req/s."
+        f" Worker peak RSS (VmHWM) after the mix: {peaks}."
+    )
+    if proxy:
+        cache = ", ".join(f"{k} {v:,}" for k, v in proxy["cache"].items())
+        lines.append(
+            f"Through nginx: warm-up {' → '.join(f'{r:.0f}' for r in proxy['warmup_rps'])} req/s; how nginx answered"
+            f" the mix's requests: {cache} ({proxy['hit_ratio']:.0%} from its cache); the mix reaches"
+            f" {proxy['ceiling'][low]['mix_to_ceiling']:.0%} ({low} connections) and"
+            f" {proxy['ceiling'][high]['mix_to_ceiling']:.0%} ({high}) of the static file's rate."
+        )
+    return lines
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     g = results.get("generated", {})
@@ -149,22 +296,32 @@ def markdown(results: dict) -> str:
                 f" of load in {http.get('windows', 1)} windows, each followed by a baseline window; the ratio is"
                 " to those baseline windows; p99 = the worst window's):",
                 "",
-                "| page | req/s | × baseline | p50 ms | p99 ms | warm-up req/s | first request ms | URLs | bytes |",
-                "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+                "| page | req/s | × baseline | p50 ms | p99 ms | warm-up req/s | first request ms | URLs | bytes"
+                f" | p99 ms at {http.get('many_connections', 64)} conn. | × /healthz p99 |",
+                "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
             ]
             for kind, s in http["pages"].items():
                 if "rps" not in s:
-                    lines.append(f"| {PAGE_LABELS[kind]} | {s.get('error')} | | | | | | | |")
+                    lines.append(f"| {PAGE_LABELS.get(kind, kind)} | {s.get('error')} | | | | | | | | | |")
                     continue
                 rounds = " → ".join(f"{r:.0f}" for r in s.get("warmup_rps", []))
+                many = s.get("many")
                 lines.append(
-                    f"| {PAGE_LABELS[kind]} | {s['rps']:.0f} | {s.get('ratio_to_baseline', 1):.2f} |"
+                    f"| {PAGE_LABELS.get(kind, kind)} | {s['rps']:.0f} | {s.get('ratio_to_baseline', 1):.2f} |"
                     f" {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {rounds} | {s.get('cold_median_ms', '—')} |"
                     f" {s['distinct_urls']} | {s['bytes']:,} |"
+                    + (f" {many['p99_ms']:.1f} | {many['p99_to_baseline_p99']:.1f} |" if many else " — | — |")
                 )
             peaks = ", ".join(f"{x:.0f} MB" for x in http["worker_peak_rss_mb"])
             start = ", ".join(f"{x:.0f} MB" for x in http.get("worker_rss_at_start_mb", []))
-            lines.append(f"\nWorker peak RSS (VmHWM) after the load: {peaks} (RSS when started: {start}).")
+            public = ", ".join(f"{x:.0f} MB" for x in http.get("worker_peak_rss_public_mb", []))
+            lines.append(
+                f"\nWorker peak RSS (VmHWM) after the load: {peaks} (RSS when started: {start}"
+                + (f"; after the public pages, before the office's list health: {public}" if public else "")
+                + ")."
+            )
+        if run.get("mixed"):
+            lines += _mixed_markdown(run["mixed"], db_label)
         search = run.get("search")
         if search:
             lines += [
@@ -194,6 +351,22 @@ def markdown(results: dict) -> str:
                         f"| {shape} | {s['requests']} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['max_ms']:.1f} |"
                         f" {s['median_bytes']:,.0f} | {s['not_200']} |"
                     )
+        cold = run.get("cold")
+        if cold:
+            lines += [
+                "",
+                f"Pages nobody has asked for, {db_label} (`bench/cold.py`: 200 distinct URLs per kind through the"
+                " application with the test client, each once, the page caches emptied first; server time, and"
+                " this thread's CPU time, which other work on the machine inflates less):",
+                "",
+                "| kind | URLs | median ms | p95 ms | max ms | CPU median ms | CPU p95 ms | queries (median) |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
+            ]
+            for kind, c in cold.items():
+                lines.append(
+                    f"| {kind} | {c['urls']} | {c['median_ms']:.2f} | {c['p95_ms']:.2f} | {c['max_ms']:.1f} |"
+                    f" {c['cpu_median_ms']:.2f} | {c['cpu_p95_ms']:.2f} | {c['queries_median']:g} |"
+                )
         imp = run.get("import")
         if imp:
             lines.append(

@@ -690,8 +690,11 @@ def _conditional(state: PageState, render: Callable[[], Any], max_age: int) -> R
     response.set_etag(etag)
     if state.last_modified is not None:
         response.last_modified = state.last_modified
-    response.headers["Cache-Control"] = f"public, max-age={max_age}" if anonymous else "private, no-cache"
-    if anonymous:
+    # A response that sets the visitor's session cookie (?lang= remembers the language) is theirs
+    # alone: no shared cache may keep it, or hand their cookie to others.
+    shared = anonymous and not session.modified
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if shared else "private, no-cache"
+    if shared:
         # For nginx in front (deploy/nginx.conf), which hides this header from the client: keep the
         # page only this long, then revalidate it with If-None-Match (a 304 costs the application
         # one look-up), so that a publication shows through the proxy within seconds.

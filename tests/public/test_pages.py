@@ -302,3 +302,10 @@ def test_a_signed_in_visitor_gets_the_page_for_themselves_only(client, auth, dem
         response = client.get("/jurisdictions/990200")
         assert "public" not in response.headers["Cache-Control"]
         assert "X-Accel-Expires" not in response.headers  # never kept by a shared cache
+
+
+def test_a_page_that_sets_the_visitors_cookie_is_kept_by_no_shared_cache(client, demo):
+    response = client.get("/jurisdictions/990200?lang=en")
+    assert "session=" in response.headers.get("Set-Cookie", "")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "X-Accel-Expires" not in response.headers
