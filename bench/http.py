@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from sqlalchemy import select
@@ -45,6 +46,10 @@ WARMUP_LIMIT = int(os.environ.get("BENCH_WARMUP_LIMIT", "90"))
 COLD_SAMPLES = 10  # URLs of each kind requested once, one at a time, before any load: first-request latency
 URLS_PER_KIND = 200
 WSGI_APP = os.environ.get("BENCH_WSGI", "wsgi:app")
+# The production set-up (README, 在 PostgreSQL 上部署): REDIS_URL set, so rendered pages and shared
+# look-ups are kept in Redis for every worker. BENCH_SHARED_CACHE=0 measures the in-process caches alone.
+SHARED_CACHE = os.environ.get("BENCH_SHARED_CACHE", "1") == "1"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 PAGE_SIZE = 200
 # At 64 connections (eight per gunicorn thread: what a busy site sees): after a kind's windows at
 # CONNECTIONS, one window of the kind and one of the baseline, both at MANY connections; the kind's
@@ -208,6 +213,11 @@ class Gunicorn:
             "RATELIMIT_ENABLED": "0",  # wrk from one address is the load measured, not a scraper to stop
             **self.env,
         }
+        if SHARED_CACHE:
+            # As deployed (README): the public pages' shared cache in Redis. A key prefix of this
+            # server's own: a fresh server starts with nothing kept anywhere (a cold start is cold).
+            self.redis_prefix = f"bench-{uuid.uuid4().hex[:12]}"
+            env.update(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=self.redis_prefix, JOBS_SCHEDULER="0")
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "--workers",
@@ -257,6 +267,23 @@ class Gunicorn:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if SHARED_CACHE:
+            import redis
+
+            client = redis.Redis.from_url(REDIS_URL)
+            for keys in _batched(client.scan_iter(f"{self.redis_prefix}:*", count=1000), 1000):
+                client.delete(*keys)
+
+
+def _batched(items, n: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def vm_kb(pid: int, key: str) -> int | None:
@@ -443,6 +470,7 @@ def run(database: Database, paths_by_kind: dict[str, list[str]], *, office: str 
     reports all baseline windows together. The kinds of OFFICE_KINDS are requested signed in as
     `office`. After each kind's windows, one window of it and one of the baseline at MANY connections."""
     results: dict = {"worker_class": WORKER_CLASS, "workers": WORKERS, "threads": THREADS, "wsgi": WSGI_APP}
+    results["shared_cache_redis"] = SHARED_CACHE
     results["connections"], results["duration_s"], results["pages"] = CONNECTIONS, DURATION, {}
     results["warmup_s"], results["windows"] = WARMUP, WINDOWS
     results["many_connections"], results["many_seconds"] = MANY, SECONDS_MANY

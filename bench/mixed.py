@@ -317,6 +317,7 @@ def run(database: Database, *, with_nginx: bool = True, log=print) -> dict:
     by_kind = pools()
     paths, summary = workload(by_kind)
     results: dict = {
+        "shared_cache_redis": http.SHARED_CACHE,
         "weights": WEIGHTS,
         "alpha": ALPHA,
         "alpha_by_kind": ALPHA_BY_KIND,

@@ -479,13 +479,14 @@ def health(jurisdiction: Jurisdiction) -> Health:
         .where(Matter.jurisdiction_id == jurisdiction.id)
         .order_by(Matter.seq, Matter.id)
     ).all()
-    leading = select(Assignment.department_id).where(Assignment.role == Role.LEAD)
+    # Correlated with each department (the assignments' department index), not every lead of the country.
+    leads = select(Assignment.id).where(Assignment.department_id == Department.id, Assignment.role == Role.LEAD)
     idle = db.session.scalars(
         select(Department)
         .where(
             Department.jurisdiction_id == jurisdiction.id,
             Department.active.is_(True),
-            Department.id.not_in(leading),
+            ~leads.exists(),
         )
         .order_by(Department.sort_order, Department.id)
     ).all()

@@ -127,7 +127,7 @@ memo = LRUCache(maxsize=50_000)  # small values keyed by (token, function, argum
 # Matters one by one (`remembered_each`: a search result's or an API listing's matter, ≈ 2 KB each with
 # its text): kept apart from `memo` and bounded lower, or the API's listings of every jurisdiction
 # would fill a worker with 50,000 of them (the benchmark's worker grew by 45 MB).
-items = LRUCache(maxsize=int(os.environ.get("PUBLIC_ITEM_CACHE", "1000")))
+items = LRUCache(maxsize=int(os.environ.get("PUBLIC_ITEM_CACHE", "600")))
 
 
 # -- the shared tier (Redis) -----------------------------------------------------------------------
@@ -451,7 +451,7 @@ def remembered_each(fn: Callable[[list[int]], dict[int, Any]]) -> Callable[[list
 
 # Rendered pieces of pages (a search result: about 1 KB each), kept apart from `memo` so that they
 # cannot crowd out its small values.
-fragments = LRUCache(maxsize=int(os.environ.get("PUBLIC_FRAGMENT_CACHE", "5000")))
+fragments = LRUCache(maxsize=int(os.environ.get("PUBLIC_FRAGMENT_CACHE", "2000")))
 
 
 def fragment(kind: str, ident: Hashable, render: Callable[[], str]) -> str:
@@ -622,8 +622,9 @@ class BodyCache:
 
 
 def _body_cache_bytes(shared: bool) -> int:
-    """PUBLIC_BODY_CACHE_MB, else 8 MB when the pages are in Redis too, 24 MB when this is the only tier."""
-    return int(os.environ.get("PUBLIC_BODY_CACHE_MB") or (8 if shared else 24)) * 1024 * 1024
+    """PUBLIC_BODY_CACHE_MB, else 8 MB when the pages are in Redis too, 16 MB when this is the only tier
+    (a worker starts at ≈ 105 MB; its caches and what rendering leaves behind must stay under 150)."""
+    return int(os.environ.get("PUBLIC_BODY_CACHE_MB") or (8 if shared else 16)) * 1024 * 1024
 
 
 bodies = BodyCache(_body_cache_bytes(shared=False))  # made smaller by _make_shared
