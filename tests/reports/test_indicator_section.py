@@ -154,8 +154,9 @@ def test_the_figures_are_the_recorded_values_read_only_with_an_editable_commenta
     card = card[: card.index("</section>")]
     assert "目标指标完成情况" in card and OZONE in card and FOREST in card
     assert "150.5" in card and "已达标" in card and "进度滞后" in card
-    chart = f"/jurisdictions/{sthj.cycle.jurisdiction.code}/indicators/{ozone.id}/chart.svg"
-    assert f'src="{chart}"' in card  # the same chart as an image (the page's CSP refuses inline SVG styles)
+    # The same chart as an image (the page's CSP refuses inline SVG styles), up to the report's year.
+    chart = f"/jurisdictions/{sthj.cycle.jurisdiction.code}/indicators/{ozone.id}/chart.svg?year={sthj.cycle.year}"
+    assert f'src="{chart}"' in card
     assert client.get(chart).mimetype == "image/svg+xml"
 
     path = f"/reports/{sthj.id}/sections/{section.id}"
