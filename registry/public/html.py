@@ -5,7 +5,7 @@ of a 200-matter page's server time; these write the same markup with one escape 
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
@@ -26,8 +26,6 @@ def _territorial(items: list[dict[str, Any]]) -> str:
 def matter_item(m: dict[str, Any], labels: dict[str, str], show_place: bool = False, heading: str = "h3") -> Markup:
     """One matter as a list item (title, category, status, lead, co-leads, cooperating departments,
     属地落实, 完成时限, the description's first 120 characters)."""
-    from flask import current_app
-
     root = request.script_root
     colon = escape(labels["colon"])
     tags = f'<span class="tag">{escape(m["category"])}</span>'

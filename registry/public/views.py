@@ -130,8 +130,8 @@ def _version_page(code: str, label: str | None):
     j = queries.jurisdiction_plain(jurisdiction)
     overview = queries.version_overview(shown)
     matters = queries.version_matter_cards(
-        shown, category=category, department_id=department_id, page=page, per_page=per_page
-    ) or queries.version_matters(shown, j, category=category, department_id=department_id, page=page, per_page=per_page)
+        shown, j, category=category, department_id=department_id, page=page, per_page=per_page
+    )
     if page > 1 and not matters["items"]:
         abort(404)
     return render_template(

@@ -165,16 +165,17 @@ def version_matters(
 @published
 def version_matter_cards(
     ref: VersionRef,
+    jurisdiction: dict[str, str],
     *,
     category: str | None = None,
     department_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """One page of a version's matters as their index entries' result cards (what the page shows,
     kept as JSON when the version was indexed): one query for the page, one for the total — no rows
-    to assemble. None when some matter of the page has no card (a version no longer in the index,
-    or indexed before cards existed): the caller loads version_matters instead."""
+    to assemble. When some matter of the page has no card (a version no longer in the index, or
+    indexed before cards existed), version_matters, the long way."""
     query = _matter_query(ref.id, category, department_id, None)
     if category is None and department_id is None:
         total = ref.matter_count
@@ -191,7 +192,9 @@ def version_matter_cards(
     items = []
     for card in rows:
         if card is None:
-            return None
+            return version_matters(
+                ref, jurisdiction, category=category, department_id=department_id, page=page, per_page=per_page
+            )
         plain = json.loads(card)
         plain["status_label"] = STATUS_LABELS.get(plain["status"], plain["status"])
         items.append(plain)
