@@ -52,3 +52,15 @@ class SearchEntry(db.Model):
     body_terms: Mapped[str | None] = mapped_column(SearchVector)
     # What a search result shows (JSON, search._card): a page of results reads this table only.
     card: Mapped[str | None] = mapped_column(Text)
+
+
+class VersionOverview(db.Model):
+    """A version's overview as its page shows it (JSON, queries.versions.overview_of: its departments
+    with their matter counts, its categories), kept beside the index entries of the versions the
+    index holds: a jurisdiction's page reads this one row instead of grouping its matters twice."""
+
+    __tablename__ = "version_overviews"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"), primary_key=True, autoincrement=False)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.lists.models import STATUS_LABELS, Role
-from registry.public.models import FTS_TABLE, SearchEntry
+from registry.public.models import FTS_TABLE, SearchEntry, VersionOverview
 from registry.public.queries import superseded_in_index
 from registry.versions.models import ListVersion, VersionAssignment, VersionMatter, VersionWithdrawal
 from registry.versions.queries import in_force
@@ -300,10 +301,20 @@ def reindex_jurisdiction(jurisdiction_id: int, conn: Connection | Session | None
             {"j": jurisdiction_id},
         )
     ex.execute(delete(SearchEntry).where(SearchEntry.jurisdiction_id == jurisdiction_id))
+    ex.execute(delete(VersionOverview).where(VersionOverview.jurisdiction_id == jurisdiction_id))
     total = 0
     for version_id in indexable_versions(jurisdiction_id, ex):
         total += _index_version(ex, jurisdiction_id, version_id, sqlite)
+        _keep_overview(ex, jurisdiction_id, version_id)
     return total
+
+
+def _keep_overview(ex, jurisdiction_id: int, version_id: int) -> None:
+    """Keep the version's overview (what its page lists above the matters) beside its entries."""
+    from registry.public.queries.versions import overview_of
+
+    body = json.dumps(overview_of(ex, version_id), ensure_ascii=False)
+    ex.execute(insert(VersionOverview).values(version_id=version_id, jurisdiction_id=jurisdiction_id, body=body))
 
 
 def indexable_versions(jurisdiction_id: int, conn=None) -> list[int]:
@@ -448,7 +459,7 @@ def cards(ids: list[int]) -> dict[int, dict[str, Any]]:
         )
         found = {}
         for vm_id, card in cursor.fetchall():
-            plain = json.loads(card)
+            plain = orjson.loads(card)
             plain["status_label"] = STATUS_LABELS.get(plain["status"], plain["status"])
             found[vm_id] = plain
         return found
@@ -477,7 +488,15 @@ def reindex_due(conn=None) -> list[int]:
         if jurisdiction_id in cardless or versions != indexed.get(jurisdiction_id, set()):
             reindex_jurisdiction(jurisdiction_id, ex)
             due.append(jurisdiction_id)
-    return due
+    # Versions indexed before overviews were kept (migration 3b9e7c1d5a20): only their overview.
+    kept = set(ex.execute(select(VersionOverview.version_id)).scalars())
+    for jurisdiction_id, version_id in ex.execute(
+        select(SearchEntry.jurisdiction_id, SearchEntry.version_id).distinct()
+    ).all():
+        if version_id not in kept:
+            _keep_overview(ex, jurisdiction_id, version_id)
+            due.append(jurisdiction_id)
+    return sorted(set(due), key=due.index)
 
 
 def rebuild_index(conn=None, progress=None) -> int:
@@ -487,6 +506,7 @@ def rebuild_index(conn=None, progress=None) -> int:
     if _dialect(ex) == "sqlite":
         ex.execute(text(f"DELETE FROM {FTS_TABLE}"))
     ex.execute(delete(SearchEntry))
+    ex.execute(delete(VersionOverview))
     total = 0
     jurisdiction_ids = ex.execute(select(ListVersion.jurisdiction_id).distinct()).scalars().all()
     for done, jurisdiction_id in enumerate(jurisdiction_ids, start=1):
@@ -503,6 +523,11 @@ def rebuild_index(conn=None, progress=None) -> int:
 # candidate's positions are rechecked), and nobody pages through a thousand results. Only the first
 # COUNT_CAP hits can be paged to; the page says "more than 1000".
 COUNT_CAP = 1000
+
+# Hits holding only some of the words are a fallback, looked for when fewer than a page of hits hold
+# every word: after a page of better hits nobody reads them, and finding them is the dearest query
+# (an OR over every word's postings, thousands of entries for everyday words).
+SOME_WHEN_FEWER_THAN = 20
 
 
 @dataclass
@@ -581,7 +606,8 @@ def search_ids(
 ) -> Hits:
     """Version matter ids in force matching the words of q in any order, ranked by tiers (see
     `_tiers`), each tier in list order; counted up to `cap` + 1 (True: COUNT_CAP; None: exactly).
-    Raises QueryTooShort.
+    Those holding only some of the words follow when fewer than SOME_WHEN_FEWER_THAN hold all of
+    them. Raises QueryTooShort.
 
     Each tier is one index query that stops after the hits still needed; ids already ranked in an
     earlier tier are skipped in Python (the body indexes the title too)."""
@@ -592,7 +618,7 @@ def search_ids(
     counts = {TITLE: 0, BODY: 0, SOME: 0}
     for kind, field, expr in _tiers(query_terms(q)):
         wanted = None if cap is None else cap + 1 - len(ranked)
-        if wanted is not None and wanted <= 0:
+        if (wanted is not None and wanted <= 0) or (kind == SOME and len(ranked) >= SOME_WHEN_FEWER_THAN):
             break
         found = _tier_ids(field, expr, jurisdiction_id, None if wanted is None else wanted + len(seen))
         new = sorted(i for i in set(found) if i not in seen)[:wanted]

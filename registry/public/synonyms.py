@@ -10,11 +10,13 @@ takes effect on the next search without a restart. Format (one group a line, `#`
 
 import os
 import re
+import stat
 import threading
 import unicodedata
 from pathlib import Path
 
 DEFAULT_PATH = Path(__file__).with_name("synonyms.txt")
+_DEFAULT_PATH = str(DEFAULT_PATH)
 # Bounds, so that a mistaken edit cannot make every query slow.
 MAX_SYNONYMS = 8
 MAX_WORD = 12
@@ -26,11 +28,28 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {}
 
 
+_DEFAULT_INSTANCE = str(Path(__file__).resolve().parents[2] / "instance")
+
+
 def path() -> Path:
     """REGISTRY_SYNONYMS, else synonyms.txt in the instance folder, else the table shipped here."""
-    instance = Path(os.environ.get("REGISTRY_INSTANCE", Path(__file__).resolve().parents[2] / "instance"))
-    own = Path(os.environ.get("REGISTRY_SYNONYMS", instance / "synonyms.txt"))
-    return own if own.is_file() else DEFAULT_PATH
+    return Path(_current()[0])
+
+
+def _current() -> tuple[str, float | None]:
+    """The table's path and modification time (None: unreadable), in one or two stats: asked on
+    every search, so plain strings rather than Path objects."""
+    own = os.environ.get("REGISTRY_SYNONYMS") or os.path.join(
+        os.environ.get("REGISTRY_INSTANCE", _DEFAULT_INSTANCE), "synonyms.txt"
+    )
+    for where in (own, _DEFAULT_PATH):
+        try:
+            found = os.stat(where)
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode):
+            return where, found.st_mtime
+    return _DEFAULT_PATH, None
 
 
 def _word(value: str) -> str:
@@ -66,28 +85,22 @@ def parse(source: str) -> dict[str, tuple[str, ...]]:
 
 def fingerprint() -> tuple[str, float]:
     """Which table is in use and when it last changed (part of the search page's ETag)."""
-    where = path()
-    try:
-        return str(where), where.stat().st_mtime
-    except OSError:
-        return str(where), 0.0
+    where, mtime = _current()
+    return where, mtime or 0.0
 
 
 def table() -> dict[str, tuple[str, ...]]:
-    """The table in use, re-read when its file changes (one stat a search)."""
-    where = path()
-    try:
-        mtime = where.stat().st_mtime
-    except OSError:
+    """The table in use, re-read when its file changes (a stat or two a search)."""
+    where, mtime = _current()
+    if mtime is None:
         return {}
-    key = str(where)
-    cached = _cache.get(key)
+    cached = _cache.get(where)
     if cached is not None and cached[0] == mtime:
         return cached[1]
     with _lock:
         try:
-            parsed = parse(where.read_text(encoding="utf-8-sig"))
+            parsed = parse(Path(where).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError):
             parsed = cached[1] if cached else {}
-        _cache[key] = (mtime, parsed)
+        _cache[where] = (mtime, parsed)
     return parsed

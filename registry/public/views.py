@@ -126,8 +126,8 @@ def _version_page(code: str, label: str | None):
             current=current,
             dashboard=dashboard,
         )
-    jurisdiction = jref.load()
-    j = queries.jurisdiction_plain(jurisdiction)
+    # The template reads the code, name and level only when a version is shown: the ref will do.
+    j = queries.jurisdiction_plain(jref)
     overview = queries.version_overview(shown)
     matters = queries.version_matter_cards(
         shown, j, category=category, department_id=department_id, page=page, per_page=per_page
@@ -136,7 +136,7 @@ def _version_page(code: str, label: str | None):
         abort(404)
     return render_template(
         "public/jurisdiction.html",
-        jurisdiction=jurisdiction,
+        jurisdiction=jref,
         refs=refs,
         shown=shown,
         current=current,

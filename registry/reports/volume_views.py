@@ -128,9 +128,11 @@ def publish_volume(volume_id: int):
 
 
 @bp.app_template_global()
-def public_volumes(jurisdiction_id: int) -> list[ReportVolume]:
-    """The published volumes the jurisdiction's public page lists."""
-    return volumes.published_volumes(jurisdiction_id)
+def public_volumes(jurisdiction_id: int) -> tuple[dict, ...]:
+    """The published volumes the jurisdiction's public page lists (plain values, remembered)."""
+    from registry.public.queries.volumes import published_volumes
+
+    return published_volumes(jurisdiction_id)
 
 
 @bp.route("/published/volumes/<int:volume_id>.pdf")

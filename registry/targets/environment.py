@@ -103,10 +103,13 @@ def report_for(jurisdiction_id: int, year: int) -> EnvironmentReport | None:
 
 
 @remembered  # under the publication token: registry/public/queries/targets.py watches the table
-def published_reports(jurisdiction_id: int) -> tuple[dict[str, Any], ...]:
-    """The published reports the jurisdiction's public page lists, newest year first, as plain values."""
+def every_published_report() -> dict[int, tuple[dict[str, Any], ...]]:
+    """Every published report by jurisdiction, newest year first, as plain values (with its id):
+    one query a publication, for every jurisdiction's page."""
     rows = db.session.execute(
         select(
+            EnvironmentReport.jurisdiction_id,
+            EnvironmentReport.id,
             EnvironmentReport.year,
             EnvironmentReport.title,
             EnvironmentReport.doc_number,
@@ -114,13 +117,19 @@ def published_reports(jurisdiction_id: int) -> tuple[dict[str, Any], ...]:
             EnvironmentReport.pdf_sha256,
             EnvironmentReport.published_at,
         )
-        .where(
-            EnvironmentReport.jurisdiction_id == jurisdiction_id,
-            EnvironmentReport.state == EnvironmentReportState.PUBLISHED,
-        )
+        .where(EnvironmentReport.state == EnvironmentReportState.PUBLISHED)
         .order_by(EnvironmentReport.year.desc())
     )
-    return tuple(dict(r._mapping) for r in rows)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        values = dict(row._mapping)
+        found.setdefault(values.pop("jurisdiction_id"), []).append(values)
+    return {jid: tuple(reports) for jid, reports in found.items()}
+
+
+def published_reports(jurisdiction_id: int) -> tuple[dict[str, Any], ...]:
+    """The published reports the jurisdiction's public page lists, newest year first, as plain values."""
+    return every_published_report().get(jurisdiction_id, ())
 
 
 def suggested_year() -> int:

@@ -1,6 +1,7 @@
 """“谁负责？”: the bigram index finds every matter a plain substring scan finds, ranked first, and
 more: the words of a query in any order and with gaps, and their synonyms, on both databases."""
 
+import json
 import random
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -411,3 +412,36 @@ def test_postgresql_scope_terms_can_never_equal_a_bigram_of_the_text():
     literal = search.tsvector_literal(["执行J5和V3标准"], [search.scope_term(5), search.version_term(3)])
     lexemes = {part.split(":")[0] for part in literal.split()}
     assert {"'j5'", "'v3'"} <= lexemes and {"'#j5'", "'#v3'"} <= lexemes
+
+
+def test_a_jurisdictions_page_shows_the_overview_the_index_keeps_and_older_versions_get_theirs(client, demo):
+    """The departments (with their counts) and categories above a page's matters come from the overview
+    kept beside the index entries when the version was indexed: the page is the same as when they are
+    grouped anew, a version indexed before overviews were kept is grouped anew, and `--due` keeps its
+    overview then."""
+    from registry.jurisdictions.queries import by_code
+    from registry.public.models import VersionOverview
+
+    city = by_code("990100")
+    kept = db.session.scalar(select(VersionOverview).where(VersionOverview.jurisdiction_id == city.id))
+    ref = queries.version_refs(city.id)[0]
+    assert kept is not None and kept.version_id == ref.id
+    fresh = queries.overview_of(db.session, ref.id)
+    assert fresh["departments"] and fresh["categories"]
+    assert json.loads(kept.body) == json.loads(json.dumps(fresh))
+
+    def page() -> str:
+        cache.reset_caches()
+        response = client.get("/jurisdictions/990100")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    with_kept = page()
+    lead = fresh["departments"][0]
+    assert lead["name"] in with_kept and f"牵头 {lead['lead_count']} 项" in with_kept
+    db.session.execute(db.delete(VersionOverview).where(VersionOverview.jurisdiction_id == city.id))
+    db.session.commit()
+    assert page() == with_kept
+    assert search.reindex_due() == [city.id]
+    db.session.commit()
+    assert db.session.scalar(select(VersionOverview.body).where(VersionOverview.version_id == ref.id)) == kept.body

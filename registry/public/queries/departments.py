@@ -1,8 +1,8 @@
 """A department as a published version shows it, and its published reports."""
 
-import json
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 
 from registry.extensions import db
@@ -83,7 +83,7 @@ def _cards(version_id: int, department_id: int) -> list[dict[str, Any]] | None:
     ):
         if card is None:
             return None
-        found.append(json.loads(card))
+        found.append(orjson.loads(card))
     return found
 
 

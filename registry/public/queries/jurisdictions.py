@@ -39,12 +39,23 @@ _JURISDICTION_COLUMNS = (
 )
 
 
+# Every jurisdiction, once a publication: a page looks its own and its parents up in these maps
+# instead of querying each (a country has a few thousand jurisdictions, a few hundred KB).
+
+
 @remembered
+def _every_jurisdiction() -> tuple[dict[str, JurisdictionRef], dict[int, JurisdictionRef]]:
+    refs = [JurisdictionRef(*row) for row in db.session.execute(select(*_JURISDICTION_COLUMNS))]
+    return {r.code: r for r in refs}, {r.id: r for r in refs}
+
+
 def jurisdiction_ref(code: str) -> JurisdictionRef | None:
     """A jurisdiction by code (cached under the publication token)."""
+    return _every_jurisdiction()[0].get(code)
 
-    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.code == code)).first()
-    return JurisdictionRef(*row) if row else None
+
+def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
+    return _every_jurisdiction()[1].get(jurisdiction_id)
 
 
 def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
@@ -56,12 +67,6 @@ def ancestor_refs(jurisdiction_id: int) -> list[JurisdictionRef]:
         if node is not None:
             result.append(node)
     return result
-
-
-@remembered
-def jurisdiction_ref_by_id(jurisdiction_id: int) -> JurisdictionRef | None:
-    row = db.session.execute(select(*_JURISDICTION_COLUMNS).where(Jurisdiction.id == jurisdiction_id)).first()
-    return JurisdictionRef(*row) if row else None
 
 
 @remembered
@@ -94,7 +99,7 @@ def jurisdiction_tree() -> list[dict[str, Any]]:
     return result
 
 
-def jurisdiction_plain(j: Jurisdiction) -> dict[str, str]:
+def jurisdiction_plain(j: "Jurisdiction | JurisdictionRef") -> dict[str, str]:
     return {"code": j.code, "name": j.name}
 
 

@@ -1,9 +1,9 @@
 """Matters as the public reads them: pages of a version, the matters in force, histories, the API listing."""
 
-import json
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 
 from registry.extensions import db
@@ -195,7 +195,7 @@ def version_matter_cards(
             return version_matters(
                 ref, jurisdiction, category=category, department_id=department_id, page=page, per_page=per_page
             )
-        plain = json.loads(card)
+        plain = orjson.loads(card)
         plain["status_label"] = STATUS_LABELS.get(plain["status"], plain["status"])
         items.append(plain)
     return {"items": items, "total": total}

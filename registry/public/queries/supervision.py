@@ -18,12 +18,16 @@ watch(Bulletin, func.count(Bulletin.id).filter(Bulletin.state == BulletinState.P
 
 
 @remembered
+def _keeping() -> tuple[frozenset[int], frozenset[int]]:
+    """The jurisdictions with a ledger, and those with a published bulletin: two queries a publication."""
+    ledgers = db.session.scalars(select(Ledger.jurisdiction_id).distinct())
+    bulletins = db.session.scalars(
+        select(Bulletin.jurisdiction_id).where(Bulletin.state == BulletinState.PUBLISHED).distinct()
+    )
+    return frozenset(ledgers), frozenset(bulletins)
+
+
 def supervision_links(jurisdiction_id: int) -> tuple[bool, bool]:
     """(has a ledger, has a published bulletin): the page's links and a part of its ETag."""
-    has_ledger = db.session.scalar(select(Ledger.id).where(Ledger.jurisdiction_id == jurisdiction_id).limit(1))
-    has_bulletin = db.session.scalar(
-        select(Bulletin.id)
-        .where(Bulletin.jurisdiction_id == jurisdiction_id, Bulletin.state == BulletinState.PUBLISHED)
-        .limit(1)
-    )
-    return has_ledger is not None, has_bulletin is not None
+    ledgers, bulletins = _keeping()
+    return jurisdiction_id in ledgers, jurisdiction_id in bulletins

@@ -68,7 +68,18 @@ STATUS_ORDER = ("met", "on_track", "behind", "not_met", "no_data")
 
 
 @remembered
+def _with_indicators() -> frozenset[int]:
+    """The jurisdictions that define indicators (most don't): one query a publication spares the
+    others' pages a query each."""
+    return frozenset(db.session.scalars(select(TargetIndicator.jurisdiction_id).distinct()))
+
+
 def jurisdiction_indicators(jurisdiction_id: int) -> tuple[IndicatorRow, ...]:
+    return _jurisdiction_indicators(jurisdiction_id) if jurisdiction_id in _with_indicators() else ()
+
+
+@remembered
+def _jurisdiction_indicators(jurisdiction_id: int) -> tuple[IndicatorRow, ...]:
     return tuple(target_queries.indicators(jurisdiction_id=jurisdiction_id))
 
 
@@ -97,20 +108,12 @@ def _department_fingerprint(department_id: int) -> str:
     return fingerprint(department_indicators(department_id))
 
 
-@remembered
 def environment_report_parts(jurisdiction_id: int) -> tuple:
     """What identifies a jurisdiction's published yearly reports (seed 000), for its page's ETag."""
-    rows = db.session.execute(
-        select(
-            EnvironmentReport.id, EnvironmentReport.year, EnvironmentReport.pdf_sha256, EnvironmentReport.published_at
-        )
-        .where(
-            EnvironmentReport.jurisdiction_id == jurisdiction_id,
-            EnvironmentReport.state == EnvironmentReportState.PUBLISHED,
-        )
-        .order_by(EnvironmentReport.year)
-    )
-    return tuple((r.id, r.year, r.pdf_sha256, str(r.published_at)) for r in rows)
+    from registry.targets.environment import published_reports
+
+    reports = sorted(published_reports(jurisdiction_id), key=lambda r: r["year"])
+    return tuple((r["id"], r["year"], r["pdf_sha256"], str(r["published_at"])) for r in reports)
 
 
 # -- links to what is published --------------------------------------------------------------------

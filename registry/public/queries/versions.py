@@ -1,5 +1,6 @@
 """Published versions as the public reads them: refs, the one in force, overviews, diffs, files."""
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.jurisdictions.models import Jurisdiction
 from registry.public.cache import publication_token, published, remembered, watch
-from registry.public.models import SearchEntry
+from registry.public.models import SearchEntry, VersionOverview
 from registry.reports.models import AnnualReport, ReportState
 from registry.versions.diff import compare_versions
 from registry.versions.models import (
@@ -60,8 +61,8 @@ class VersionRef:
 
 
 @remembered
-def version_refs(jurisdiction_id: int) -> list[VersionRef]:
-    """A jurisdiction's published versions, newest first."""
+def _every_version_ref() -> dict[int, list[VersionRef]]:
+    """Every published version by jurisdiction, newest first: one query a publication."""
     rows = db.session.execute(
         select(
             ListVersion.id,
@@ -77,10 +78,17 @@ def version_refs(jurisdiction_id: int) -> list[VersionRef]:
             VersionWithdrawal.id.is_not(None),
         )
         .outerjoin(VersionWithdrawal, VersionWithdrawal.version_id == ListVersion.id)
-        .where(ListVersion.jurisdiction_id == jurisdiction_id)
-        .order_by(ListVersion.seq.desc())
+        .order_by(ListVersion.jurisdiction_id, ListVersion.seq.desc())
     ).all()
-    return [VersionRef(*row) for row in rows]
+    found: dict[int, list[VersionRef]] = {}
+    for row in rows:
+        found.setdefault(row.jurisdiction_id, []).append(VersionRef(*row))
+    return found
+
+
+def version_refs(jurisdiction_id: int) -> list[VersionRef]:
+    """A jurisdiction's published versions, newest first (don't change the list: it is shared)."""
+    return _every_version_ref().get(jurisdiction_id, [])
 
 
 def in_force(refs: list[VersionRef], on_date: date | None = None) -> VersionRef | None:
@@ -119,14 +127,15 @@ def version_plain(ref: VersionRef) -> dict[str, Any]:
     }
 
 
-@published
-def version_overview(ref: VersionRef) -> dict[str, Any]:
-    """A version's departments (with their matter counts) and categories: two plain queries."""
+def overview_of(ex: Any, version_id: int) -> dict[str, Any]:
+    """A version's departments (with their matter counts) and categories, as its page shows them:
+    two plain queries through `ex` (a session or a connection). The index keeps the result of the
+    versions it holds (VersionOverview); version_overview reads that."""
 
     def role_count(role: str):
         return func.count(case((VersionAssignment.role == role, 1)))
 
-    departments = db.session.execute(
+    departments = ex.execute(
         select(
             VersionDepartment.department_id,
             VersionDepartment.name,
@@ -143,18 +152,18 @@ def version_overview(ref: VersionRef) -> dict[str, Any]:
             (VersionAssignment.department_id == VersionDepartment.department_id)
             & (VersionAssignment.version_id == VersionDepartment.version_id),
         )
-        .where(VersionDepartment.version_id == ref.id)
+        .where(VersionDepartment.version_id == version_id)
         .group_by(VersionDepartment.id)
         .order_by(VersionDepartment.sort_order, VersionDepartment.id)
     ).all()
-    categories = db.session.execute(
+    categories = ex.execute(
         select(
             VersionMatter.category,
             func.count(),
             func.count(case((VersionMatter.status == "pending", 1))),
             func.min(VersionMatter.seq),
         )
-        .where(VersionMatter.version_id == ref.id)
+        .where(VersionMatter.version_id == version_id)
         .group_by(VersionMatter.category)
         .order_by(func.min(VersionMatter.seq))
     ).all()
@@ -163,15 +172,27 @@ def version_overview(ref: VersionRef) -> dict[str, Any]:
         "departments": [dict(zip(keys, row, strict=True)) for row in departments],
         "categories": [{"name": c, "count": n} for c, n, _, _ in categories],
         "pending": sum(pending for _, _, pending, _ in categories),
-        "defaults": _defaults(ref),
     }
 
 
-def _defaults(ref: VersionRef) -> list[dict[str, Any]]:
+@published
+def version_overview(ref: VersionRef) -> dict[str, Any]:
+    """A version's departments (with their matter counts), categories and list-wide rules: one query
+    when the index keeps the version's overview, else three."""
+    kept, defaults = db.session.execute(
+        select(VersionOverview.body, ListVersion.defaults)
+        .outerjoin(VersionOverview, VersionOverview.version_id == ListVersion.id)
+        .where(ListVersion.id == ref.id)
+    ).one()
+    overview = json.loads(kept) if kept else overview_of(db.session, ref.id)
+    overview["defaults"] = _defaults(defaults)
+    return overview
+
+
+def _defaults(defaults: Any) -> list[dict[str, Any]]:
     """The list-wide rules a version states once (以下均需…落实), their territorial implementers named."""
     from registry.lists.territorial import published_territorial
 
-    defaults = db.session.scalar(select(ListVersion.defaults).where(ListVersion.id == ref.id))
     return [
         {"text": d.get("text", ""), "territorial": published_territorial(d.get("territorial"))}
         for d in defaults or []
