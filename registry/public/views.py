@@ -237,7 +237,7 @@ def department(department_id: int):
         abort(404)
     refs = queries.version_refs(jref.id)
     current = queries.in_force(refs)
-    jurisdiction = jref.load()
+    jurisdiction = jref  # the template reads its code and name: no ORM object
     j = queries.jurisdiction_plain(jurisdiction)
     info = queries.department_as_published(refs, current, department_id, j, cards=True)
     if info is None:
@@ -263,7 +263,7 @@ def matter(matter_id: int):
     jref = queries.jurisdiction_ref_by_id(jurisdiction_id)
     refs = queries.version_refs(jurisdiction_id)
     current = queries.in_force(refs)
-    jurisdiction = jref.load()
+    jurisdiction = jref  # the template reads its code and name: no ORM object
     j = queries.jurisdiction_plain(jurisdiction)
     history = queries.matter_history(refs, matter_id, j)
     in_force = next((h for h in history if current and h["version"]["label"] == current.label), None)
@@ -294,7 +294,7 @@ def matter_report(matter_id: int, year: int):
     if shown is None:
         abort(404)
     jurisdiction_id = queries.jurisdiction_of_matter(matter_id)
-    jurisdiction = queries.jurisdiction_ref_by_id(jurisdiction_id).load()
+    jurisdiction = queries.jurisdiction_ref_by_id(jurisdiction_id)
     return render_template(
         "public/matter_report.html", jurisdiction=jurisdiction, matter_id=matter_id, shown=shown, reported=reported
     )

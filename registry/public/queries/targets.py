@@ -84,7 +84,17 @@ def _jurisdiction_indicators(jurisdiction_id: int) -> tuple[IndicatorRow, ...]:
 
 
 @remembered
+def _leading_indicators() -> frozenset[int]:
+    """The departments that lead an indicator (few): their pages query theirs, the others none."""
+    return frozenset(db.session.scalars(select(TargetIndicator.lead_department_id).distinct()))
+
+
 def department_indicators(department_id: int) -> tuple[IndicatorRow, ...]:
+    return _department_indicators(department_id) if department_id in _leading_indicators() else ()
+
+
+@remembered
+def _department_indicators(department_id: int) -> tuple[IndicatorRow, ...]:
     return tuple(target_queries.indicators(department_id=department_id))
 
 
