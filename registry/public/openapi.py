@@ -6,6 +6,7 @@ from registry.complaints.stats import FIRST_YEAR, LAST_YEAR
 from registry.core.http import MAX_DB_INT
 from registry.public.queries import API_MATTER_KEYS
 from registry.public.queries.targets import API_INDICATOR_DETAIL_KEYS, API_INDICATOR_KEYS
+from registry.public.search import COUNT_CAP
 from registry.supervision.public_data import API_TASK_DETAIL_KEYS, API_TASK_KEYS
 
 MAX_PER_PAGE = 200
@@ -905,8 +906,8 @@ def document() -> dict[str, Any]:
                         "query",
                         {"type": "string", "minLength": 2},
                         "关键词，至少两个字，空格分隔多个；"
-                        "计数到 1000 为止：total 为 1001 表示超过 1000 项，"
-                        "只提供其中 1000 项（名称命中在前，按清单顺序）",
+                        f"计数到 {COUNT_CAP} 为止：total 为 {COUNT_CAP + 1} 表示超过 {COUNT_CAP} 项，"
+                        f"只提供其中 {COUNT_CAP} 项（名称命中在前，按清单顺序）",
                     ),
                     _param("department", "query", id_param, "部门编号"),
                     _param("role", "query", {"type": "string", "enum": ["lead", "co_lead", "cooperating"]}, "部门角色"),

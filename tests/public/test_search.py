@@ -237,7 +237,7 @@ def test_counting_stops_past_the_cap_and_pages_stop_there(corpus):
 
 
 def test_the_search_page_says_more_than_the_cap(client, corpus, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_CAP", 25)  # the corpus is small; the real cap is 1000
+    monkeypatch.setattr(search, "COUNT_CAP", 25)  # the corpus is small; the real cap is 500
     page = client.get("/search?q=管理").get_data(as_text=True)
     assert "25 项以上事项" in page
     assert "只列出其中 25 项" in page
