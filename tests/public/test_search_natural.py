@@ -125,3 +125,15 @@ def test_hostile_queries_never_break_the_page_or_the_api(client, demo, q):
     assert client.get("/search", query_string={"q": q}).status_code == 200
     assert client.get("/search", query_string={"q": q, "jurisdiction": "990100"}).status_code == 200
     assert client.get("/api/v1/matters", query_string={"q": q}).status_code in (200, 400)
+
+
+def test_some_of_the_words_only_when_fewer_than_a_page_hold_all(client, demo, monkeypatch):
+    """Matters holding only some of the words are a fallback: once a page's worth holds every word,
+    they are not looked for (the dearest query) nor listed."""
+    assert search.search_ids("秸秆 综合利用").some_total >= 1  # one matter holds both: the rest follow
+    monkeypatch.setattr(search, "SOME_WHEN_FEWER_THAN", 1)
+    hits = search.search_ids("秸秆 综合利用")
+    assert hits.all_words_total == 1 and hits.some_total == 0
+    html = client.get("/search", query_string={"q": "秸秆 综合利用"}).get_data(as_text=True)
+    assert "秸秆露天焚烧管控与综合利用" in html
+    assert "只包含部分关键词的事项" not in html and "秸秆禁烧网格化巡查" not in html
