@@ -30,8 +30,7 @@ def urls() -> dict[str, list[str]]:
     """200 distinct URLs per kind from the published data (call inside an app context)."""
     from bench.search import queries
     from registry.jurisdictions.models import Jurisdiction
-    from registry.lists.models import Department
-    from registry.versions.models import ListVersion, VersionMatter
+    from registry.versions.models import ListVersion, VersionDepartment, VersionMatter
 
     rng = random.Random(29)
     codes = list(
@@ -43,7 +42,8 @@ def urls() -> dict[str, list[str]]:
             )
         )
     )
-    departments = list(db.session.scalars(select(Department.id).where(Department.active.is_(True))))
+    # Published departments only (the import step adds a province with none published: those are 404s).
+    departments = list(db.session.scalars(select(VersionDepartment.department_id).distinct()))
     matters = list(db.session.scalars(select(VersionMatter.matter_id).distinct()))
     words = [q for shape in queries().values() for q in shape]
     rng.shuffle(words)
