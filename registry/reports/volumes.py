@@ -277,15 +277,3 @@ def publish_volume(volume: ReportVolume, *, actor: Actor) -> None:
         after={"published": True, "sha256": volume.pdf_sha256},
         summary=f"公开「{volume.title}」",
     )
-
-
-def published_volumes(jurisdiction_id: int) -> list[ReportVolume]:
-    """A jurisdiction's published volumes, newest year first (PDF bytes not loaded)."""
-    return list(
-        db.session.scalars(
-            select(ReportVolume)
-            .join(ReportVolume.cycle)
-            .where(ReportingCycle.jurisdiction_id == jurisdiction_id, ReportVolume.published_at.is_not(None))
-            .order_by(ReportingCycle.year.desc(), ReportVolume.published_at.desc())
-        )
-    )

@@ -103,7 +103,7 @@ def report_for(jurisdiction_id: int, year: int) -> EnvironmentReport | None:
 
 
 @remembered  # under the publication token: registry/public/queries/targets.py watches the table
-def every_published_report() -> dict[int, tuple[dict[str, Any], ...]]:
+def _every_published_report() -> dict[int, tuple[dict[str, Any], ...]]:
     """Every published report by jurisdiction, newest year first, as plain values (with its id):
     one query a publication, for every jurisdiction's page."""
     rows = db.session.execute(
@@ -120,16 +120,14 @@ def every_published_report() -> dict[int, tuple[dict[str, Any], ...]]:
         .where(EnvironmentReport.state == EnvironmentReportState.PUBLISHED)
         .order_by(EnvironmentReport.year.desc())
     )
-    found: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        values = dict(row._mapping)
-        found.setdefault(values.pop("jurisdiction_id"), []).append(values)
-    return {jid: tuple(reports) for jid, reports in found.items()}
+    from registry.public.queries.jurisdictions import by_jurisdiction
+
+    return by_jurisdiction(rows)
 
 
 def published_reports(jurisdiction_id: int) -> tuple[dict[str, Any], ...]:
     """The published reports the jurisdiction's public page lists, newest year first, as plain values."""
-    return every_published_report().get(jurisdiction_id, ())
+    return _every_published_report().get(jurisdiction_id, ())
 
 
 def suggested_year() -> int:

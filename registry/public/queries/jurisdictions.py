@@ -49,6 +49,16 @@ def _every_jurisdiction() -> tuple[dict[str, JurisdictionRef], dict[int, Jurisdi
     return {r.code: r for r in refs}, {r.id: r for r in refs}
 
 
+def by_jurisdiction(rows) -> dict[int, tuple[dict[str, Any], ...]]:
+    """Rows whose first column is `jurisdiction_id` as {jurisdiction id: (the rest of each row as a
+    dict, in the rows' order)}: what a map per publication keeps."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        values = dict(row._mapping)
+        found.setdefault(values.pop("jurisdiction_id"), []).append(values)
+    return {jid: tuple(values) for jid, values in found.items()}
+
+
 def jurisdiction_ref(code: str) -> JurisdictionRef | None:
     """A jurisdiction by code (cached under the publication token)."""
     return _every_jurisdiction()[0].get(code)

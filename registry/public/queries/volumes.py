@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.public.cache import remembered, watch
+from registry.public.queries.jurisdictions import by_jurisdiction
 from registry.reports.models import ReportingCycle, ReportVolume
 
 # A volume's publication changes its jurisdiction's page (registry.public.cache.watch).
@@ -29,11 +30,7 @@ def _every_published_volume() -> dict[int, tuple[dict, ...]]:
         .where(ReportVolume.published_at.is_not(None))
         .order_by(ReportingCycle.year.desc(), ReportVolume.published_at.desc())
     )
-    found: dict[int, list[dict]] = {}
-    for row in rows:
-        values = dict(row._mapping)
-        found.setdefault(values.pop("jurisdiction_id"), []).append(values)
-    return {jid: tuple(volumes) for jid, volumes in found.items()}
+    return by_jurisdiction(rows)
 
 
 def published_volumes(jurisdiction_id: int) -> tuple[dict, ...]:
