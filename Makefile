@@ -29,7 +29,7 @@ run: setup system-deps $(FONTS)
 test: setup system-deps $(FONTS) test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed translations
 

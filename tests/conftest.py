@@ -51,6 +51,22 @@ if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["TEST_DATAB
 import config  # noqa: E402  (reads the environment set above)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadscope` (as `make test` runs): the browser tests as one unit on one worker, every
+    other test a unit of its own. The browser tests share a gunicorn serving the demo, which takes a
+    worker half a minute to set up, and the crawl's record of page kinds already checked by axe.
+    (xdist's own `loadgroup` groups nothing under pytest 9, whose node ids it no longer rewrites.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/browser" if nodeid.startswith("tests/browser/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
 def reset_postgres(url: str) -> None:
     """An empty public schema in the PostgreSQL database at `url` (for the migrations to build)."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -14,8 +14,11 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 
 import config
+from bench import generate
 from registry import create_app
 from registry.auth.models import User
+from registry.auth.services import create_user
+from registry.core.permissions import Role
 from registry.extensions import db
 from registry.jobs import scheduler
 from registry.jobs.models import Job, JobState
@@ -51,14 +54,22 @@ def server_app(smtp_server):
     app = create_app(OnTheServer)
     with app.app_context():
         upgrade()
-        from registry.demo import load_demo
-
-        load_demo()
+        # A province, its ecology department and the two accounts the tests mail (the demo's names).
+        province, [ecology] = generate.province_with_departments("990000", "测试省", n=1)
+        generate.office_user(province, "province_office", "password-123")
+        create_user(
+            username="sthj_head",
+            password="password-123",
+            role=Role.DEPT_HEAD,
+            jurisdiction_code=province.code,
+            department_name=ecology.name,
+            actor="测试",
+        )
         for username, address in ADDRESSES.items():
             db.session.scalar(select(User).where(User.username == username)).email = address
         db.session.commit()
         db.session.remove()
-    # the mail server only now: the demo's own workflow e-mails nobody
+    # the mail server only now: making the accounts e-mails nobody
     app.config.update(
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_server.port,
