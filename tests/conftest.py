@@ -51,6 +51,7 @@ if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["TEST_DATAB
 import config  # noqa: E402  (reads the environment set above)
 
 
+@pytest.hookimpl(optionalhook=True)  # known only while xdist is loaded (`-p no:xdist` runs without it)
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadscope` (as `make test` runs): the browser tests as one unit on one worker, every
     other test a unit of its own. The browser tests share a gunicorn serving the demo, which takes a
