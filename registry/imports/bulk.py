@@ -32,14 +32,11 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
         driver = connection.connection.driver_connection
         as_json = [i for i, k in enumerate(kinds) if k == "json"]
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
-            if not as_json:
-                for row in rows:
-                    copy.write_row(row)
-                return
             for row in rows:
-                row = list(row)
-                for i in as_json:  # the same value as json.dumps's text, in a fraction of the time
-                    row[i] = orjson.dumps(row[i], option=orjson.OPT_NON_STR_KEYS).decode()
+                if as_json:
+                    row = list(row)
+                    for i in as_json:  # the same value as json.dumps's text, in a fraction of the time
+                        row[i] = orjson.dumps(row[i], option=orjson.OPT_NON_STR_KEYS).decode()
                 copy.write_row(row)
         return
     placeholders = ", ".join("?" for _ in columns)
