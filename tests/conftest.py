@@ -228,6 +228,13 @@ def auth(client):
 
 
 _demo_rows: dict[str, list[dict]] | None = None
+_demo_day = None  # the Beijing date the demo rows were made on
+
+
+def demo_day():
+    """The day (Beijing time) the demo rows a test sees were made: they date what they record by it, and a
+    worker keeps the rows it made first for all its tests, which may run after midnight."""
+    return _demo_day
 
 
 def _demo_tables():
@@ -240,8 +247,11 @@ def _load_demo() -> None:
     chose (Chinese, for the PDF it renders) must not stay cached for the test's first requests."""
     import flask_babel
 
+    from registry.core.timezone import local_today
     from registry.demo import load_demo
 
+    global _demo_day
+    _demo_day = local_today()
     load_demo()
     db.session.flush()
     flask_babel.refresh()
