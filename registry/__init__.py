@@ -77,7 +77,7 @@ def create_app(config_class: object | str = "config.Config") -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "registry" / "translations")

@@ -1,7 +1,6 @@
 """The complaint statistics' charts (the site's pygal charts: registry/core/charts.py). Every series
 is named in the legend and its values are printed on the bars."""
 
-import pygal
 from flask_babel import gettext as _
 
 from registry.complaints.stats import Figures
@@ -24,7 +23,7 @@ def period_labels(figures: Figures) -> list[str]:
 def received_chart(figures: Figures, title: str, width: int = WIDTH) -> str:
     """Complaints received per month of the year (or per year for all time)."""
     labels = period_labels(figures)
-    chart = base(pygal.Bar, 360, BLUE, width=width, show_legend=False, x_label_rotation=-45 if width < WIDTH else 0)
+    chart = base("Bar", 360, BLUE, width=width, show_legend=False, x_label_rotation=-45 if width < WIDTH else 0)
     chart.x_labels = labels
     chart.y_labels = _count_axis(max((n for _p, n in figures.by_period), default=0))
     chart.add(_("收到举报"), [n for _period, n in figures.by_period])
@@ -40,7 +39,7 @@ def on_time_chart(figures: Figures, title: str, width: int = WIDTH) -> str:
     groups = figures.by_department
     labels = [short(g.name, 12 if width >= WIDTH else 8) for g in groups]
     height = 150 + 44 * max(len(groups), 1)
-    chart = base(pygal.HorizontalStackedBar, height, GREEN, ORANGE, RED, width=width, margin_left=label_room(labels))
+    chart = base("HorizontalStackedBar", height, GREEN, ORANGE, RED, width=width, margin_left=label_room(labels))
     chart.x_labels = labels
     chart.y_labels = _count_axis(max((g.counts.closed + g.counts.open_overdue for g in groups), default=0))
     chart.add(_("按期办结"), [g.counts.on_time or None for g in groups])
@@ -64,7 +63,7 @@ def satisfaction_chart(figures: Figures, title: str, width: int = WIDTH) -> str:
     groups = [g for g in figures.by_department if g.counts.rated]
     labels = [short(g.name, 12 if width >= WIDTH else 8) for g in groups]
     height = 150 + 44 * max(len(groups), 1)
-    chart = base(pygal.HorizontalStackedBar, height, GREEN, GREY, width=width, margin_left=label_room(labels))
+    chart = base("HorizontalStackedBar", height, GREEN, GREY, width=width, margin_left=label_room(labels))
     chart.x_labels = labels
     chart.y_labels = _count_axis(max((g.counts.rated for g in groups), default=0))
     chart.add(_("满意"), [g.counts.satisfied or None for g in groups])

@@ -13,12 +13,15 @@ import hashlib
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from registry.core.errors import refuse
+
+if TYPE_CHECKING:  # Pillow itself is imported by the first photo decoded, not by every worker at start
+    from PIL import Image
 
 MAX_PHOTOS = 3
 # Pixels, checked from the header before anything is decoded: a few bytes may claim a huge image
@@ -93,8 +96,10 @@ PROBLEMS = {
 }
 
 
-def _turn_upright(image: Image.Image) -> None:
+def _turn_upright(image: "Image.Image") -> None:
     """Turn the image (in place) as its EXIF orientation says; leave it when that EXIF cannot be read."""
+    from PIL import ImageOps
+
     with contextlib.suppress(Exception):  # malformed EXIF: Pillow raises whatever its parser meets
         ImageOps.exif_transpose(image, in_place=True)
 
@@ -103,6 +108,8 @@ def _reencode(data: bytes) -> tuple[str, str, bytes] | str:
     """(content type, extension, bytes) of the image re-encoded without metadata, or the key of what
     is wrong with it (PROBLEMS). The size is judged from the header before any pixel is decoded;
     a large JPEG is decoded at a reduced scale where the longer side allows (draft)."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -8,7 +8,6 @@ import io
 from flask import abort, current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from PIL import Image, UnidentifiedImageError
 
 import registry.complaints.deadlines  # noqa: F401  (the periodic reminders)
 import registry.complaints.public_views  # noqa: F401  (routes on the same blueprint)
@@ -238,6 +237,8 @@ def file(complaint_id: int, file_id: int):
         abort(403)
     data, content_type = stored.data, stored.content_type
     if request.args.get("thumb") and content_type.startswith("image/"):
+        from PIL import Image, UnidentifiedImageError  # here: a worker that shows no photo need not load it
+
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.thumbnail(THUMBNAIL)

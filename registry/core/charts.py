@@ -8,17 +8,11 @@ Used by the complaint statistics (registry/complaints/charts.py) and the target 
 (registry/targets/charts.py).
 """
 
+import functools
 import re
 import sys
 from html import escape
-
-import pygal
-from pygal.style import Style
-
-# pygal appends a legacy import hook for its map plugins to sys.meta_path (find_module only: every
-# failed import anywhere that reaches it then warns, an error under the tests' filterwarnings, and
-# Python 3.12 ignores it). No map is drawn here: take it out.
-sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
+from typing import Any
 
 # The site's own CJK font family (static/css/site.css), so Chinese labels render as on the pages.
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
@@ -35,8 +29,22 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TITLE = re.compile(r"<title>Pygal</title>")
 
 
-def style(*colors: str) -> Style:
-    return Style(
+@functools.cache
+def _pygal() -> Any:
+    """pygal, imported by the first chart a process draws: with lxml it weighs 6.5 MB, which a web worker
+    serving only list pages would otherwise carry for nothing."""
+    import pygal
+    import pygal.style
+
+    # pygal appends a legacy import hook for its map plugins to sys.meta_path (find_module only: every
+    # failed import anywhere that reaches it then warns, an error under the tests' filterwarnings, and
+    # Python 3.12 ignores it). No map is drawn here: take it out.
+    sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def style(*colors: str) -> Any:
+    return _pygal().style.Style(
         value_colors=("#ffffff",) * len(colors),  # the count printed on its bar, white on the colour
         font_family=FONT,
         background="#ffffff",
@@ -56,7 +64,8 @@ def style(*colors: str) -> Style:
     )
 
 
-def base(chart_class, height: int, *colors: str, width: int = WIDTH, **options) -> pygal.Graph:
+def base(kind: str, height: int, *colors: str, width: int = WIDTH, **options) -> Any:
+    """A pygal chart of `kind` ("Bar", "HorizontalStackedBar", "Line" …) in the site's style."""
     settings = {
         "js": [],
         "width": width,
@@ -72,10 +81,10 @@ def base(chart_class, height: int, *colors: str, width: int = WIDTH, **options) 
         "no_data_text": "",
         "show_minor_x_labels": True,
     }
-    return chart_class(**{**settings, **options})
+    return getattr(_pygal(), kind)(**{**settings, **options})
 
 
-def finish(chart: pygal.Graph, title: str, desc: str) -> str:
+def finish(chart: Any, title: str, desc: str) -> str:
     """The SVG as text: no script, no comment, with its <title> and <desc> first."""
     svg = chart.render(is_unicode=True)
     svg = _COMMENT.sub("", _SCRIPT.sub("", svg))

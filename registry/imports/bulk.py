@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Boolean, Table, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from registry.extensions import db
 
@@ -29,15 +29,21 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     kinds = [_kind(table, c) for c in columns]
     column_list = ", ".join(columns)
     if connection.dialect.name == "postgresql":
+        import psycopg  # here, not at the top: a worker on SQLite never loads it (11 MB)
+
         driver = connection.connection.driver_connection
         as_json = [i for i, k in enumerate(kinds) if k == "json"]
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
-            for row in rows:
-                if as_json:
-                    row = list(row)
-                    for i in as_json:  # the same value as json.dumps's text, in a fraction of the time
-                        row[i] = orjson.dumps(row[i], option=orjson.OPT_NON_STR_KEYS).decode()
-                copy.write_row(row)
+        statement = f"COPY {table.name} ({column_list}) FROM STDIN"
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    if as_json:
+                        row = list(row)
+                        for i in as_json:  # the same value as json.dumps's text, in a fraction of the time
+                            row[i] = orjson.dumps(row[i], option=orjson.OPT_NON_STR_KEYS).decode()
+                    copy.write_row(row)
+        except psycopg.errors.IntegrityError as e:  # COPY bypasses SQLAlchemy: raise what an INSERT would
+            raise IntegrityError(statement, None, e) from e
         return
     placeholders = ", ".join("?" for _ in columns)
     # Only the columns SQLite needs in another form are converted (a 100k-row import binds ≈ 4M values).

@@ -66,14 +66,6 @@ from registry.lists.territorial import ALL_LOWER_SPELLINGS, deadline_of
 CHUNK = 20000
 # How often planning tells its progress (a job's bar, the CLI's): rows between two reports.
 PROGRESS_EVERY = 1000
-# A row inserted meanwhile with a title the plan thought free trips the unique constraint.
-DUPLICATE_ERRORS: tuple[type[Exception], ...] = (IntegrityError,)
-try:
-    import psycopg
-
-    DUPLICATE_ERRORS += (psycopg.errors.IntegrityError,)  # raised by COPY, which bypasses SQLAlchemy
-except ImportError:  # pragma: no cover - SQLite-only installs
-    pass
 # Column widths of the schema, checked here so that PostgreSQL never has to refuse a row.
 MAX_TITLE, MAX_CATEGORY, MAX_DEPARTMENT = 300, 50, 100
 MAX_DOC_TITLE, MAX_DOC_NUMBER, MAX_ARTICLE = 300, 100, 100
@@ -757,7 +749,7 @@ def apply_import(plan: ImportPlan, actor: Actor, *, progress: Callable[[int], No
     try:
         with db.session.begin_nested():
             result = _apply(plan, jurisdiction, actor, progress or (lambda n: None))
-    except DUPLICATE_ERRORS as e:
+    except IntegrityError as e:  # a row inserted meanwhile with a title the plan thought free
         raise StaleEdit(_l("清单在预览之后已被修改（有同名事项新增），请重新上传预览后再确认导入。")) from e
     # Core statements bypass the identity map: make loaded objects read the new rows.
     db.session.expire_all()

@@ -5,7 +5,6 @@ on the office's page)."""
 
 from datetime import date
 
-import pygal
 from flask_babel import gettext as _
 
 from registry.core.charts import GREEN, NARROW, ORANGE, WIDTH, base, finish
@@ -22,7 +21,7 @@ def progress_chart(title: str, history: list[tuple[date, int, int, int]], width:
     """`history`: (month, closed, on notice, in progress) at each month end, oldest first."""
     narrow = width < WIDTH
     chart = base(
-        pygal.StackedBar,
+        "StackedBar",
         HEIGHTS.get(width, 340),
         GREEN,
         ORANGE,

@@ -2,7 +2,6 @@
 ledger's tasks by state, and each lead department's tasks by state. Every bar is named in words (the
 axis or the legend) and carries its count; the page has a table with the same figures."""
 
-import pygal
 from flask_babel import gettext as _
 
 from registry.core.charts import BLUE, GREEN, ORANGE, WIDTH, base, finish, label_room, short
@@ -36,7 +35,7 @@ def state_chart(counts: Counts, title: str, width: int = WIDTH) -> str:
     order = STATE_ORDER[::-1]
     labels = [_(TASK_STATE_LABELS[s]) for s in order]
     chart = base(
-        pygal.HorizontalBar,
+        "HorizontalBar",
         height("state", 0),
         *(COLORS[s] for s in order),
         width=width,
@@ -56,7 +55,7 @@ def department_chart(rows: list[DepartmentRow], title: str, width: int = WIDTH) 
     rows = rows[::-1]  # top-down in the table's order (see state_chart)
     labels = [short(r.name, 12 if width >= WIDTH else 7) for r in rows]
     chart = base(
-        pygal.HorizontalStackedBar,
+        "HorizontalStackedBar",
         height("department", len(rows)),
         *(COLORS[s] for s in STATE_ORDER),
         width=width,

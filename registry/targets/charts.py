@@ -4,7 +4,6 @@ pygal SVG rendered on the server (registry/core/charts.py): no JavaScript, nothi
 labels, and the same SVG in the pages and in the PDFs. Values are printed at their points; the
 legend names every line and the lines differ in dash as well as colour."""
 
-import pygal
 from flask_babel import gettext as _
 
 from registry.core.charts import BLUE, GREEN, GREY, NARROW, RED, WIDTH, base, finish
@@ -39,7 +38,7 @@ def chart(row: IndicatorRow, width: int = WIDTH, *, title: str | None = None, up
         values = {y: v for y, v in values.items() if y <= up_to}
     narrow = width < WIDTH
     chart_ = base(
-        pygal.Line,
+        "Line",
         HEIGHTS.get(width, 360),
         BLUE,
         RED,

@@ -375,6 +375,19 @@ def test_plan_made_before_someone_else_edits_is_refused(small):
     assert matter(small, "河湖长制").lead.short_name == "水利厅"
 
 
+def test_a_matter_added_with_the_same_title_after_the_preview_refuses_the_import(small):
+    plan = plan_import(small, (HEADER + "1,水,新的河湖事项,水利厅,,,\n2,水,另一事项,住建厅,,,\n").encode())
+    assert plan.errors == []
+    lead = services.resolve_department(small, "生态环境厅")
+    services.create_matter(small, title="新的河湖事项", category="水", lead=lead, actor="别人")  # meanwhile
+    db.session.flush()
+    with pytest.raises(StaleEdit, match="有同名事项新增"):
+        apply_import(plan, "测试")
+    db.session.expire_all()
+    assert matter(small, "另一事项") is None
+    assert matter(small, "新的河湖事项").lead.short_name == "生态环境厅"
+
+
 def delegate_one(province, city):
     pending = db.session.scalar(select(Matter).where(Matter.jurisdiction_id == province.id, Matter.status == "pending"))
     services.delegate_matter(pending, to=city, basis_kind="meeting", basis_date=date(2025, 3, 1), actor="测试")
