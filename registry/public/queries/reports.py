@@ -17,11 +17,31 @@ from registry.versions.models import VersionMatter
 
 
 @remembered
+def _reported_matters() -> frozenset[int]:
+    """Every matter a published report has a led-matter section on (a few thousand at most, where the
+    matters number a hundred thousand): one query per publication, so that the page of a matter no
+    report is about, nearly all of them, asks nothing more about reports."""
+    return frozenset(
+        db.session.scalars(
+            select(VersionMatter.matter_id)
+            .join(ReportSection, ReportSection.version_matter_id == VersionMatter.id)
+            .join(AnnualReport, AnnualReport.id == ReportSection.report_id)
+            .where(ReportSection.kind == SectionKind.LED_MATTER, AnnualReport.state == ReportState.PUBLISHED)
+            .distinct()
+        )
+    )
+
+
 def matter_report_sections(matter_id: int) -> tuple[dict[str, Any], ...]:
     """The published led-matter sections about a matter, newest year first, as plain values: year,
     report (id, title, publication time, SHA-256), department (id, name), the section's title then,
     the four fields as escaped paragraphs and the indicators. Kept until the publication token
     changes, which a report's publication does (registry.public.queries.versions watches reports)."""
+    return _matter_report_sections(matter_id) if matter_id in _reported_matters() else ()
+
+
+@remembered
+def _matter_report_sections(matter_id: int) -> tuple[dict[str, Any], ...]:
     rows = db.session.execute(
         select(ReportSection, AnnualReport, ReportingCycle.year, Department.name)
         .join(AnnualReport, AnnualReport.id == ReportSection.report_id)
