@@ -116,9 +116,8 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 )
         imp = run.get("import")
         if imp:
-            rows.append(
-                ("import ≥ 10,000 rows/s", f"{imp['rows_per_s']:,.0f} rows/s", db_label, imp["rows_per_s"] >= 10_000)
-            )
+            target = "import ≥ 10,000 rows/s (XLSX as Excel saves it)"
+            rows.append((target, f"{imp['rows_per_s']:,.0f} rows/s", db_label, imp["rows_per_s"] >= 10_000))
     pdf = results.get("pdf")
     if pdf:
         rows.append(
@@ -369,11 +368,15 @@ def markdown(results: dict) -> str:
                 )
         imp = run.get("import")
         if imp:
-            lines.append(
-                f"\nImport, {db_label}: {imp['rows']:,}-row XLSX ({imp['xlsx_mb']} MB) in {imp['total_s']} s ="
-                f" **{imp['rows_per_s']:,.0f} rows/s** (plan {imp['plan_s']} s, of which reading the XLSX"
-                f" {imp['read_xlsx_s']} s; apply {imp['apply_s']} s; commit {imp['commit_s']} s)."
-            )
+            for one, bold in ((imp, "**"), (imp.get("openpyxl"), "")):
+                if not one:
+                    continue
+                lines.append(
+                    f"\nImport, {db_label}: {one['rows']:,}-row XLSX {one.get('file', '')} ({one['xlsx_mb']} MB)"
+                    f" in {one['total_s']} s = {bold}{one['rows_per_s']:,.0f} rows/s{bold} (plan {one['plan_s']} s,"
+                    f" of which reading the XLSX {one['read_xlsx_s']} s; apply {one['apply_s']} s;"
+                    f" commit {one['commit_s']} s)."
+                )
     pdf = results.get("pdf")
     if pdf:
         lines.append(

@@ -453,6 +453,7 @@ def _plan_matters(
     plan: ImportPlan, jurisdiction: Jurisdiction, parsed: ListFile, progress: Callable[[int, int], None] | None = None
 ) -> None:
     create_departments = plan.create_departments
+    jurisdiction_id, jurisdiction_name = jurisdiction.id, jurisdiction.name  # read once, not per row
     by_name, by_id = _departments(jurisdiction.id)
     names = DepartmentNames(jurisdiction.id)
     chosen = {w: i for w, i in (plan.mapping.names if plan.mapping else {}).items() if i in by_id}
@@ -525,38 +526,38 @@ def _plan_matters(
                 )
         return codes
 
+    def resolve(name: str) -> str | None:
+        """The department a written name means (its name, or the name of one to be created), or None
+        with the reason added to the row's errors. Reads the row being planned (`raw`, `errors`)."""
+        department = lookup(name)
+        if department is not None:
+            return department.name
+        candidates = names.ambiguous(name)
+        if name not in plan.unknown_names and len(plan.unknown_names) < MAX_NAME_CHOICES:
+            plan.unknown_names[name] = [(c.id, c.name) for c in candidates] or names.closest(name, n=3)
+        if candidates:
+            # Never a new department for a name that already means two: the file must say which.
+            errors.append(ambiguity_message(name, candidates))
+            return None
+        if not create_departments:
+            errors.append(
+                _l(
+                    "找不到部门「%(department)s」：%(jurisdiction)s没有以此为全称、简称或其他名称的部门。",
+                    department=name,
+                    jurisdiction=jurisdiction.name,
+                )
+            )
+            return None
+        if len(name) > MAX_DEPARTMENT:
+            errors.append(_l("部门名称「%(start)s…」过长（最多 %(max)s 字）。", start=name[:20], max=MAX_DEPARTMENT))
+            return None
+        new_departments.setdefault(name, NewDepartment(name, guess_sector(name), raw.row))
+        return name
+
     for checked, raw in enumerate(parsed.rows):
         if progress is not None and checked % PROGRESS_EVERY == 0:
             progress(checked, len(parsed.rows))
         errors: list[LazyString] = []
-
-        def resolve(name: str, row: int = raw.row, errors: list[LazyString] = errors) -> str | None:
-            department = lookup(name)
-            if department is not None:
-                return department.name
-            candidates = names.ambiguous(name)
-            if name not in plan.unknown_names and len(plan.unknown_names) < MAX_NAME_CHOICES:
-                plan.unknown_names[name] = [(c.id, c.name) for c in candidates] or names.closest(name, n=3)
-            if candidates:
-                # Never a new department for a name that already means two: the file must say which.
-                errors.append(ambiguity_message(name, candidates))
-                return None
-            if not create_departments:
-                errors.append(
-                    _l(
-                        "找不到部门「%(department)s」：%(jurisdiction)s没有以此为全称、简称或其他名称的部门。",
-                        department=name,
-                        jurisdiction=jurisdiction.name,
-                    )
-                )
-                return None
-            if len(name) > MAX_DEPARTMENT:
-                errors.append(
-                    _l("部门名称「%(start)s…」过长（最多 %(max)s 字）。", start=name[:20], max=MAX_DEPARTMENT)
-                )
-                return None
-            new_departments.setdefault(name, NewDepartment(name, guess_sector(name), row))
-            return name
 
         title, category, description = raw.title.strip(), raw.category.strip(), raw.description.strip()
         if not title:
@@ -580,8 +581,8 @@ def _plan_matters(
         named = [key for key in map(resolve, raw.cooperating) if key is not None]
         # The services' rules, on the names as resolved (a department to be created is in being).
         problems = rules.assignment_problems(
-            jurisdiction.id,
-            jurisdiction.name,
+            jurisdiction_id,
+            jurisdiction_name,
             party(lead) if lead else None,
             [party(k) for k in named],
             [party(k) for k in co_lead_keys],
