@@ -5,7 +5,6 @@ imports ~100k matters with their assignments, citations and audit entries; these
 values, so they go to the driver directly, in the session's own transaction.
 """
 
-import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,8 +38,8 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
                 for row in rows:
                     if as_json:
                         row = list(row)
-                        for i in as_json:  # the same value as json.dumps's text, in a fraction of the time
-                            row[i] = orjson.dumps(row[i], option=orjson.OPT_NON_STR_KEYS).decode()
+                        for i in as_json:
+                            row[i] = _json(row[i])
                     copy.write_row(row)
         except psycopg.errors.IntegrityError as e:  # COPY bypasses SQLAlchemy: raise what an INSERT would
             raise IntegrityError(statement, None, e) from e
@@ -86,8 +85,13 @@ def _sqlite(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> str:
+    # As on PostgreSQL: orjson's text, the same value as json.dumps's in a fraction of the time.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 _SQLITE = {
-    "json": json.dumps,
+    "json": _json,
     "bool": lambda value: None if value is None else int(value),
     "datetime": _sqlite,
     "date": _sqlite,
