@@ -1,5 +1,6 @@
 """Read-only look-ups of the working list for the offices' pages."""
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -9,6 +10,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from typing import TypeVar
 
+import orjson
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -30,6 +32,7 @@ from registry.lists.models import (
     Role,
     delegation_label,
 )
+from registry.public.cache import LRUCache
 
 
 def jurisdiction_by_code(code: str) -> Jurisdiction | None:
@@ -298,13 +301,30 @@ def duplicate_pairs(items: Sequence[_Item]) -> list[tuple[_Item, _Item]]:
     """Pairs of items (anything with `title` and `category`, in list order) of the same category whose
     titles look alike: exactly the pairs for which `looks_duplicate` holds, earlier item first, by
     category in order of first appearance, then in list order — without comparing every pair."""
-    by_category: dict[str, list[_Item]] = {}
-    for item in items:
-        by_category.setdefault(item.category, []).append(item)
-    pairs = []
-    for group in by_category.values():
-        pairs.extend((group[i], group[j]) for i, j in similar_title_pairs([normalise_title(m.title) for m in group]))
-    return pairs
+    return [(items[i], items[j]) for i, j in _duplicate_indexes([(m.title, m.category) for m in items])]
+
+
+# The office's list health asks for the same lists' pairs again and again, and they change only when
+# a title or a category does: the pairs of a list are kept by the digest of its titles and categories
+# (a few KB a list), for whoever asks next.
+_pairs_by_titles = LRUCache(maxsize=512)
+
+
+def _duplicate_indexes(titles: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """duplicate_pairs of (title, category) pairs, as index pairs."""
+
+    def compute() -> list[tuple[int, int]]:
+        by_category: dict[str, list[int]] = {}
+        for index, (_title, category) in enumerate(titles):
+            by_category.setdefault(category, []).append(index)
+        pairs = []
+        for group in by_category.values():
+            normalised = [normalise_title(titles[index][0]) for index in group]
+            pairs.extend((group[i], group[j]) for i, j in similar_title_pairs(normalised))
+        return pairs
+
+    key = hashlib.blake2b(orjson.dumps(titles), digest_size=16).digest()
+    return _pairs_by_titles.get_or_set(key, compute)
 
 
 def similar_title_pairs(titles: list[str]) -> list[tuple[int, int]]:
@@ -511,6 +531,8 @@ def lead_text_pending(jurisdiction: Jurisdiction) -> list[Matter]:
             Matter.description.contains("明确"),
         )
         .order_by(Matter.seq, Matter.id)
+        # The page names each one's lead: loaded with them, not a query per matter.
+        .options(selectinload(Matter.assignments).selectinload(Assignment.department))
     )
     return [m for m in candidates if rules.says_lead_pending(m.description)]
 

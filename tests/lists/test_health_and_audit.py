@@ -22,6 +22,26 @@ def test_health_shows_pending_matters_idle_departments_and_near_duplicates(brows
     assert "工业企业大气污染防治与超低排放改造" in section and "工业企业大气污染防治和超低排放改造" in section
 
 
+def test_health_follows_each_change_of_a_title_or_category_after_showing_the_pairs(browser):
+    # The pairs are kept by the list's titles and categories: a page seen before a change must not
+    # show the pairs of before.
+    browser.login("province_office")
+    browser.post(
+        "/manage/990000/matters/new",
+        {"category": "大气", "title": "工业企业大气污染防治和超低排放改造", "lead": "0"},
+    )
+    assert "（1 对）" in browser.get("/manage/990000/health").split("名称疑似重复的事项")[1]
+    m = matter("工业企业大气污染防治和超低排放改造")
+    edit = f"/manage/matters/{m.id}/edit"
+    form = {"title": m.title, "description": m.description, "lead": "0", "cooperating": []}
+    browser.post(edit, {**form, "category": "综合"})
+    assert "未发现名称疑似重复的事项" in browser.get("/manage/990000/health")
+    browser.post(edit, {**form, "category": "大气"})
+    assert "（1 对）" in browser.get("/manage/990000/health").split("名称疑似重复的事项")[1]
+    browser.post(edit, {**form, "category": "大气", "title": "城市建成区餐饮油烟治理"})
+    assert "未发现名称疑似重复的事项" in browser.get("/manage/990000/health")
+
+
 def test_duplicate_detection_uses_normalised_titles_and_containment():
     assert normalise_title("燃煤锅炉 综合整治（全省）") == "燃煤锅炉综合整治全省"
     assert looks_duplicate(normalise_title("燃煤锅炉综合整治"), normalise_title("全省燃煤锅炉综合整治工作"))
