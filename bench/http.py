@@ -152,7 +152,8 @@ def office_account() -> str:
 
 def office_targets() -> dict[str, list[str]]:
     """/manage/<code>/health of the province and the jurisdictions below it (the province office reads
-    them all): the list health (清单体检) an office opens, computed on every request (no cache)."""
+    them all): the list health (清单体检) an office opens, computed on every request but for the look-alike
+    pairs, which each worker keeps per list until a title or category changes."""
     from registry.jurisdictions.models import Jurisdiction
     from registry.versions.models import ListVersion
 
