@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.core.db import utcnow
@@ -281,6 +281,12 @@ class AuditEntry(db.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before, *after]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def latest_id() -> int:
+    """The newest entry's id: every change writes an entry in its own transaction, so this moves with
+    each one (a revision of everything the log covers; one look at the primary key's end)."""
+    return db.session.scalar(select(func.max(AuditEntry.id))) or 0
 
 
 # Who an audit entry names: a signed-in user, or a plain description of a process that is not one

@@ -105,6 +105,18 @@ class LRUCache:
             self._data.clear()
 
 
+# Caches of other modules that key values by ids (which tests reuse after each rollback): reset_caches()
+# empties them with the rest.
+_registered: list[LRUCache] = []
+
+
+def process_cache(maxsize: int) -> LRUCache:
+    """A cache of this process, emptied by reset_caches()."""
+    cache = LRUCache(maxsize)
+    _registered.append(cache)
+    return cache
+
+
 def _frozen(value: Any) -> Hashable:
     """Arguments as a key: lists and dicts (plain data passed along) become tuples."""
     if isinstance(value, dict):
@@ -557,6 +569,8 @@ def reset_caches() -> None:
     items.clear()
     fragments.clear()
     bodies.clear()
+    for cache in _registered:
+        cache.clear()
     for tier in list(_all_shared):
         tier.clear()
 

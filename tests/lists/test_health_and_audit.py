@@ -1,7 +1,7 @@
 """The list health view and the audit trail."""
 
 from registry.lists.queries import looks_duplicate, normalise_title
-from tests.lists.conftest import department, matter
+from tests.lists.conftest import department, jurisdiction, matter
 
 
 def test_health_shows_pending_matters_idle_departments_and_near_duplicates(browser):
@@ -40,6 +40,42 @@ def test_health_follows_each_change_of_a_title_or_category_after_showing_the_pai
     assert "（1 对）" in browser.get("/manage/990000/health").split("名称疑似重复的事项")[1]
     browser.post(edit, {**form, "category": "大气", "title": "城市建成区餐饮油烟治理"})
     assert "未发现名称疑似重复的事项" in browser.get("/manage/990000/health")
+
+
+def test_health_seen_before_shows_what_a_lower_office_decided_since(browser):
+    # The report is kept while nothing changed; a change made in another list (the city settling a
+    # matter the province delegated to it) is a change the province's report must show at once.
+    browser.login("province_office")
+    upper = matter("室内装饰装修污染防治")
+    browser.post(
+        f"/manage/matters/{upper.id}/delegate",
+        {
+            "to_jurisdiction": str(jurisdiction("990100").id),
+            "basis_kind": "document",
+            "basis_doc_number": "示政办函〔2025〕12号",
+            "basis_date": "2025-07-01",
+        },
+    )
+    delegated = browser.get("/manage/990000/health").split("已交由下级研究明确")[1].split("<h2>")[0]
+    assert "室内装饰装修污染防治" in delegated and "待明确" in delegated
+    assert browser.get("/manage/990000/health").split("已交由下级研究明确")[1].split("<h2>")[0] == delegated
+
+    browser.login("jiangchuan_office")
+    lower = matter("室内装饰装修污染防治", "990100")
+    decided = browser.post(
+        f"/manage/matters/{lower.id}/decide",
+        {
+            "lead": str(department("江川市住房城乡建设局").id),
+            "basis_kind": "meeting",
+            "basis_doc_number": "江川市生态环境保护委员会2025年第1次会议纪要",
+            "basis_date": "2025-07-10",
+        },
+    )
+    assert decided.status_code == 302
+
+    browser.login("province_office")
+    delegated = browser.get("/manage/990000/health").split("已交由下级研究明确")[1].split("<h2>")[0]
+    assert "已明确，牵头部门为江川市住房和城乡建设局" in delegated
 
 
 def test_duplicate_detection_uses_normalised_titles_and_containment():

@@ -1,9 +1,14 @@
 """The 工作台: each role's start page after login; a jurisdiction's overview and its list health."""
 
+import time
+
 from flask import g, render_template
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from registry.auth import queries as user_queries
+from registry.core import audit
 from registry.core.permissions import DEPARTMENT_ROLES, Permission, Role, requires
 from registry.core.timezone import local_today
 from registry.jurisdictions import queries as jurisdiction_queries
@@ -13,6 +18,7 @@ from registry.lists.views.common import (
     _can_edit,
     _jurisdiction,
 )
+from registry.public.cache import process_cache
 from registry.reports import cooperation
 from registry.reports import queries as report_queries
 from registry.versions import queries as version_queries
@@ -72,8 +78,22 @@ def jurisdiction(code: str):
     )
 
 
+# An office opens its list health again and again while nothing changed. Every change is audited in its
+# own transaction, so the report is kept until the audit log moves (audit.latest_id), per list, reader
+# (which departments the reader may open) and language. On PostgreSQL two writers may commit out of
+# the order of their entries' ids, so a report is also kept no longer than REPORT_SECONDS.
+_reports = process_cache(maxsize=256)
+REPORT_SECONDS = 60
+
+
 @bp.route("/<code>/health")
 @requires(Permission.LIST_READ, _jurisdiction)
 def health(code: str):
     j = g.target
-    return render_template("lists/health.html", j=j, health=queries.health(j), can_edit=_can_edit(j))
+    key = (j.id, current_user.id, str(get_locale()), audit.latest_id())
+    kept = _reports.get_many([key]).get(key)
+    if kept is None or kept[0] < time.monotonic():
+        report = render_template("lists/_health_report.html", j=j, health=queries.health(j))
+        kept = (time.monotonic() + REPORT_SECONDS, report)
+        _reports.set_many({key: kept})
+    return render_template("lists/health.html", j=j, report=Markup(kept[1]), can_edit=_can_edit(j))
