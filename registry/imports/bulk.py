@@ -5,8 +5,11 @@ imports ~100k matters with their assignments, citations and audit entries; these
 values, so they go to the driver directly, in the session's own transaction.
 """
 
+import functools
+import gc
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +23,42 @@ from registry.extensions import db
 log = logging.getLogger(__name__)
 _told_no_privilege = False
 INSUFFICIENT_PRIVILEGE = "42501"
+
+
+# -- the cyclic garbage collector ------------------------------------------------------------------
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = True
+
+
+def without_cycle_collection(fn: Callable) -> Callable:
+    """Run fn with Python's cyclic garbage collector paused. Reading and planning a 100k-row file builds
+    millions of small objects (cells, rows, planned matters), none in a reference cycle: the collector
+    walks them again and again as they pile up and frees nothing (40 % of planning such a file; they
+    are freed by reference counting as before). Threads that overlap share one pause; the collector is
+    started again when the last of them is done, if it ran before."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        global _gc_holders, _gc_was_enabled
+        with _gc_lock:
+            if _gc_holders == 0:
+                _gc_was_enabled = gc.isenabled()
+                gc.disable()
+            _gc_holders += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with _gc_lock:
+                _gc_holders -= 1
+                if _gc_holders == 0 and _gc_was_enabled:
+                    gc.enable()
+
+    return wrapper
+
+
+# -- inserts ---------------------------------------------------------------------------------------
 
 
 def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -25,6 +25,7 @@ from registry.core.http import whole_number
 from registry.core.timezone import local_today
 from registry.extensions import db
 from registry.imports import recognition
+from registry.imports.bulk import without_cycle_collection
 from registry.imports.extraction import extract
 from registry.imports.layout import ColumnRole, Mapping, Source, Target
 from registry.imports.models import ImportMapping
@@ -310,6 +311,7 @@ def guess_sector(name: str) -> str:
 # -- planning ------------------------------------------------------------------------------------
 
 
+@without_cycle_collection
 def plan_import(
     jurisdiction: Jurisdiction,
     data: bytes,
@@ -466,6 +468,7 @@ def _plan_matters(
     plan.lower_names = {code: name for name, code in lower.items()}
 
     parties: dict[str, Party] = {}
+    checked_together: dict[tuple, list] = {}
 
     def party(key: str) -> Party:
         if key not in parties:
@@ -579,14 +582,18 @@ def _plan_matters(
         lead = resolve(lead_names[0]) if lead_names else None
         co_lead_keys = [key for key in map(resolve, raw.co_leads) if key is not None]
         named = [key for key in map(resolve, raw.cooperating) if key is not None]
-        # The services' rules, on the names as resolved (a department to be created is in being).
-        problems = rules.assignment_problems(
-            jurisdiction_id,
-            jurisdiction_name,
-            party(lead) if lead else None,
-            [party(k) for k in named],
-            [party(k) for k in co_lead_keys],
-        )
+        # The services' rules, on the names as resolved (a department to be created is in being); rows
+        # naming the same departments have the same problems, checked once.
+        named_together = (lead, tuple(named), tuple(co_lead_keys))
+        problems = checked_together.get(named_together)
+        if problems is None:
+            problems = checked_together[named_together] = rules.assignment_problems(
+                jurisdiction_id,
+                jurisdiction_name,
+                party(lead) if lead else None,
+                [party(k) for k in named],
+                [party(k) for k in co_lead_keys],
+            )
         errors.extend(message for _field, message in problems)
         co_leads = list(dict.fromkeys(k for k in co_lead_keys if k != lead))
         cooperating = list(dict.fromkeys(k for k in named if k != lead and k not in co_leads))
@@ -733,6 +740,7 @@ def _compare(
 # -- applying ------------------------------------------------------------------------------------
 
 
+@without_cycle_collection
 def apply_import(plan: ImportPlan, actor: Actor, *, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Carry out a plan with no errors, all or nothing, with audit entries; flushes, never commits.
     A mapped file's mapping is remembered for the jurisdiction's next import of that kind."""
