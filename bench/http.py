@@ -193,8 +193,13 @@ def login(base: str, username: str, password: str = OFFICE_PASSWORD) -> str:
 
 
 class Gunicorn:
-    def __init__(self, database: Database, workdir: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self, database: Database, workdir: Path, env: dict[str, str] | None = None, *, redis_prefix: str | None = None
+    ):
+        """`redis_prefix`: the Redis keys to share with another server (the caller drops them with
+        drop_keys); by default a prefix of this server's own, dropped when it stops."""
         self.database = database
+        self.shared_prefix = redis_prefix
         self.port = free_port()
         self.workdir = workdir
         self.env = env or {}
@@ -217,7 +222,7 @@ class Gunicorn:
         if SHARED_CACHE:
             # As deployed (README): the public pages' shared cache in Redis. A key prefix of this
             # server's own: a fresh server starts with nothing kept anywhere (a cold start is cold).
-            self.redis_prefix = f"bench-{uuid.uuid4().hex[:12]}"
+            self.redis_prefix = self.shared_prefix or f"bench-{uuid.uuid4().hex[:12]}"
             env.update(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=self.redis_prefix, JOBS_SCHEDULER="0")
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -268,12 +273,17 @@ class Gunicorn:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-        if SHARED_CACHE:
-            import redis
+        if SHARED_CACHE and self.shared_prefix is None:
+            drop_keys(self.redis_prefix)
 
-            client = redis.Redis.from_url(REDIS_URL)
-            for keys in _batched(client.scan_iter(f"{self.redis_prefix}:*", count=1000), 1000):
-                client.delete(*keys)
+
+def drop_keys(prefix: str) -> None:
+    """Delete a server's keys from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for keys in _batched(client.scan_iter(f"{prefix}:*", count=1000), 1000):
+        client.delete(*keys)
 
 
 def _batched(items, n: int):

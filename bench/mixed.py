@@ -19,6 +19,12 @@ size (PER_PAGE, 50 rows: the mix is the site as configured, not the stress of 20
    not touch the database): warm-up, windows of the mix and of /healthz through nginx at 8 and 64
    connections, and a static file of the mix's median page size (the physical ceiling: nginx alone).
 
+3. With Redis (as deployed), a cache tier filled ahead of the load: one gunicorn requests every
+   distinct URL of the mix once (what rendering a publication's pages when it is published would
+   do), then a fresh gunicorn on the same Redis keys, nothing in its processes, takes the first minute
+   and the warm windows at 8 and 64 connections. What the mix costs when no request renders a page:
+   the measurement behind the README's "what would meet it".
+
 Ratios are to /healthz measured the same way (same front, same connections) seconds apart.
 """
 
@@ -28,6 +34,7 @@ import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
@@ -378,9 +385,50 @@ def run(database: Database, *, with_nginx: bool = True, log=print) -> dict:
             if with_nginx and nginx.available():
                 results["nginx"] = _through_nginx(server, paths, workdir, offset, results["sizes"]["median_bytes"], log)
             results["cold_high_worker_peak_rss_mb"] = http.worker_memory(server)[0]
+        if http.SHARED_CACHE:
+            results["filled"] = _filled(database, paths, workdir, env, log)
     results["total_s"] = round(time.perf_counter() - t0, 1)
     log(f"  (the mixed workload took {results['total_s'] / 60:.1f} min)")
     return results
+
+
+def _filled(database: Database, paths: list[str], workdir: Path, env: dict[str, str], log) -> dict:
+    """Step 3 (module docstring): every distinct URL rendered into Redis by one server, then the mix
+    on a fresh one sharing those keys."""
+    prefix = f"bench-filled-{uuid.uuid4().hex[:12]}"
+    distinct = list(dict.fromkeys(paths))
+    try:
+        with http.Gunicorn(database, workdir, env=env, redis_prefix=prefix) as server:
+            t0, filled = time.perf_counter(), 0
+            while filled < len(distinct):
+                filled += http.wrk(server.base, distinct, SLICE, workdir, connections=LOW, offset=filled)["requests"]
+            fill_s = time.perf_counter() - t0
+        with http.Gunicorn(database, workdir, env=env, redis_prefix=prefix) as server:
+            slices = _slices(server.base, paths, workdir, LOW)
+            offset = sum(s["requests"] for s in slices)
+            low = _windows(server.base, paths, workdir, LOW, offset, WINDOWS)
+            high = _windows(server.base, paths, workdir, HIGH, low["offset_after"], WINDOWS)
+            peak, _ = http.worker_memory(server)
+    finally:
+        http.drop_keys(prefix)
+    out = {
+        "distinct_urls": len(distinct),
+        "fill_s": round(fill_s, 1),
+        "fill_rps": round(filled / fill_s, 1),
+        "cold": {str(LOW): _cold(slices, low["baseline_rps"], low["baseline_p99_ms"])},
+        "warm": {str(LOW): low, str(HIGH): high},
+        "worker_peak_rss_mb": peak,
+    }
+    log(
+        f"  every page kept ahead: {len(distinct):,} distinct URLs rendered into Redis in {fill_s:.0f} s"
+        f" ({out['fill_rps']:.0f} req/s); then a fresh gunicorn on those keys, first {COLD_SECONDS} s at {LOW}"
+        " connections: "
+        + " → ".join(f"{s['rps']:.0f}" for s in slices)
+        + f" req/s (target reached after {out['cold'][str(LOW)]['target_reached_after_s']} s)"
+    )
+    log(_line(f"every page kept ahead, warm, {LOW} connections", low))
+    log(_line(f"every page kept ahead, warm, {HIGH} connections", high))
+    return out
 
 
 def _through_nginx(server: http.Gunicorn, paths: list[str], workdir: Path, offset: int, size: int, log) -> dict:
