@@ -152,8 +152,9 @@ def office_account() -> str:
 
 def office_targets() -> dict[str, list[str]]:
     """/manage/<code>/health of the province and the jurisdictions below it (the province office reads
-    them all): the list health (清单体检) an office opens, computed on every request but for the look-alike
-    pairs, which each worker keeps per list until a title or category changes."""
+    them all): the list health (清单体检) an office opens, whose report each worker keeps per list and
+    reader until the audit log moves (registry/lists/views/workbench.py); the rest of the page is
+    made for each request, as any signed-in page."""
     from registry.jurisdictions.models import Jurisdiction
     from registry.versions.models import ListVersion
 
