@@ -286,3 +286,36 @@ def test_granting_set_on_the_parameter_is_enough_for_the_fast_path(monkeypatch):
         assert result.created == 64
         assert replication_role() == "origin"
     assert seen and all(seen)
+
+
+def test_the_garbage_collector_runs_again_after_imports_that_overlap_or_fail():
+    # Planning pauses Python's cyclic collector; a worker left without it would grow without bound.
+    import gc
+    import threading
+
+    from registry.imports.bulk import without_cycle_collection
+
+    inside, release = threading.Event(), threading.Event()
+    seen = []
+
+    @without_cycle_collection
+    def long_import():
+        inside.set()
+        release.wait(5)
+        seen.append(gc.isenabled())
+
+    @without_cycle_collection
+    def failing_import():
+        seen.append(gc.isenabled())
+        raise ValueError("bad file")
+
+    assert gc.isenabled()
+    other = threading.Thread(target=long_import)
+    other.start()
+    inside.wait(5)
+    with pytest.raises(ValueError):
+        failing_import()
+    assert not gc.isenabled()  # the first import is still running
+    release.set()
+    other.join(5)
+    assert seen == [False, False] and gc.isenabled()
