@@ -152,9 +152,9 @@ def office_account() -> str:
 
 def office_targets() -> dict[str, list[str]]:
     """/manage/<code>/health of the province and the jurisdictions below it (the province office reads
-    them all): the list health (清单体检) an office opens, whose report each worker keeps per list and
-    reader until the audit log moves (registry/lists/views/workbench.py); the rest of the page is
-    made for each request, as any signed-in page."""
+    them all): the list health (清单体检) an office opens, which each worker keeps per list, reader and
+    session until the data moves (registry/lists/views/workbench.py); each request still signs the
+    user in, checks the permission and reads the revision and the unread count, as any signed-in page."""
     from registry.jurisdictions.models import Jurisdiction
     from registry.versions.models import ListVersion
 

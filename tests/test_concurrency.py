@@ -242,3 +242,49 @@ def test_simultaneous_publishes_of_one_report_have_one_winner(live):
         )
         assert publishes == 1
         assert db.session.get(AnnualReport, report_id).state == "published"
+
+
+def test_list_health_seen_between_two_changes_committed_out_of_order_shows_both_after(live):
+    # Two changes saved at once: the one that took the earlier audit entry commits last, so the newest
+    # entry's id does not move at its commit. The province's health page seen between the two commits
+    # must not be kept past the second.
+    from registry.core.audit import AuditEntry
+    from registry.jurisdictions.models import Jurisdiction
+    from registry.lists.models import Matter
+
+    office = _client(live, "province_office")
+    office.get("/manage/990000/health")  # the login's flashed message
+
+    def pairs() -> str:
+        return office.get("/manage/990000/health").get_data(as_text=True).split("名称疑似重复的事项（")[1][:3]
+
+    with live.app_context():
+        province = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "990000"))
+        m = db.session.scalar(
+            select(Matter)
+            .where(Matter.jurisdiction_id == province, Matter.category == "大气")
+            .order_by(Matter.id.desc())
+        )
+        title = m.title
+        entry = {"actor_name": "测试", "jurisdiction_id": province, "entity_type": "matters", "action": "update"}
+        assert pairs() == "0 对"
+        slow = db.engine.connect()
+        try:
+            slow.begin()
+            slow.execute(AuditEntry.__table__.insert().values(entity_id=m.id, **entry))
+            slow.execute(
+                Matter.__table__.update()
+                .where(Matter.id == m.id)
+                .values(title="工业企业大气污染防治和超低排放改造", lock_version=Matter.lock_version + 1)
+            )
+            with db.engine.begin() as quick:
+                quick.execute(AuditEntry.__table__.insert().values(entity_id=None, **entry))
+            assert pairs() == "0 对"  # the slow change is not committed yet
+            slow.commit()
+        finally:
+            slow.close()
+        try:
+            assert pairs() == "1 对"
+        finally:
+            with db.engine.begin() as conn:
+                conn.execute(Matter.__table__.update().where(Matter.id == m.id).values(title=title))

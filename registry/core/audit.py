@@ -283,10 +283,18 @@ class AuditEntry(db.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-def latest_id() -> int:
-    """The newest entry's id: every change writes an entry in its own transaction, so this moves with
-    each one (a revision of everything the log covers; one look at the primary key's end)."""
-    return db.session.scalar(select(func.max(AuditEntry.id))) or 0
+def revision() -> tuple:
+    """A value that moves with every committed change, for keeping what a page made of many rows shows
+    until something changes. Every change writes an audit entry in its own transaction, so the newest
+    entry's id moves with each one; SQLite lets one transaction write at a time, so its entries commit
+    in the order of their ids. PostgreSQL does not: a transaction holding an earlier id may commit
+    after a later one, leaving the newest id as it was. There the snapshot is part of the revision too
+    (`pg_current_snapshot()`: which transactions are complete and which still run); two equal
+    snapshots see the same committed data, and any commit changes it."""
+    newest = select(func.max(AuditEntry.id)).scalar_subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return tuple(db.session.execute(select(newest, func.pg_current_snapshot().cast(String))).one())
+    return (db.session.scalar(select(newest)) or 0,)
 
 
 # Who an audit entry names: a signed-in user, or a plain description of a process that is not one

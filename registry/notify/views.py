@@ -20,10 +20,10 @@ PER_PAGE = 20
 
 @bp.app_context_processor
 def _header_helpers():
-    return {"unread_notices": _unread_notices}
+    return {"unread_notices": unread_notices}
 
 
-def _unread_notices() -> int:
+def unread_notices() -> int:
     """The signed-in user's unread count, once per request (0 for anybody not signed in: the public
     caches keep only anonymous pages, which therefore never carry anybody's count)."""
     if not current_user.is_authenticated:
@@ -50,7 +50,7 @@ def inbox():
         page=page,
         kinds=KINDS,
         form=ConfirmForm(),
-        unread=_unread_notices(),
+        unread=unread_notices(),
         many=queries.UNREAD_SHOWN,
     )
 

@@ -1,7 +1,14 @@
 """The list health view and the audit trail."""
 
+import re
+
+from sqlalchemy import select
+
 from registry.lists.queries import looks_duplicate, normalise_title
+from tests.conftest import Auth, another_client
 from tests.lists.conftest import department, jurisdiction, matter
+
+UNREAD_RE = re.compile(r'<span class="count-badge" aria-hidden="true">(\d+)</span>')
 
 
 def test_health_shows_pending_matters_idle_departments_and_near_duplicates(browser):
@@ -154,3 +161,34 @@ def test_every_editing_service_writes_an_audit_entry(browser):
     audit = browser.get("/manage/990000/audit")
     for label in ("部门", "内设机构/直属单位", "职责", "政策文件", "具体事项"):
         assert label in audit
+
+
+def test_a_health_page_seen_before_shows_this_sessions_own_messages_flashes_and_token(browser, app):
+    # The page is kept while the list stays as it was; what its frame shows of the reader's session is not
+    # shared: a new notice counts in the header, a flashed message shows once, and 退出 works from a second
+    # session of the same user that was shown the page kept for the first.
+    from registry.auth.models import User
+    from registry.extensions import db
+    from registry.notify.models import Notification
+    from tests.conftest import CSRF_RE
+
+    browser.login("province_office")
+    browser.get("/manage/990000/health")  # shows the login's flashed message
+    unread = int(UNREAD_RE.search(browser.get("/manage/990000/health")).group(1))
+    office = db.session.scalar(select(User).where(User.username == "province_office"))
+    db.session.add(Notification(user_id=office.id, kind="report_submitted", title="测试消息"))
+    db.session.flush()
+    assert int(UNREAD_RE.search(browser.get("/manage/990000/health")).group(1)) == unread + 1
+
+    with browser.client.session_transaction() as session:
+        session["_flashes"] = [("success", "已保存。")]
+    assert "已保存。" in browser.get("/manage/990000/health")
+    assert "已保存。" not in browser.get("/manage/990000/health")
+
+    other = another_client(app)
+    Auth(other).login("province_office")
+    other.get("/manage/990000/health")  # the login's flashed message
+    browser.get("/manage/990000/health")  # the page as the first session sees it, after the second signed in
+    page = other.get("/manage/990000/health").get_data(as_text=True)
+    logout = other.post("/logout", data={"csrf_token": CSRF_RE.search(page).group(1)})
+    assert logout.status_code == 302 and other.get("/manage/990000/health").status_code == 302

@@ -1,11 +1,9 @@
 """The 工作台: each role's start page after login; a jurisdiction's overview and its list health."""
 
-import time
-
-from flask import g, render_template
+from flask import current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
 
 from registry.auth import queries as user_queries
 from registry.core import audit
@@ -18,6 +16,7 @@ from registry.lists.views.common import (
     _can_edit,
     _jurisdiction,
 )
+from registry.notify.views import unread_notices
 from registry.public.cache import process_cache
 from registry.reports import cooperation
 from registry.reports import queries as report_queries
@@ -78,22 +77,32 @@ def jurisdiction(code: str):
     )
 
 
-# An office opens its list health again and again while nothing changed. Every change is audited in its
-# own transaction, so the report is kept until the audit log moves (audit.latest_id), per list, reader
-# (which departments the reader may open) and language. On PostgreSQL two writers may commit out of
-# the order of their entries' ids, so a report is also kept no longer than REPORT_SECONDS.
-_reports = process_cache(maxsize=256)
-REPORT_SECONDS = 60
+# An office opens its list health again and again while nothing changed. The page is kept until the
+# data moves (audit.revision), per list, reader (which departments the reader may open) and language,
+# together with what its frame shows of the reader's session: the unread count, the session's form
+# token (退出 posts it) and the address the language switch returns to. A page carrying a flashed
+# message is made afresh (the message is shown once).
+_pages = process_cache(maxsize=256)
 
 
 @bp.route("/<code>/health")
 @requires(Permission.LIST_READ, _jurisdiction)
 def health(code: str):
     j = g.target
-    key = (j.id, current_user.id, str(get_locale()), audit.latest_id())
-    kept = _reports.get_many([key]).get(key)
-    if kept is None or kept[0] < time.monotonic():
-        report = render_template("lists/_health_report.html", j=j, health=queries.health(j))
-        kept = (time.monotonic() + REPORT_SECONDS, report)
-        _reports.set_many({key: kept})
-    return render_template("lists/health.html", j=j, report=Markup(kept[1]), can_edit=_can_edit(j))
+    if session.get("_flashes"):
+        return _health_page(j)
+    generate_csrf()  # the session's token, made now if it has none, so that the key holds it
+    key = (
+        j.id,
+        current_user.id,
+        str(get_locale()),
+        audit.revision(),
+        unread_notices(),
+        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
+        request.full_path,
+    )
+    return _pages.get_or_set(key, lambda: _health_page(j))
+
+
+def _health_page(j) -> str:
+    return render_template("lists/health.html", j=j, health=queries.health(j), can_edit=_can_edit(j))
